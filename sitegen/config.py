@@ -1,0 +1,108 @@
+"""Project configuration: ``sitegen.toml``, or ``[tool.sitegen]`` in ``pyproject.toml``.
+
+Standard library only (the logger reads the project name and store path from here).
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from sitegen.errors import UserError
+
+
+class ConfigError(UserError):
+    """A problem with the configuration file: printed as one line by the CLI."""
+
+
+@dataclass
+class Config:
+    title: str = "Experiment runs"
+    project: str | None = None          # experiment name; default: the folder's name
+    primary_metric: str | None = None   # default: "Accuracy" if logged, else the first scalar
+    goal: str = "max"                   # "max" or "min": what "best run" means
+    theme: str | None = None            # a folder of templates overriding themes/default
+    store: str | None = None            # default: ./runs
+    site_dir: str = "site"
+    unpublished: list[str] = field(default_factory=list)  # output globs left out of the site
+    env: list[str] = field(default_factory=list)          # environment variables recorded with runs
+    publish_credentials: bool = False   # publish outputs that look like credentials (.env, *.pem)
+    base_dir: Path = field(default=Path("."), repr=False)  # where the config file lives
+    source: str | None = field(default=None, repr=False)
+
+
+_KEYS = {f.name for f in fields(Config)} - {"base_dir", "source"}
+
+
+def find_config(start: Path | None = None) -> tuple[Path, dict] | None:
+    """The config table of ``sitegen.toml`` or ``pyproject.toml`` in ``start`` (default: cwd)."""
+    folder = Path(start or Path.cwd())
+    for name in ("sitegen.toml", "pyproject.toml"):
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise ConfigError(f"{path}: not valid TOML ({e}); fix the file") from None
+        if name == "pyproject.toml":
+            data = data.get("tool", {}).get("sitegen")
+            if data is None:
+                continue
+        return path, data
+    return None
+
+
+def load_config(start: Path | None = None) -> Config:
+    """Read and check the config; unknown keys and wrong types are a ConfigError naming the key."""
+    found = find_config(start)
+    if found is None:
+        return Config(base_dir=Path(start or Path.cwd()))
+    path, data = found
+    config = Config(base_dir=path.parent, source=str(path))
+    for key, value in data.items():
+        if key not in _KEYS:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"{path}: unknown key {key!r} (known keys: {known})")
+        default = getattr(config, key)
+        expected = type(default) if default is not None else str
+        if expected is list:
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = isinstance(value, expected)
+        if not ok:
+            raise ConfigError(f"{path}: key {key!r} must be a {expected.__name__}, "
+                              f"not {type(value).__name__}")
+        setattr(config, key, value)
+    if config.goal not in ("max", "min"):
+        raise ConfigError(f"{path}: key 'goal' must be \"max\" or \"min\", not {config.goal!r}")
+    return config
+
+
+def _quiet_config() -> Config | None:
+    try:
+        return load_config()
+    except ConfigError:
+        return None  # the logger never fails on config; the CLI reports it
+
+
+def project_name() -> str:
+    """The experiment name for new runs: $SITEGEN_EXPERIMENT, config ``project``, or the folder."""
+    from sitegen.store import safe_name
+    name = os.environ.get("SITEGEN_EXPERIMENT")
+    if not name:
+        config = _quiet_config()
+        name = (config.project if config else None) or Path.cwd().name
+    return safe_name(name)
+
+
+def store_path() -> Path:
+    """The store: $SITEGEN_STORE, config ``store`` (relative to the config file), or ./runs."""
+    env = os.environ.get("SITEGEN_STORE")
+    if env:
+        return Path(env)
+    config = _quiet_config()
+    if config and config.store:
+        return config.base_dir / config.store
+    return Path("runs")

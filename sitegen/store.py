@@ -1,0 +1,553 @@
+"""The local run store: one folder per run, atomic metadata, append-only metric records.
+
+Layout (``format_version`` 1)::
+
+    runs/                          the store root (``--store``, ``SITEGEN_STORE``, default ``./runs``)
+      .sitegen/store.json          {"format_version": 1}
+      .sitegen/counters/<exp>      last run number of an experiment (changed under a file lock)
+      .sitegen/objects/ab/cdef…    deduplicated code-snapshot blobs (see snapshot.py)
+      .sitegen/assets.json         promoted outputs (see history.py)
+      <run_id>/run.json            metadata, replaced atomically (temp file, fsync, rename)
+      <run_id>/metrics.tsv         one line per point: <json name> TAB <step> TAB <value> TAB <unix time>
+      <run_id>/heartbeat           touched while the run is alive
+      <run_id>/driver.log          the script's stdout and stderr (tracked runs)
+      <run_id>/outputs/            the files the run wrote to ./outputs/
+
+This module is imported by the logger: it must stay light (standard library only).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import errno
+import fcntl
+import getpass
+import json
+import logging
+import os
+import re
+import socket
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from sitegen.errors import UserError
+
+FORMAT_VERSION = 1
+INTERNAL_DIR = ".sitegen"
+RUN_FILE = "run.json"
+METRICS_FILE = "metrics.tsv"
+HEARTBEAT_FILE = "heartbeat"
+DRIVER_LOG = "driver.log"
+OUTPUTS_DIR = "outputs"
+TERMINAL_STATUSES = ("Completed", "Failed", "Killed", "Canceled")
+
+log = logging.getLogger("sitegen")
+_warned: set[str] = set()
+
+
+class StoreError(UserError):
+    """A user-facing problem with the store: printed as one line by the CLI."""
+
+
+def warn_once(key: str, message: str) -> None:
+    """Log a warning the first time ``key`` is seen in this process."""
+    if key not in _warned:
+        _warned.add(key)
+        log.warning(message)
+
+
+def heartbeat_timeout() -> float:
+    """Seconds without a heartbeat after which a Running run counts as Killed."""
+    return float(os.environ.get("SITEGEN_HEARTBEAT_TIMEOUT", "30"))
+
+
+# ---------------------------------------------------------------- small helpers
+
+def utc_now() -> str:
+    return format_utc(time.time())
+
+
+def format_utc(ts: float) -> str:
+    d = _dt.datetime.fromtimestamp(ts, _dt.timezone.utc)
+    return d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return _dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=_dt.timezone.utc).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def format_duration(seconds: float | None) -> str | None:
+    """``4.892389`` -> ``'0:00:04.892389'`` (the seed's format)."""
+    if seconds is None:
+        return None
+    return str(_dt.timedelta(seconds=max(0.0, seconds)))
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Replace ``path`` with ``data`` as JSON: write a temp file, fsync, rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock held on ``path`` (created if missing)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def safe_name(text: str, fallback: str = "project") -> str:
+    """A file-system and URL safe identifier made from ``text``."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")
+    return cleaned[:80] or fallback
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is dead for our purposes
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+# ---------------------------------------------------------------- metric records
+
+def encode_name(name: str) -> str:
+    return json.dumps(name, ensure_ascii=False)
+
+
+def encode_value(value: Any) -> str:
+    """The text of one value in metrics.tsv (see :func:`decode_value`)."""
+    t = type(value)
+    if t is float:
+        return repr(value)
+    if t is bool:
+        return "true" if value else "false"
+    if t is int:
+        return str(value)
+    if t is str:
+        return json.dumps(value, ensure_ascii=False)
+    raise TypeError(f"cannot encode {t.__name__}")
+
+
+def decode_value(text: str) -> Any:
+    c = text[0]
+    if c == '"':
+        return json.loads(text)
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    if "." in text or "e" in text or "n" in text:
+        return float(text)  # also 'nan', 'inf', '-inf'
+    return int(text)
+
+
+class Series:
+    """The points of one metric in logging order."""
+
+    __slots__ = ("steps", "values", "times")
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: list[Any] = []
+        self.times: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def last(self) -> Any:
+        return self.values[-1]
+
+    def __repr__(self) -> str:
+        return f"Series({len(self)} points)"
+
+
+def split_metrics(metrics: dict[str, "Series"]) -> tuple[dict[str, Any], dict[str, "Series"]]:
+    """(scalars, series): a metric logged once is a scalar (its value); more points make a series."""
+    scalars: dict[str, Any] = {}
+    series: dict[str, Series] = {}
+    for name, s in metrics.items():
+        if len(s) == 1 and s.steps[0] == 0:
+            scalars[name] = s.values[0]
+        else:
+            series[name] = s
+    return scalars, series
+
+
+def read_metrics(path: Path) -> dict[str, Series]:
+    """Read a metrics.tsv; malformed lines (a torn last write, garbage) are skipped with a warning."""
+    out: dict[str, Series] = {}
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return out
+    except OSError as e:
+        warn_once(f"read:{path}", f"cannot read {path}: {e.strerror}; skipped")
+        return out
+    text = data.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    tail = lines.pop()  # '' when the file ends with a newline
+    bad = 1 if tail else 0
+    names: dict[str, str] = {}
+    for line in lines:
+        try:
+            k, s, v, t = line.split("\t")
+            name = names.get(k)
+            if name is None:
+                name = json.loads(k)
+                if type(name) is not str:
+                    raise ValueError
+                names[k] = name
+            series = out.get(name)
+            if series is None:
+                series = out[name] = Series()
+            step = int(s)
+            value = decode_value(v)
+            ts = float(t)
+        except (ValueError, IndexError):
+            bad += 1
+            continue
+        series.steps.append(step)
+        series.values.append(value)
+        series.times.append(ts)
+    if bad:
+        warn_once(f"torn:{path}", f"{path}: skipped {bad} unreadable metric record(s)")
+    return out
+
+
+# ---------------------------------------------------------------- the store
+
+def default_store_path() -> Path:
+    """$SITEGEN_STORE, the config's ``store``, or ./runs."""
+    from sitegen.config import store_path
+    return store_path()
+
+
+class Store:
+    """A run store rooted at ``root``. Cheap to create; nothing is written until needed."""
+
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        self.root = Path(root) if root is not None else default_store_path()
+        self.internal = self.root / INTERNAL_DIR
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # -- creation
+    def ensure(self) -> None:
+        """Create the store's folders and version file if missing."""
+        marker = self.internal / "store.json"
+        if marker.exists():
+            return
+        (self.internal / "counters").mkdir(parents=True, exist_ok=True)
+        with file_lock(self.internal / "store.lock"):
+            if not marker.exists():
+                write_json_atomic(marker, {"format_version": FORMAT_VERSION})
+
+    def check(self) -> None:
+        """Raise StoreError if there is no readable store here."""
+        if not self.root.is_dir():
+            raise StoreError(f"no run store at {self.root}: log a run first, or pass --store PATH")
+        marker = self.internal / "store.json"
+        if marker.exists():
+            try:
+                version = json.loads(marker.read_text("utf-8")).get("format_version")
+            except (OSError, ValueError, AttributeError):
+                version = None
+            if version != FORMAT_VERSION:
+                raise StoreError(f"{marker}: unsupported store format version {version!r} "
+                                 f"(this sitegen reads version {FORMAT_VERSION}); upgrade sitegen")
+
+    def next_run_number(self, experiment: str) -> int:
+        self.ensure()
+        counters = self.internal / "counters"
+        counters.mkdir(parents=True, exist_ok=True)
+        path = counters / safe_name(experiment)
+        with file_lock(counters / (safe_name(experiment) + ".lock")):
+            try:
+                n = int(path.read_text().strip() or 0)
+            except (FileNotFoundError, ValueError):
+                n = 0
+            n += 1
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+            tmp.write_text(str(n))
+            os.replace(tmp, path)
+        return n
+
+    def create_run(self, experiment: str, **fields: Any) -> str:
+        """Create a new run folder and its run.json; return the run id (``<experiment>_<epoch ms>``)."""
+        self.ensure()
+        experiment = safe_name(experiment)
+        ms = int(time.time() * 1000)
+        while True:
+            run_id = f"{experiment}_{ms}"
+            try:
+                (self.root / run_id).mkdir()
+                break
+            except FileExistsError:
+                ms += 1
+        now = time.time()
+        meta: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "run_id": run_id,
+            "experiment_id": experiment,
+            "run_number": self.next_run_number(experiment),
+            "name": None,
+            "description": "",
+            "script_name": None,
+            "arguments": [],
+            "status": "Running",
+            "created_utc": format_utc(now),
+            "start_time_utc": format_utc(now),
+            "end_time_utc": None,
+            "duration": None,
+            "exit_code": None,
+            "target": "local",
+            "user_id": _user(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "python_version": sys.version.split()[0],
+            "heartbeat_enabled": True,
+            "hidden": False,
+            "parent_run_id": None,
+            "properties": {},
+            "tags": {},
+        }
+        meta.update(fields)
+        write_json_atomic(self.root / run_id / RUN_FILE, meta)
+        self.touch_heartbeat(run_id)
+        return run_id
+
+    # -- reading
+    def run_dir(self, run_id: str) -> Path:
+        if not run_id or "/" in run_id or run_id.startswith(".") or run_id != run_id.strip():
+            raise StoreError(f"invalid run id {run_id!r}")
+        return self.root / run_id
+
+    def run_ids(self) -> list[str]:
+        """Ids of all run folders (those holding a run.json)."""
+        try:
+            entries = os.scandir(self.root)
+        except FileNotFoundError:
+            return []
+        with entries:
+            return [e.name for e in entries
+                    if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
+                    and os.path.exists(os.path.join(e.path, RUN_FILE))]
+
+    def raw_meta(self, run_id: str) -> dict:
+        """run.json as stored; raises StoreError if unreadable."""
+        path = self.run_dir(run_id) / RUN_FILE
+        try:
+            meta = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise StoreError(f"run {run_id} not found in {self.root}") from None
+        except (OSError, ValueError) as e:
+            raise StoreError(f"{path}: unreadable run metadata ({e})") from None
+        if not isinstance(meta, dict):
+            raise StoreError(f"{path}: unreadable run metadata (not an object)")
+        if meta.get("format_version", FORMAT_VERSION) != FORMAT_VERSION:
+            raise StoreError(f"{path}: unsupported format version {meta.get('format_version')!r}")
+        meta.setdefault("run_id", run_id)
+        return meta
+
+    def load_meta(self, run_id: str) -> dict:
+        """run.json with derived fields: status Killed for a dead run, duration while running."""
+        meta = self.raw_meta(run_id)
+        if meta.get("status") == "Running":
+            if not self.is_alive(run_id, meta):
+                meta["status"] = "Killed"
+                beat = self.heartbeat_time(run_id)
+                if beat is not None:
+                    meta["end_time_utc"] = format_utc(beat)
+            start = parse_utc(meta.get("start_time_utc"))
+            end = parse_utc(meta.get("end_time_utc")) or time.time()
+            if start is not None:
+                meta["duration"] = format_duration(end - start)
+        return meta
+
+    def iter_runs(self, strict: bool = False) -> Iterator[dict]:
+        """Metadata of every readable run (unreadable ones warn once and are skipped)."""
+        for run_id in self.run_ids():
+            try:
+                yield self.load_meta(run_id)
+            except StoreError as e:
+                if strict:
+                    raise
+                warn_once(f"meta:{run_id}", f"{e}; skipped")
+
+    def runs(self, include_hidden: bool = True) -> list[dict]:
+        """All readable runs, newest first."""
+        runs = [m for m in self.iter_runs() if include_hidden or not m.get("hidden")]
+        runs.sort(key=lambda m: (m.get("created_utc") or "", m.get("run_number") or 0), reverse=True)
+        return runs
+
+    def metrics(self, run_id: str) -> dict[str, Series]:
+        return read_metrics(self.run_dir(run_id) / METRICS_FILE)
+
+    def resolve(self, ref: str) -> str:
+        """A run id from an id, a unique id prefix, a run number or ``last``."""
+        ref = str(ref).strip()
+        ids = self.run_ids()
+        if not ids:
+            self.check()
+            raise StoreError(f"no runs in {self.root}: log a run first, or pass --store PATH")
+        if ref in ids:
+            return ref
+        if ref == "last":
+            return self.runs()[0]["run_id"]
+        if ref.isdigit():
+            hits = [m["run_id"] for m in self.iter_runs() if str(m.get("run_number")) == ref]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                raise StoreError(f"run number {ref} exists in several experiments "
+                                 f"({', '.join(sorted(hits))}); give the run id")
+        hits = [i for i in ids if i.startswith(ref)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            shown = ", ".join(sorted(hits)[:5]) + (", …" if len(hits) > 5 else "")
+            raise StoreError(f"run {ref!r} is ambiguous: it matches {shown}; give more of the id")
+        raise StoreError(f"no run matches {ref!r} in {self.root}; see `sitegen history list`")
+
+    # -- changing
+    def update_meta(self, run_id: str, changes: dict | Callable[[dict], None]) -> dict:
+        """Change run.json under the run's lock; ``changes`` is a dict or a function editing the dict."""
+        run_dir = self.run_dir(run_id)
+        with file_lock(run_dir / ".lock"):
+            meta = self.raw_meta(run_id)
+            if callable(changes):
+                changes(meta)
+            else:
+                meta.update(changes)
+            write_json_atomic(run_dir / RUN_FILE, meta)
+        return meta
+
+    def finish_run(self, run_id: str, status: str, exit_code: int | None = None) -> dict:
+        """Mark a run finished with ``status``, its end time and duration."""
+        now = time.time()
+
+        def edit(meta: dict) -> None:
+            meta["status"] = status
+            meta["end_time_utc"] = format_utc(now)
+            start = parse_utc(meta.get("start_time_utc")) or now
+            meta["duration"] = format_duration(now - start)
+            if exit_code is not None:
+                meta["exit_code"] = exit_code
+
+        return self.update_meta(run_id, edit)
+
+    # -- pinned comparisons (`sitegen history compare A B --pin`)
+    def pins(self) -> list[list[str]]:
+        """Run-id groups (2 or 3 ids) whose comparison pages are always built."""
+        try:
+            data = json.loads((self.internal / "pins.json").read_text("utf-8"))
+            return [list(map(str, g)) for g in data.get("pins", []) if 2 <= len(g) <= 3]
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError, AttributeError, TypeError) as e:
+            warn_once("pins", f"{self.internal / 'pins.json'}: unreadable ({e}); pins ignored")
+            return []
+
+    def add_pin(self, run_ids: list[str]) -> bool:
+        """Pin a comparison; False if it was pinned already."""
+        self.ensure()
+        with file_lock(self.internal / "pins.lock"):
+            pins = self.pins()
+            if list(run_ids) in pins:
+                return False
+            pins.append(list(run_ids))
+            write_json_atomic(self.internal / "pins.json", {"pins": pins})
+        return True
+
+    # -- promoted outputs (`sitegen history promote`)
+    def assets(self) -> list[dict]:
+        """Promoted outputs, oldest first: dicts with name, version, run_id, artifact (path in the run),
+        file (path of the kept copy, relative to the store root), size, sha256, created_utc."""
+        try:
+            data = json.loads((self.internal / "assets.json").read_text("utf-8"))
+            return [a for a in data.get("assets", []) if isinstance(a, dict)]
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError, AttributeError) as e:
+            warn_once("assets", f"{self.internal / 'assets.json'}: unreadable ({e}); assets ignored")
+            return []
+
+    def add_asset(self, entry: dict) -> dict:
+        """Register a promoted output; assigns the next version of its name and returns the entry."""
+        self.ensure()
+        with file_lock(self.internal / "assets.lock"):
+            assets = self.assets()
+            entry = dict(entry)
+            entry["version"] = 1 + max((a.get("version", 0) for a in assets
+                                        if a.get("name") == entry["name"]), default=0)
+            entry.setdefault("created_utc", utc_now())
+            assets.append(entry)
+            write_json_atomic(self.internal / "assets.json", {"assets": assets})
+        return entry
+
+    # -- liveness
+    def touch_heartbeat(self, run_id: str) -> None:
+        path = self.root / run_id / HEARTBEAT_FILE
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            path.touch()
+
+    def heartbeat_time(self, run_id: str) -> float | None:
+        try:
+            return os.stat(self.root / run_id / HEARTBEAT_FILE).st_mtime
+        except OSError:
+            return None
+
+    def is_alive(self, run_id: str, meta: dict) -> bool:
+        """False when a Running run's process is gone (same host) or its heartbeat went stale."""
+        pid = meta.get("pid")
+        if pid and meta.get("host") == socket.gethostname() and not pid_alive(int(pid)):
+            return False
+        beat = self.heartbeat_time(run_id)
+        return beat is not None and time.time() - beat < heartbeat_timeout()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER", "unknown")
+
+
+def is_disk_error(e: OSError) -> bool:
+    return e.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT)
