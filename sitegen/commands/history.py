@@ -1,0 +1,287 @@
+"""``sitegen history``: query and manage recorded runs (a thin layer over sitegen.history)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sitegen import history as h
+from sitegen.commands.common import open_store, store_option
+from sitegen.errors import UserError
+
+RUN_HELP = "RUN is a run id, a unique prefix of one, a run number, or `last`."
+STATUS_COLOURS = {"Completed": "green", "Failed": "red", "Killed": "magenta", "Canceled": "yellow",
+                  "Running": "cyan"}
+
+
+def _status_style(text: str, column: str, value: Any) -> str:
+    colour = STATUS_COLOURS.get(value) if column == "Status" else None
+    return click.style(text, fg=colour) if colour else text
+
+
+def _diff_style(text: str, column: str, differs: Any) -> str:
+    return click.style(text, fg="yellow", bold=True) if differs else text
+
+
+def _tty() -> bool:
+    return h.is_tty(sys.stdout)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Query and manage recorded runs.
+
+    RUN is a run id, a unique prefix of one, a run number, or `last`.
+
+    \b
+    Examples:
+      sitegen history list                     all runs, newest first
+      sitegen history info IrisDemo_15048      one run as JSON (prefix of its id)
+      sitegen history last                     the newest run as JSON
+      sitegen history compare 3 4              runs 3 and 4 side by side
+      sitegen history download last ./keep     a run's files
+      sitegen history promote 4 outputs/model.pkl --name iris
+      sitegen history restore 4 --dry-run      what restoring run 4 would change
+      sitegen history update 4 --tag stage=best
+    """
+
+
+@cli.command("list")
+@click.option("-o", "--output", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format (json and csv are complete, never truncated).")
+@click.option("--script", default=None, metavar="NAME", help="Only runs of this script (e.g. train.py).")
+@click.option("--all", "show_all", is_flag=True, help="Include hidden runs.")
+@store_option
+def list_cmd(fmt: str, script: str | None, show_all: bool, store_path: Path | None) -> None:
+    """List runs, newest first: a column per scalar metric, then Duration, Run_id, Script_name,
+    Start_time_utc, Status.
+
+    \b
+    Examples:
+      sitegen history list
+      sitegen history list -o csv > runs.csv
+      sitegen history list -o json --script iris_sklearn.py
+      sitegen history list --all                include hidden runs
+    """
+    store = open_store(store_path)
+    table = h.list_runs(store, script=script, include_hidden=show_all)
+    if fmt == "json":
+        click.echo(h.table_json(table))
+    elif fmt == "csv":
+        click.echo(h.table_csv(table), nl=False)
+    else:
+        if not table.rows:
+            click.echo("No runs" + (f" of {script}" if script else "") + " yet.", err=True)
+            return
+        click.echo(h.table_text(table, style=_status_style if _tty() else None))
+
+
+@cli.command("info")
+@click.argument("run")
+@store_option
+def info_cmd(run: str, store_path: Path | None) -> None:
+    """Print a run as JSON: every metric by name (a series as a list), then the run's fields.
+
+    RUN is a run id, a unique prefix of one, a run number, or `last`. NaN and infinities are
+    written as the strings "NaN", "Infinity", "-Infinity"; a metric named like a field (e.g.
+    `status`) appears as "metric:status".
+
+    \b
+    Examples:
+      sitegen history info IrisDemo_1504832281116
+      sitegen history info 3
+      sitegen history info last | jq .Accuracy
+    """
+    store = open_store(store_path)
+    click.echo(h.dumps(h.run_info(store, store.resolve(run))))
+
+
+@cli.command("last")
+@store_option
+def last_cmd(store_path: Path | None) -> None:
+    """Print the newest run as JSON (same as `history info last`).
+
+    \b
+    Examples:
+      sitegen history last
+      sitegen history last --store ../other/runs
+    """
+    store = open_store(store_path)
+    click.echo(h.dumps(h.run_info(store, store.resolve("last"))))
+
+
+@cli.command("compare")
+@click.argument("runs", nargs=-1, required=True)
+@click.option("-o", "--output", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--pin", is_flag=True, help="Pin this comparison: the site always builds its page.")
+@store_option
+def compare_cmd(runs: tuple[str, ...], fmt: str, pin: bool, store_path: Path | None) -> None:
+    """Show two or three runs side by side; `*` marks rows whose values differ.
+
+    Series are summarised as their last value and length. RUN is a run id, a unique prefix,
+    a run number, or `last`.
+
+    \b
+    Examples:
+      sitegen history compare 3 4
+      sitegen history compare 3 4 last -o json
+      sitegen history compare IrisDemo_1504832281116 IrisDemo_1504832290000 --pin
+    """
+    if not 2 <= len(runs) <= 3:
+        raise UserError(f"compare takes two or three runs, got {len(runs)}; "
+                        f"e.g. sitegen history compare 3 4")
+    store = open_store(store_path)
+    ids = [store.resolve(r) for r in runs]
+    rows = h.compare_runs(store, ids)
+    if fmt == "json":
+        click.echo(h.compare_json(ids, rows))
+    else:
+        click.echo(h.compare_text(ids, rows, style=_diff_style if _tty() else None))
+    if pin:
+        added = store.add_pin(ids)
+        msg = "Pinned" if added else "Already pinned"
+        click.echo(f"{msg}: {' vs '.join(ids)} (its page is built by `sitegen build`)", err=True)
+
+
+@cli.command("download")
+@click.argument("run")
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
+@store_option
+def download_cmd(run: str, dest: Path | None, store_path: Path | None) -> None:
+    """Copy all of a run's files (outputs, driver.log, metrics.tsv, run.json) into DEST.
+
+    DEST defaults to ./<run id>/. Nothing is written outside DEST; symbolic links leading out
+    of the run are skipped.
+
+    \b
+    Examples:
+      sitegen history download last
+      sitegen history download 3 ./best-run
+    """
+    store = open_store(store_path)
+    run_id = store.resolve(run)
+    dest = dest if dest is not None else Path(run_id)
+    files = h.download(store, run_id, dest)
+    for f in files:
+        click.echo(f)
+    click.echo(f"Downloaded {len(files)} files of {run_id} to {dest}", err=True)
+
+
+@cli.command("promote")
+@click.argument("run")
+@click.argument("artifact")
+@click.option("--name", default=None, help="Asset name (default: the file name without extension).")
+@store_option
+def promote_cmd(run: str, artifact: str, name: str | None, store_path: Path | None) -> None:
+    """Register an output of a run as a named, versioned asset (a kept copy in the store).
+
+    ARTIFACT is a path in the run, e.g. outputs/model.pkl (or just model.pkl).
+
+    \b
+    Examples:
+      sitegen history promote last outputs/model.pkl
+      sitegen history promote 4 outputs/model.pkl --name iris-classifier
+      sitegen history assets
+    """
+    store = open_store(store_path)
+    entry = h.promote(store, store.resolve(run), artifact, name=name)
+    click.echo(f"Promoted {entry['artifact']} of {entry['run_id']} as {entry['name']} "
+               f"version {entry['version']}: {store.root / entry['file']}")
+
+
+@cli.command("assets")
+@click.option("-o", "--output", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+@store_option
+def assets_cmd(fmt: str, store_path: Path | None) -> None:
+    """List promoted assets, oldest first.
+
+    \b
+    Examples:
+      sitegen history assets
+      sitegen history assets -o json
+    """
+    store = open_store(store_path)
+    assets = store.assets()
+    if fmt == "json":
+        click.echo(h.dumps(assets))
+    elif not assets:
+        click.echo("No assets yet: see `sitegen history promote --help`.", err=True)
+    else:
+        click.echo(h.assets_text(assets))
+
+
+@cli.command("restore")
+@click.argument("run")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Only list what would change.")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The project folder to restore into.")
+@store_option
+def restore_cmd(run: str, yes: bool, dry_run: bool, project_dir: Path,
+                store_path: Path | None) -> None:
+    """Put the project's files back as they were in a run's code snapshot.
+
+    Files may be overwritten or removed: the changes are listed and you are asked first, unless
+    --yes. Without a terminal, --yes is required.
+
+    \b
+    Examples:
+      sitegen history restore 4 --dry-run
+      sitegen history restore 4
+      sitegen history restore last --yes --project-dir ../copy
+    """
+    from sitegen import snapshot
+
+    store = open_store(store_path)
+    run_id = store.resolve(run)
+    plan = snapshot.plan_restore(store, run_id, project_dir)
+    lists = h.plan_lists(plan)
+    total = sum(len(v) for v in lists.values())
+    click.echo(f"Restoring {run_id} into {project_dir}:")
+    click.echo(h.plan_text(plan))
+    if dry_run:
+        return
+    if total == 0:
+        click.echo("Nothing to change: the project already matches the run.")
+        return
+    if not yes:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise UserError("restore would change files and there is no terminal to confirm; "
+                            "pass --yes (or --dry-run to only list the changes)")
+        click.confirm("Apply these changes?", abort=True)
+    snapshot.apply_restore(store, run_id, project_dir, plan)
+    click.echo(f"Restored {run_id}: {len(lists['overwrite'])} overwritten, "
+               f"{len(lists['create'])} created, {len(lists['remove'])} removed.")
+
+
+@cli.command("update")
+@click.argument("run")
+@click.option("--name", default=None, help="New display name.")
+@click.option("--description", default=None, help="New description (Markdown).")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Set a tag (repeatable).")
+@click.option("--untag", multiple=True, metavar="KEY", help="Remove a tag (repeatable).")
+@click.option("--hide/--unhide", "hidden", default=None,
+              help="Hide the run from lists and the site (or show it again).")
+@store_option
+def update_cmd(run: str, name: str | None, description: str | None, tags: tuple[str, ...],
+               untag: tuple[str, ...], hidden: bool | None, store_path: Path | None) -> None:
+    """Change a run's name, description, tags or hidden flag.
+
+    \b
+    Examples:
+      sitegen history update 4 --name "best so far" --tag stage=candidate
+      sitegen history update last --description "lbfgs, *scaled* features"
+      sitegen history update 2 --untag stage --hide
+    """
+    parsed = h.parse_tags(tags)
+    store = open_store(store_path)
+    run_id = store.resolve(run)
+    meta = h.update_run(store, run_id, name=name, description=description,
+                        tags=parsed, untag=untag, hidden=hidden)
+    click.echo(f"Updated {run_id}: name={meta.get('name')!r}, hidden={meta.get('hidden')}, "
+               f"tags={json.dumps(meta.get('tags') or {}, ensure_ascii=False)}")

@@ -1,0 +1,574 @@
+"""Answers about recorded runs: the library behind ``sitegen history`` (no click here).
+
+Every function takes a :class:`~sitegen.store.Store` and plain values and returns plain data or text,
+so the CLI in ``sitegen/commands/history.py`` stays a thin layer and other code (the site, tests) can
+reuse it.
+
+Two choices worth knowing:
+
+* **Non-finite numbers in JSON.** Python's ``json`` writes ``NaN``/``Infinity``, which is not JSON
+  (``jq`` and browsers reject it). sitegen writes them as the strings ``"NaN"``, ``"Infinity"`` and
+  ``"-Infinity"`` (the spelling JavaScript and pandas understand); ``-0.0`` stays ``-0.0``.
+* **Metric names that collide with a run field.** A metric called e.g. ``status`` or ``duration``
+  never replaces that field: in ``info`` JSON it appears as ``"metric:status"`` (and in ``list`` a
+  metric called ``Status`` is the column ``metric:Status``). More ``metric:`` prefixes are added
+  until the name is free.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from sitegen.errors import UserError
+from sitegen.store import (
+    DRIVER_LOG, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Series, Store, StoreError, file_lock, safe_name,
+    split_metrics, utc_now, warn_once,
+)
+
+#: The seed's run keys, in the order ``info`` prints them (after the metrics), plus ours.
+INFO_KEYS = (
+    "attachments", "created_utc", "description", "duration", "end_time_utc", "experiment_id",
+    "heartbeat_enabled", "hidden", "name", "parent_run_id", "properties", "run_id", "run_number",
+    "script_name", "start_time_utc", "status", "target", "user_id",
+    "arguments", "exit_code", "tags",
+)
+#: The columns ``list`` shows after one column per scalar metric.
+LIST_COLUMNS = ("Duration", "Run_id", "Script_name", "Start_time_utc", "Status")
+#: Run fields ``compare`` shows above the metrics.
+COMPARE_FIELDS = ("name", "run_number", "script_name", "arguments", "status", "exit_code",
+                  "start_time_utc", "duration", "user_id", "target", "commit", "tags", "description")
+MAX_CELL = 32
+
+Styler = Callable[[str, str, Any], str]  # (padded text, column, raw value) -> text to print
+
+
+class HistoryError(UserError):
+    """A user-facing problem in a history command (one line, exit 1)."""
+
+
+# ---------------------------------------------------------------- JSON helpers
+
+def json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats replaced by "NaN", "Infinity", "-Infinity" (strict JSON)."""
+    t = type(value)
+    if t is float:
+        if math.isfinite(value):
+            return value
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if t is list or t is tuple:
+        return [json_safe(v) for v in value]
+    if t is dict:
+        return {k: json_safe(v) for k, v in value.items()}
+    return value
+
+
+def dumps(data: Any) -> str:
+    """Strict, readable JSON (non-finite floats as strings, unicode kept)."""
+    return json.dumps(json_safe(data), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def free_key(name: str, taken: Iterable[str]) -> str:
+    """``name``, or ``metric:name`` (repeated) if it is already a key in ``taken``."""
+    taken = set(taken)
+    while name in taken:
+        name = "metric:" + name
+    return name
+
+
+# ---------------------------------------------------------------- one run
+
+def attachments(store: Store, run_id: str) -> list[str]:
+    """Output files of a run as paths relative to the run folder (``outputs/model.pkl``), sorted.
+    Symbolic links are not followed (nor listed)."""
+    root = store.run_dir(run_id)
+    out: list[str] = []
+    base = root / OUTPUTS_DIR
+    if base.is_symlink() or not base.is_dir():
+        return out
+    for folder, dirs, files in os.walk(base, followlinks=False):
+        rel = Path(folder).relative_to(root)
+        for f in files:
+            if not os.path.islink(os.path.join(folder, f)):
+                out.append((rel / f).as_posix())
+    out.sort()
+    return out
+
+
+def _commit(meta: dict) -> str | None:
+    props = meta.get("properties") or {}
+    if isinstance(props, dict) and props.get("CommitId"):
+        return props["CommitId"]
+    git = meta.get("git")
+    if isinstance(git, dict):
+        return git.get("commit")
+    return meta.get("git_commit")
+
+
+def run_info(store: Store, run_id: str) -> dict:
+    """A run as the seed's CLI printed it: every metric by name (a series as a list of values),
+    then the run fields of :data:`INFO_KEYS` in that order. See the module doc for name clashes."""
+    meta = store.load_meta(run_id)
+    metrics = store.metrics(run_id)
+    fields: dict[str, Any] = {}
+    for key in INFO_KEYS:
+        if key == "attachments":
+            fields[key] = attachments(store, run_id)
+        elif key == "properties":
+            props = dict(meta.get("properties") or {})
+            commit = _commit(meta)
+            if commit and "CommitId" not in props:
+                props["CommitId"] = commit
+            fields[key] = props
+        elif key in ("arguments",):
+            fields[key] = list(meta.get(key) or [])
+        elif key == "tags":
+            fields[key] = dict(meta.get(key) or {})
+        elif key == "description":
+            fields[key] = meta.get(key) or ""
+        else:
+            fields[key] = meta.get(key)
+    out: dict[str, Any] = {}
+    for name, s in metrics.items():
+        key = free_key(name, set(INFO_KEYS) | set(metrics) - {name} | set(out))
+        out[key] = s.values[0] if _is_scalar(s) else list(s.values)
+    out.update(fields)
+    return out
+
+
+def _is_scalar(s: Series) -> bool:
+    return len(s) == 1 and s.steps[0] == 0
+
+
+# ---------------------------------------------------------------- list
+
+@dataclass
+class RunTable:
+    """Rows of ``history list``: ``columns`` in order; each row maps a column to its raw value."""
+    columns: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    metric_columns: list[str] = field(default_factory=list)
+
+
+def list_runs(store: Store, script: str | None = None, include_hidden: bool = False) -> RunTable:
+    """Runs newest first with one column per scalar metric, then :data:`LIST_COLUMNS`.
+
+    Metric columns are ordered by first appearance, oldest run first (so the order a script logs
+    them in)."""
+    runs = store.runs(include_hidden=include_hidden)
+    if script is not None:
+        runs = [m for m in runs if m.get("script_name") == script
+                or Path(str(m.get("script_name") or "")).name == script]
+    scalars_by_run = []
+    for meta in runs:
+        scalars, _ = split_metrics(store.metrics(meta["run_id"]))
+        scalars_by_run.append(scalars)
+    order: dict[str, None] = {}
+    for scalars in reversed(scalars_by_run):
+        for name in scalars:
+            order.setdefault(name, None)
+    colmap: dict[str, str] = {}
+    for name in order:
+        colmap[name] = free_key(name, set(LIST_COLUMNS) | set(colmap.values()) | (set(order) - {name}))
+    table = RunTable(columns=list(colmap.values()) + list(LIST_COLUMNS),
+                     metric_columns=list(colmap.values()))
+    for meta, scalars in zip(runs, scalars_by_run):
+        row: dict[str, Any] = {colmap[n]: v for n, v in scalars.items()}
+        row.update({
+            "Duration": meta.get("duration"),
+            "Run_id": meta.get("run_id"),
+            "Script_name": meta.get("script_name"),
+            "Start_time_utc": meta.get("start_time_utc"),
+            "Status": meta.get("status"),
+        })
+        table.rows.append(row)
+    return table
+
+
+def format_value(value: Any, column: str = "") -> str:
+    """A value as a short, readable table cell."""
+    if value is None:
+        return ""
+    t = type(value)
+    if t is bool:
+        return "true" if value else "false"
+    if t is float:
+        if value != value:
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:.6g}"
+    if column == "Duration" and t is str:
+        head, dot, frac = value.partition(".")
+        return head + (dot + frac[:3] if dot else "")
+    if column.endswith("_utc") and t is str and value.endswith("Z"):
+        return value.split(".")[0].replace("T", " ")
+    if t is list or t is dict:
+        return json.dumps(json_safe(value), ensure_ascii=False)
+    return str(value)
+
+
+def truncate(text: str, width: int = MAX_CELL) -> str:
+    """One line of at most ``width`` characters (``…`` marks a cut)."""
+    text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def render_table(columns: list[str], rows: list[list[str]], style: Styler | None = None,
+                 raw: list[list[Any]] | None = None, right: set[int] | None = None) -> str:
+    """Aligned text table; cells must be pre-formatted. ``style`` colours padded cells."""
+    right = right or set()
+    widths = [len(c) for c in columns]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    sep = "  "
+
+    def line(cells: list[str], raw_row: list[Any] | None) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            padded = cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            if style is not None and raw_row is not None:
+                padded = style(padded, columns[i], raw_row[i])
+            out.append(padded)
+        return sep.join(out).rstrip()
+
+    lines = [line(columns, None), sep.join("-" * w for w in widths)]
+    for j, row in enumerate(rows):
+        lines.append(line(row, raw[j] if raw is not None else None))
+    return "\n".join(lines)
+
+
+def table_text(table: RunTable, style: Styler | None = None, width: int = MAX_CELL) -> str:
+    """``history list -o table``."""
+    cols = [truncate(c, width) for c in table.columns]
+    cells, raw = [], []
+    for row in table.rows:
+        cells.append([truncate(format_value(row.get(c), c), width) for c in table.columns])
+        raw.append([row.get(c) for c in table.columns])
+    numeric = {i for i, c in enumerate(table.columns) if c in table.metric_columns
+               and all(type(r.get(c)) in (int, float) or r.get(c) is None for r in table.rows)}
+    return render_table(cols, cells, style=style, raw=raw, right=numeric)
+
+
+def table_json(table: RunTable) -> str:
+    """``history list -o json``: a list of objects with the table's columns (complete values)."""
+    return dumps([{c: row.get(c) for c in table.columns} for row in table.rows])
+
+
+def table_csv(table: RunTable) -> str:
+    """``history list -o csv``: complete values; floats as Python writes them (nan, inf, -0.0)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(table.columns)
+    for row in table.rows:
+        out = []
+        for c in table.columns:
+            v = row.get(c)
+            if v is None:
+                out.append("")
+            elif type(v) is bool:
+                out.append("true" if v else "false")
+            elif type(v) is float:
+                out.append(repr(v))
+            else:
+                out.append(v if isinstance(v, str) else json.dumps(json_safe(v), ensure_ascii=False))
+        w.writerow(out)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- compare
+
+@dataclass
+class CompareRow:
+    field: str
+    kind: str          # "run" (a run field), "metric" (a scalar) or "series"
+    values: list[Any]  # one per run; None where missing; a series as {"last": v, "len": n}
+    differs: bool
+
+
+def compare_runs(store: Store, run_ids: list[str]) -> list[CompareRow]:
+    """Run fields and every metric of two or three runs side by side."""
+    if not 2 <= len(run_ids) <= 3:
+        raise HistoryError("compare takes two or three runs")
+    if len(set(run_ids)) != len(run_ids):
+        raise HistoryError(f"compare needs different runs, got {' '.join(run_ids)}")
+    metas = [store.load_meta(r) for r in run_ids]
+    metrics = [store.metrics(r) for r in run_ids]
+    rows: list[CompareRow] = []
+    for key in COMPARE_FIELDS:
+        values = [_commit(m) if key == "commit" else m.get(key) for m in metas]
+        if key in ("tags", "arguments", "description") and all(not v for v in values):
+            continue
+        if key == "commit" and all(v is None for v in values):
+            continue
+        rows.append(CompareRow(key, "run", values, _differs(values)))
+    names: dict[str, None] = {}
+    for m in metrics:
+        for n in m:
+            names.setdefault(n, None)
+    shown: set[str] = set(COMPARE_FIELDS)
+    for name in names:
+        series = [m.get(name) for m in metrics]
+        label = free_key(name, shown | (set(names) - {name}))
+        shown.add(label)
+        if all(s is None or _is_scalar(s) for s in series):
+            values = [s.values[0] if s is not None else None for s in series]
+            rows.append(CompareRow(label, "metric", values, _differs(values)))
+        else:
+            values = [{"last": s.last, "len": len(s)} if s is not None else None for s in series]
+            rows.append(CompareRow(label, "series", values, _differs(values)))
+    return rows
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is float and type(b) is float:
+        if a != a and b != b:
+            return True
+        return a == b and math.copysign(1, a) == math.copysign(1, b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def _differs(values: list[Any]) -> bool:
+    return not all(_same(values[0], v) for v in values[1:])
+
+
+def compare_json(run_ids: list[str], rows: list[CompareRow]) -> str:
+    return dumps({"runs": run_ids,
+                  "rows": [{"field": r.field, "kind": r.kind, "values": r.values,
+                            "differs": r.differs} for r in rows]})
+
+
+def compare_text(run_ids: list[str], rows: list[CompareRow], style: Styler | None = None,
+                 width: int = MAX_CELL) -> str:
+    """The side-by-side table; a ``*`` in the first column marks rows whose values differ."""
+    columns = ["", "Field"] + [truncate(r, width) for r in run_ids]
+    cells, raw = [], []
+    for r in rows:
+        shown = []
+        for v in r.values:
+            if v is None:
+                shown.append("-")
+            elif r.kind == "series":
+                shown.append(f"last {format_value(v['last'])} (n={v['len']})")
+            else:
+                shown.append(format_value(v, "Duration" if r.field == "duration" else r.field))
+        cells.append(["*" if r.differs else "", truncate(r.field, width)]
+                     + [truncate(s, width) for s in shown])
+        raw.append([r.differs] * len(columns))
+    return render_table(columns, cells, style=style, raw=raw)
+
+
+# ---------------------------------------------------------------- download
+
+def download(store: Store, run_id: str, dest: Path) -> list[str]:
+    """Copy every file of a run (outputs, driver.log, metrics.tsv, run.json, …) into ``dest``.
+
+    Nothing is written outside ``dest``: names come from the file system (no ``..``), existing
+    symbolic links in ``dest`` are replaced rather than followed, and symbolic links in the run are
+    copied as files only when they point inside the run (others are skipped with a warning).
+    Hidden files (locks, temp files) and the heartbeat are left out. Returns the copied paths."""
+    src_root = store.run_dir(run_id).resolve()
+    if not src_root.is_dir():
+        raise StoreError(f"run {run_id} not found in {store.root}")
+    dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise HistoryError(f"{dest} exists and is not a folder; give another DEST")
+    dest.mkdir(parents=True, exist_ok=True)
+    dest_root = dest.resolve()
+    copied: list[str] = []
+    for folder, dirs, files in os.walk(src_root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel_dir = Path(folder).relative_to(src_root)
+        for d in list(dirs):
+            if os.path.islink(os.path.join(folder, d)):
+                dirs.remove(d)
+                warn_once(f"dl-link:{folder}/{d}",
+                          f"skipped {(rel_dir / d).as_posix()}: a symbolic link to a folder")
+        for name in sorted(files):
+            if name.startswith(".") or (rel_dir == Path(".") and name == "heartbeat"):
+                continue
+            src = Path(folder) / name
+            rel = (rel_dir / name)
+            if src.is_symlink():
+                target = src.resolve()
+                if not target.is_file() or not _inside(target, src_root):
+                    warn_once(f"dl-link:{src}",
+                              f"skipped {rel.as_posix()}: a symbolic link leading out of the run")
+                    continue
+                src = target
+            out = dest_root / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if not _inside(out.parent.resolve(), dest_root):
+                raise HistoryError(f"refusing to write {out}: it leads outside {dest}")
+            if out.is_symlink() or out.exists():
+                if out.is_dir() and not out.is_symlink():
+                    raise HistoryError(f"{out} is a folder; give an empty DEST")
+                out.unlink()
+            shutil.copyfile(src, out, follow_symlinks=False)
+            copied.append(rel.as_posix())
+    return copied
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+# ---------------------------------------------------------------- promote / assets
+
+def _artifact_path(store: Store, run_id: str, artifact: str) -> tuple[str, Path]:
+    """(normalised artifact, its file) or a HistoryError listing the run's outputs."""
+    root = store.run_dir(run_id).resolve()
+    text = artifact.replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    candidates = [text] if text.startswith(OUTPUTS_DIR + "/") else [f"{OUTPUTS_DIR}/{text}", text]
+    for cand in candidates:
+        parts = Path(cand).parts
+        if ".." in parts or Path(cand).is_absolute():
+            break
+        path = root / cand
+        if path.is_file() and not path.is_symlink() and _inside(path.resolve(), root):
+            return Path(cand).as_posix(), path
+    have = attachments(store, run_id)
+    listing = ", ".join(have[:20]) + (", …" if len(have) > 20 else "") if have else "none"
+    raise HistoryError(f"run {run_id} has no output {artifact!r}; its outputs: {listing}")
+
+
+def promote(store: Store, run_id: str, artifact: str, name: str | None = None) -> dict:
+    """Copy an output of a run to ``.sitegen/assets/<name>/<version>/<file>`` and register it.
+
+    ``name`` defaults to the file's name without its extension; versions count from 1 per name."""
+    artifact, src = _artifact_path(store, run_id, artifact)
+    asset_name = safe_name(name if name is not None else Path(artifact).stem, fallback="asset")
+    store.ensure()
+    base = store.internal / "assets" / asset_name
+    base.mkdir(parents=True, exist_ok=True)
+    with file_lock(store.internal / "promote.lock"):
+        version = 1 + max((a.get("version", 0) for a in store.assets()
+                           if a.get("name") == asset_name), default=0)
+        folder = base / str(version)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / src.name
+        tmp = folder / f".{src.name}.{os.getpid()}.tmp"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(src, "rb") as fin, open(tmp, "wb") as fout:
+                while chunk := fin.read(1 << 20):
+                    digest.update(chunk)
+                    fout.write(chunk)
+                    size += len(chunk)
+                fout.flush()
+                os.fsync(fout.fileno())
+            os.replace(tmp, target)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        entry = store.add_asset({
+            "name": asset_name, "run_id": run_id, "artifact": artifact,
+            "file": target.relative_to(store.root).as_posix(), "size": size,
+            "sha256": digest.hexdigest(),
+        })
+    return entry
+
+
+ASSET_COLUMNS = ("Name", "Version", "Run_id", "Artifact", "Size", "Sha256", "Created_utc")
+
+
+def assets_text(assets: list[dict], style: Styler | None = None) -> str:
+    rows = []
+    for a in assets:
+        rows.append([truncate(str(a.get("name", ""))), str(a.get("version", "")),
+                     truncate(str(a.get("run_id", "")), 40), truncate(str(a.get("artifact", "")), 40),
+                     human_size(a.get("size")), str(a.get("sha256", ""))[:12],
+                     format_value(a.get("created_utc"), "Created_utc")])
+    return render_table(list(ASSET_COLUMNS), rows, right={1, 4})
+
+
+def human_size(n: Any) -> str:
+    if not isinstance(n, int):
+        return ""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(n)
+
+
+# ---------------------------------------------------------------- update
+
+def parse_tags(pairs: Iterable[str]) -> dict[str, str]:
+    """``["k=v", …]`` -> dict; HistoryError on a pair without ``=`` or with an empty key."""
+    tags: dict[str, str] = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key.strip():
+            raise HistoryError(f"bad tag {pair!r}: write KEY=VALUE, e.g. --tag stage=baseline")
+        tags[key.strip()] = value
+    return tags
+
+
+def update_run(store: Store, run_id: str, name: str | None = None, description: str | None = None,
+               tags: dict[str, str] | None = None, untag: Iterable[str] = (),
+               hidden: bool | None = None) -> dict:
+    """Change a run's name, description, tags or hidden flag; returns the new metadata."""
+    untag = list(untag)
+    if name is None and description is None and not tags and not untag and hidden is None:
+        raise HistoryError("nothing to update: give --name, --description, --tag, --untag, "
+                           "--hide or --unhide")
+
+    def edit(meta: dict) -> None:
+        if name is not None:
+            meta["name"] = name
+        if description is not None:
+            meta["description"] = description
+        current = dict(meta.get("tags") or {})
+        current.update(tags or {})
+        for key in untag:
+            current.pop(key, None)
+        meta["tags"] = current
+        if hidden is not None:
+            meta["hidden"] = hidden
+
+    return store.update_meta(run_id, edit)
+
+
+# ---------------------------------------------------------------- restore
+
+def plan_lists(plan: Any) -> dict[str, list[str]]:
+    """The ``overwrite``/``create``/``remove`` lists of a restore plan (object or dict)."""
+    out = {}
+    for key in ("overwrite", "create", "remove"):
+        value = plan.get(key) if isinstance(plan, dict) else getattr(plan, key, None)
+        out[key] = [str(p) for p in (value or [])]
+    return out
+
+
+def plan_text(plan: Any) -> str:
+    lists = plan_lists(plan)
+    lines = []
+    for key, label in (("overwrite", "overwrite"), ("create", "create"), ("remove", "remove")):
+        for p in lists[key]:
+            lines.append(f"  {label:<9} {p}")
+    counts = ", ".join(f"{len(lists[k])} to {k}" for k in ("overwrite", "create", "remove"))
+    return "\n".join(lines + [counts])
+
+
+def is_tty(stream: Any = None) -> bool:
+    stream = stream or sys.stdout
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
