@@ -1,0 +1,81 @@
+"""``sitegen jobs``: the jobs panel (running and recently finished runs)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sitegen.commands.common import open_store, store_option
+from sitegen.runner import jobs
+
+STATUS_COLOURS = {"Running": "cyan", "Completed": "green", "Failed": "red", "Killed": "red",
+                  "Canceled": "yellow"}
+
+
+def format_elapsed(seconds: float | None) -> str:
+    """``3723.4`` -> ``'1:02:03'``."""
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def format_value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def format_metrics(metrics: dict, width: int = 48) -> str:
+    text = "  ".join(f"{k}={format_value(v)}" for k, v in metrics.items())
+    text = " ".join(text.split())  # no newlines or tabs from untrusted names
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def render_table(rows: list[dict], colour: bool) -> str:
+    """The jobs panel as an aligned text table."""
+    header = ["#", "Run_id", "Script", "Status", "Elapsed", "Metrics"]
+    cells = [[str(r.get("run_number") or ""), r["run_id"], str(r.get("script_name") or ""),
+              str(r.get("status") or ""), format_elapsed(r.get("elapsed")),
+              format_metrics(r.get("metrics") or {})] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
+              for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    for c in cells:
+        parts = [v.ljust(w) for v, w in zip(c, widths)]
+        if colour and c[3] in STATUS_COLOURS:
+            parts[3] = click.style(parts[3], fg=STATUS_COLOURS[c[3]])
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+@click.command("jobs")
+@store_option
+@click.option("--all", "show_all", is_flag=True, help="List every run, not only recent ones.")
+@click.option("--limit", default=10, show_default=True,
+              help="How many finished runs to show (besides the running ones).")
+@click.option("-o", "--output", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+def cli(store_path: Path | None, show_all: bool, limit: int, fmt: str) -> None:
+    """The jobs panel: running runs and the most recent finished ones, newest first.
+
+    Columns: run number, run id, script, status, elapsed time (running: so far), latest values.
+
+    \b
+    Examples:
+      sitegen jobs
+      sitegen jobs --all
+      sitegen jobs -o json
+      watch -n 2 sitegen jobs
+    """
+    store = open_store(store_path)
+    rows = jobs(store, show_all=show_all, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=True))
+        return
+    if not rows:
+        click.echo("no runs yet: start one with `sitegen run SCRIPT`")
+        return
+    click.echo(render_table(rows, colour=sys.stdout.isatty()), color=sys.stdout.isatty())

@@ -1,0 +1,50 @@
+"""``sitegen run``: run a script as a tracked run (foreground, or --detach)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sitegen.commands.common import open_store, store_option
+from sitegen.runner import prepare_run, start_detached, supervise
+from sitegen.store import Store
+
+
+@click.command("run", context_settings={"ignore_unknown_options": True,
+                                        "allow_interspersed_args": False})
+@store_option
+@click.option("--name", default=None, help="A display name for the run.")
+@click.option("--detach", "-d", is_flag=True,
+              help="Start in the background, print the run id and return at once.")
+@click.argument("script")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def cli(store_path: Path | None, name: str | None, detach: bool, script: str,
+        args: tuple[str, ...]) -> None:
+    """Run SCRIPT with ARGS as a tracked run.
+
+    Its output is streamed and kept in the run's driver.log; files it writes to ./outputs/ go to
+    the run's own outputs folder in the store; the code is snapshotted; the exit code is the
+    script's. Options after SCRIPT are passed to the script.
+
+    \b
+    Examples:
+      sitegen run examples/iris_sklearn.py 0.5
+      sitegen run --name baseline train.py --epochs 3
+      sitegen run --detach examples/iris_sklearn.py 10    # prints the run id
+      sitegen jobs                                         # watch it
+      sitegen cancel last                                  # stop it
+    """
+    store = Store(open_store(store_path, must_exist=False).root.absolute())
+    project_dir = Path.cwd()
+    run_id = prepare_run(store, script, args, name=name, project_dir=project_dir)
+    if detach:
+        start_detached(store, run_id, script, args, project_dir)
+        click.echo(run_id)
+        return
+    click.echo(f"sitegen: run {run_id} (run number "
+               f"{store.raw_meta(run_id).get('run_number')})", err=True)
+    code = supervise(store, run_id, script, args, project_dir, foreground=True)
+    status = store.raw_meta(run_id).get("status")
+    click.echo(f"sitegen: run {run_id} {status} (exit code {code})", err=True)
+    sys.exit(code)

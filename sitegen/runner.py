@@ -1,0 +1,386 @@
+"""Tracked runs: ``sitegen run [--detach] SCRIPT [ARGS...]``, ``sitegen jobs``, ``sitegen cancel``.
+
+A *supervisor* (the ``sitegen run`` process, or with ``--detach`` a background process started in a
+new session: ``python -m sitegen.runner``) owns the run:
+
+1. :func:`prepare_run` snapshots the code, reads git's commit, creates the run (``pid`` = supervisor);
+2. :func:`supervise` makes a per-run working folder — a temp folder holding a symlink to every
+   top-level entry of the project except ``outputs``, plus ``outputs`` -> ``<store>/<run>/outputs/`` —
+   so simultaneous runs of one script never share ``./outputs``; starts the script there in its own
+   process group with ``SITEGEN_RUN_ID``/``SITEGEN_STORE``/``SITEGEN_EXPERIMENT`` set; copies its
+   merged stdout+stderr to ``<run>/driver.log`` (and the terminal in the foreground); touches the
+   heartbeat every 2 s; and records the end: ``Completed`` (exit 0), ``Failed`` (non-zero), ``Killed``
+   (a signal), ``Canceled`` (``sitegen cancel``, SIGTERM/SIGINT/SIGHUP to the supervisor).
+
+If the supervisor itself dies, :meth:`Store.load_meta` reads the run as ``Killed`` (its pid is gone,
+or its heartbeat went stale), and the script gets SIGTERM (Linux parent-death signal).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Sequence
+
+from sitegen.errors import UserError
+from sitegen.store import DRIVER_LOG, OUTPUTS_DIR, TERMINAL_STATUSES, Store, parse_utc
+
+CANCEL_FILE = "cancel"
+HEARTBEAT_EVERY = 2.0
+
+
+class RunnerError(UserError):
+    """A tracked run cannot be started or stopped (bad script, run not running, ...)."""
+
+
+def cancel_grace() -> float:
+    """Seconds between SIGTERM and SIGKILL when stopping a run ($SITEGEN_CANCEL_GRACE, 10)."""
+    try:
+        return float(os.environ.get("SITEGEN_CANCEL_GRACE", "10"))
+    except ValueError:
+        return 10.0
+
+
+# ---------------------------------------------------------------- launching
+
+def script_name(script: str, project_dir: Path) -> str:
+    """The script as recorded: relative to the project when it lies inside it, else as given."""
+    path = Path(script)
+    if path.is_absolute():
+        try:
+            return path.resolve().relative_to(project_dir.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+    return path.as_posix()
+
+
+def check_script(script: str, project_dir: Path) -> Path:
+    """The script's absolute path; RunnerError if it is not a file."""
+    path = Path(script) if Path(script).is_absolute() else project_dir / script
+    if not path.is_file():
+        raise RunnerError(f"no such script: {script} (looked in {project_dir}); "
+                          f"give the path of a Python file, e.g. `sitegen run train.py`")
+    return path
+
+
+def display_command(script: str, args: Sequence[str]) -> list[str]:
+    """The command as recorded in run.json (arguments already masked)."""
+    return (["python"] if script.endswith(".py") else []) + [script, *args]
+
+
+def prepare_run(store: Store, script: str, args: Sequence[str], name: str | None = None,
+                project_dir: Path | None = None, pid: int | None = None) -> str:
+    """Snapshot the code and create the tracked run; return its id."""
+    from sitegen.config import load_config, project_name
+    from sitegen.gitinfo import git_properties
+    from sitegen.secrets import mask_arguments
+    from sitegen.snapshot import take_snapshot, write_manifest
+
+    project_dir = Path(project_dir or Path.cwd()).absolute()
+    check_script(script, project_dir)
+    config = load_config(project_dir)  # a broken config is reported here, as one line
+    store.ensure()
+    snapshot_id, manifest = take_snapshot(store, project_dir)
+    exclude = ["outputs", "site", config.site_dir]
+    try:
+        exclude.append(store.root.resolve().relative_to(project_dir.resolve()).as_posix())
+    except ValueError:
+        pass
+    properties = git_properties(project_dir, tuple(dict.fromkeys(exclude)))
+    masked = mask_arguments(list(args))
+    name_ = script_name(script, project_dir)
+    run_id = store.create_run(
+        project_name(),
+        script_name=name_,
+        arguments=masked,
+        name=name,
+        pid=pid if pid is not None else os.getpid(),
+        properties=properties,
+        snapshot=snapshot_id,
+        env={k: os.environ[k] for k in config.env if k in os.environ},
+        command=display_command(name_, masked),
+    )
+    write_manifest(store, run_id, manifest)
+    return run_id
+
+
+def make_workdir(project_dir: Path, outputs: Path, run_id: str) -> Path:
+    """A temp folder mirroring the project through symlinks, with ``outputs`` -> the run's own."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"sitegen-{run_id}-"))
+    with os.scandir(project_dir) as entries:
+        for entry in entries:
+            if entry.name != OUTPUTS_DIR:
+                os.symlink(os.path.join(project_dir, entry.name), workdir / entry.name)
+    os.symlink(outputs, workdir / OUTPUTS_DIR, target_is_directory=True)
+    return workdir
+
+
+def child_command(script: str, args: Sequence[str], workdir: Path) -> list[str]:
+    """Run a ``.py`` file with this interpreter, anything else directly (it must be executable)."""
+    path = Path(script) if Path(script).is_absolute() else workdir / script
+    if path.suffix == ".py":
+        return [sys.executable, str(path), *args]
+    return [str(path), *args]
+
+
+def _parent_death_signal() -> None:  # runs in the child between fork and exec
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def _exit_code(returncode: int) -> int:
+    return returncode if returncode >= 0 else 128 - returncode
+
+
+class _Supervisor:
+    """Signal state of one supervised child."""
+
+    def __init__(self, foreground: bool) -> None:
+        self.foreground = foreground
+        self.proc: subprocess.Popen | None = None
+        self.cancel_requested = False
+        self.kill_at: float | None = None
+        self.interrupts = 0
+
+    def handle(self, signum: int, frame) -> None:
+        self.cancel_requested = True
+        if signum == signal.SIGINT:
+            self.interrupts += 1
+            sig = signal.SIGINT if self.interrupts == 1 else signal.SIGKILL
+        else:
+            sig = signal.SIGTERM
+        if self.kill_at is None:
+            self.kill_at = time.monotonic() + cancel_grace()
+        self.send(sig)
+
+    def send(self, sig: int) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            try:
+                os.killpg(self.proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def escalate(self) -> None:
+        if self.kill_at is not None and time.monotonic() >= self.kill_at:
+            self.kill_at = float("inf")
+            self.send(signal.SIGKILL)
+
+
+def _pump(fd: int, log, echo: bool) -> None:
+    out = sys.stdout.buffer if echo else None
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        try:
+            log.write(data)
+            log.flush()
+        except (OSError, ValueError):
+            pass
+        if out is not None:
+            try:
+                out.write(data)
+                out.flush()
+            except (OSError, ValueError):
+                out = None  # the terminal went away: keep logging
+
+
+def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
+              project_dir: Path | None = None, foreground: bool = True) -> int:
+    """Run the script of run ``run_id`` to its end; record the status; return its exit code."""
+    project_dir = Path(project_dir or Path.cwd()).absolute()
+    store = Store(store.root.absolute())
+    run_dir = store.run_dir(run_id)
+    meta = store.raw_meta(run_id)
+    outputs = run_dir / OUTPUTS_DIR
+    outputs.mkdir(exist_ok=True)
+    state = _Supervisor(foreground)
+    handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    previous = {s: signal.signal(s, state.handle) for s in handled}
+    workdir = make_workdir(project_dir, outputs, run_id)
+    env = dict(os.environ)
+    env.update(SITEGEN_RUN_ID=run_id, SITEGEN_STORE=str(store.root),
+               SITEGEN_EXPERIMENT=str(meta.get("experiment_id") or ""), PYTHONUNBUFFERED="1")
+    log = open(run_dir / DRIVER_LOG, "ab")
+    returncode: int | None = None
+    try:
+        if (run_dir / CANCEL_FILE).exists():
+            state.cancel_requested = True
+        else:
+            cmd = child_command(script, args, workdir)
+            try:
+                state.proc = subprocess.Popen(
+                    cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT, process_group=0, preexec_fn=_parent_death_signal)
+            except OSError as e:
+                msg = f"sitegen: cannot start {cmd[0]}: {e.strerror or e}\n".encode()
+                log.write(msg)
+                if foreground:
+                    sys.stderr.write(msg.decode())
+                returncode = 127
+        if state.proc is not None:
+            proc = state.proc
+            if state.cancel_requested:  # a signal came before the child existed
+                state.send(signal.SIGTERM)
+            pump = threading.Thread(target=_pump, args=(proc.stdout.fileno(), log, foreground),
+                                    name="sitegen-pump", daemon=True)
+            pump.start()
+            next_beat = time.monotonic() + HEARTBEAT_EVERY
+            while True:
+                try:
+                    returncode = proc.wait(timeout=0.2)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                state.escalate()
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + HEARTBEAT_EVERY
+                    try:
+                        store.touch_heartbeat(run_id)
+                    except OSError:
+                        pass
+            pump.join(2.0)
+            if pump.is_alive():  # processes the script left behind still hold its output
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                pump.join(2.0)
+            if not pump.is_alive():
+                proc.stdout.close()
+    finally:
+        canceled = state.cancel_requested or (run_dir / CANCEL_FILE).exists()
+        if canceled:
+            status = "Canceled"
+        elif returncode is None:
+            status = "Killed"
+        elif returncode == 0:
+            status = "Completed"
+        elif returncode > 0:
+            status = "Failed"
+        else:
+            status = "Killed"
+        try:
+            store.finish_run(run_id, status, returncode)
+        finally:
+            log.close()
+            shutil.rmtree(workdir, ignore_errors=True)
+            for s, h in previous.items():
+                signal.signal(s, h)
+    return _exit_code(returncode) if returncode is not None else 1
+
+
+def start_detached(store: Store, run_id: str, script: str, args: Sequence[str],
+                   project_dir: Path | None = None) -> int:
+    """Start a background supervisor (new session) for a prepared run; return its pid."""
+    project_dir = Path(project_dir or Path.cwd()).absolute()
+    root = store.root.absolute()
+    log_path = store.run_dir(run_id) / DRIVER_LOG
+    cmd = [sys.executable, "-m", "sitegen.runner", "--store", str(root), "--project",
+           str(project_dir), run_id, "--", script, *args]
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(cmd, cwd=project_dir, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=log, start_new_session=True, close_fds=True)
+    store.update_meta(run_id, {"pid": proc.pid})
+    return proc.pid
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of a detached supervisor: ``python -m sitegen.runner --store S --project P RUN -- SCRIPT ARGS``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    sep = argv.index("--")
+    head, tail = argv[:sep], argv[sep + 1:]
+    opts = dict(zip(head[0:-1:2], head[1:-1:2]))
+    run_id = head[-1]
+    return supervise(Store(opts["--store"]), run_id, tail[0], tail[1:],
+                     Path(opts["--project"]), foreground=False)
+
+
+# ---------------------------------------------------------------- cancel
+
+def request_cancel(store: Store, run_id: str) -> dict:
+    """Ask a running tracked run to stop: cancel marker + SIGTERM to its supervisor."""
+    meta = store.load_meta(run_id)
+    status = meta.get("status")
+    if status != "Running":
+        raise RunnerError(f"run {run_id} is not running (status {status}); nothing to cancel")
+    if not meta.get("command"):
+        raise RunnerError(f"run {run_id} was not started by `sitegen run`; stop its process "
+                          f"yourself (pid {meta.get('pid')} on {meta.get('host')})")
+    if meta.get("host") != socket.gethostname():
+        raise RunnerError(f"run {run_id} runs on host {meta.get('host')}; cancel it there")
+    (store.run_dir(run_id) / CANCEL_FILE).touch()
+    try:
+        os.kill(int(meta["pid"]), signal.SIGTERM)
+    except (ProcessLookupError, KeyError, TypeError, ValueError):
+        pass
+    return meta
+
+
+def wait_finished(store: Store, run_id: str, timeout: float) -> dict:
+    """Poll until the run is no longer Running (or ``timeout`` seconds passed); its metadata."""
+    deadline = time.monotonic() + timeout
+    while True:
+        meta = store.load_meta(run_id)
+        if meta.get("status") in TERMINAL_STATUSES or time.monotonic() >= deadline:
+            return meta
+        time.sleep(0.1)
+
+
+# ---------------------------------------------------------------- jobs panel
+
+def elapsed_seconds(meta: dict, now: float | None = None) -> float | None:
+    """Running: now - start; finished: end - start."""
+    start = parse_utc(meta.get("start_time_utc"))
+    if start is None:
+        return None
+    end = parse_utc(meta.get("end_time_utc")) if meta.get("status") != "Running" else None
+    return max(0.0, (end if end is not None else (now or time.time())) - start)
+
+
+def latest_values(store: Store, run_id: str) -> dict:
+    """The latest value of every metric of a run (the last point of a series)."""
+    return {name: s.last for name, s in store.metrics(run_id).items() if len(s)}
+
+
+def jobs(store: Store, show_all: bool = False, limit: int = 10) -> list[dict]:
+    """The jobs panel rows: every running run plus the ``limit`` newest finished ones (all with
+    ``show_all``), newest first; each with elapsed seconds and the latest metric values."""
+    rows = []
+    finished = 0
+    for meta in store.runs():
+        running = meta.get("status") == "Running"
+        if not running and not show_all:
+            if finished >= limit:
+                continue
+            finished += 1
+        rows.append({
+            "run_number": meta.get("run_number"),
+            "run_id": meta["run_id"],
+            "script_name": meta.get("script_name"),
+            "name": meta.get("name"),
+            "status": meta.get("status"),
+            "start_time_utc": meta.get("start_time_utc"),
+            "end_time_utc": meta.get("end_time_utc"),
+            "elapsed": elapsed_seconds(meta),
+            "metrics": latest_values(store, meta["run_id"]),
+        })
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())
