@@ -1,0 +1,136 @@
+"""Logger cost: 1,000,000 ``log`` calls with sitegen, and MLflow's ``log_metric`` side by side.
+
+    python benchmarks/bench_logger.py [--calls 1000000] [--mlflow-calls 2000] [--repeat 3]
+
+MLflow runs only when it is importable (``pip install -e '.[bench]'``). Each figure is the median of
+``--repeat`` runs in fresh folders; sitegen's time includes the final flush to disk. Prints a Markdown
+table for BENCHMARKS.md and writes the raw numbers to benchmarks/out/logger.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
+
+
+def import_time(module: str, repeat: int) -> float:
+    """Median seconds for ``import module`` (+ get_logger for sitegen) in a fresh interpreter."""
+    code = (f"import time; t=time.perf_counter(); import {module}; "
+            + ("sitegen.get_logger; " if module == "sitegen" else "")
+            + "print(time.perf_counter()-t)")
+    times = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "SITEGEN_STORE": tempfile.mkdtemp()})
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def sitegen_calls(calls: int) -> float:
+    """Seconds per log call, the final flush included."""
+    import sitegen
+    from sitegen.store import Store
+
+    root = Path(tempfile.mkdtemp(prefix="bench-sitegen-"))
+    os.environ["SITEGEN_STORE"] = str(root)
+    with sitegen.start_run(name="bench") as run:
+        log = run.log
+        t = time.perf_counter()
+        for i in range(calls):
+            log("loss", i * 0.001)
+        run.flush()
+        elapsed = time.perf_counter() - t
+    assert len(Store(root).metrics(run.run_id)["loss"]) == calls
+    return elapsed / calls
+
+
+def mlflow_calls(calls: int, uri_kind: str) -> float | None:
+    try:
+        import mlflow
+    except ImportError:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-mlflow-{uri_kind}-"))
+    uri = folder.as_uri() if uri_kind == "file" else f"sqlite:///{folder / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment(f"bench-{folder.name}")
+    with mlflow.start_run():
+        mlflow.log_metric("warmup", 0.0)
+        t = time.perf_counter()
+        for i in range(calls):
+            mlflow.log_metric("loss", i * 0.001, step=i)
+        elapsed = time.perf_counter() - t
+    return elapsed / calls
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--calls", type=int, default=1_000_000)
+    p.add_argument("--mlflow-calls", type=int, default=2000)
+    p.add_argument("--repeat", type=int, default=3)
+    args = p.parse_args()
+    import warnings
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3.x keeps it behind this switch
+
+    r = {"machine": machine(), "calls": args.calls, "mlflow_calls": args.mlflow_calls}
+    r["import_sitegen_s"] = import_time("sitegen", args.repeat + 2)
+    r["sitegen_us_per_call"] = statistics.median(sitegen_calls(args.calls) for _ in range(args.repeat)) * 1e6
+    try:
+        import mlflow  # noqa: F401
+        r["mlflow_version"] = mlflow.__version__
+        r["import_mlflow_s"] = import_time("mlflow", args.repeat)
+        for kind in ("file", "sqlite"):
+            n = args.mlflow_calls if kind == "file" else max(200, args.mlflow_calls // 5)
+            r[f"mlflow_{kind}_us_per_call"] = statistics.median(
+                mlflow_calls(n, kind) for _ in range(args.repeat)) * 1e6
+    except ImportError:
+        r["mlflow_version"] = None
+
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
+    (out / "logger.json").write_text(json.dumps(r, indent=2))
+
+    print(f"Machine: {r['machine']}")
+    print(f"Command: python benchmarks/bench_logger.py --calls {args.calls} "
+          f"--mlflow-calls {args.mlflow_calls} --repeat {args.repeat}\n")
+    print("| measure | sitegen | MLflow " + (r["mlflow_version"] or "(not installed)") + " | ratio |")
+    print("| --- | --- | --- | --- |")
+    s = r["sitegen_us_per_call"]
+    for kind in ("file", "sqlite"):
+        m = r.get(f"mlflow_{kind}_us_per_call")
+        if m:
+            print(f"| `log` vs `log_metric` ({kind} store), µs per call | {s:.2f} | {m:.0f} | "
+                  f"sitegen {m / s:,.0f}x cheaper |")
+    imp_m = r.get("import_mlflow_s")
+    line = f"| `import sitegen` + `get_logger`, ms | {r['import_sitegen_s'] * 1e3:.1f} | "
+    if imp_m:
+        line += f"{imp_m * 1e3:.0f} | {100 * r['import_sitegen_s'] / imp_m:.1f}% of MLflow's |"
+    else:
+        line += "– | – |"
+    print(line)
+
+
+if __name__ == "__main__":
+    main()
