@@ -358,6 +358,22 @@ def _install_hooks() -> None:
     sys.excepthook = hook
 
 
+def _after_fork_in_child() -> None:
+    """A forked child must not write its parent's buffered points again, nor share its lock."""
+    global _thread
+    _thread = None
+    for run in _registry:
+        run._buffer = deque()
+        run._pending = b""
+        run._lock = threading.Lock()
+        run._fd = None
+    if _registry:
+        _ensure_thread()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @atexit.register
 def _at_exit() -> None:
     for run in reversed(list(_stack)):
