@@ -407,10 +407,7 @@ def download(store: Store, run_id: str, dest: Path) -> list[str]:
                               f"skipped {rel.as_posix()}: a symbolic link leading out of the run")
                     continue
                 src = target
-            out = dest_root / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if not _inside(out.parent.resolve(), dest_root):
-                raise HistoryError(f"refusing to write {out}: it leads outside {dest}")
+            out = _safe_parent(dest_root, rel_dir, dest) / name
             if out.is_symlink() or out.exists():
                 if out.is_dir() and not out.is_symlink():
                     raise HistoryError(f"{out} is a folder; give an empty DEST")
@@ -418,6 +415,21 @@ def download(store: Store, run_id: str, dest: Path) -> list[str]:
             shutil.copyfile(src, out, follow_symlinks=False)
             copied.append(rel.as_posix())
     return copied
+
+
+def _safe_parent(dest_root: Path, rel_dir: Path, shown: Path) -> Path:
+    """``dest_root / rel_dir``, created folder by folder; a symbolic link on the way is an error."""
+    cur = dest_root
+    for part in rel_dir.parts:
+        cur = cur / part
+        if cur.is_symlink():
+            raise HistoryError(f"refusing to write into {cur}: it is a symbolic link and could "
+                               f"lead outside {shown}; give an empty DEST")
+        if not cur.exists():
+            cur.mkdir()
+        elif not cur.is_dir():
+            raise HistoryError(f"{cur} is a file where a folder is needed; give an empty DEST")
+    return cur
 
 
 def _inside(path: Path, root: Path) -> bool:
