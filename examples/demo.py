@@ -1,0 +1,127 @@
+"""`make demo`: the seed scenario end to end.
+
+Runs examples/iris_sklearn.py as tracked runs for the eight regularization rates, two at a time
+(`sitegen run --detach`), waits for them, prints `sitegen history list -o table`, then builds the
+site and serves it (when those commands exist).
+
+    python examples/demo.py [--port 8000] [--parallel 2] [--no-serve] [--store PATH]
+
+Runs from the repository root, whose pyproject.toml names the project "IrisDemo".
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = "examples/iris_sklearn.py"
+RATES = [10, 5, 2.5, 1.25, 0.625, 0.3125, 0.15625, 0.078125]
+RUN_TIMEOUT = 600.0
+
+
+def sitegen(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    """Run the sitegen CLI (this interpreter's) in the project folder."""
+    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=ROOT, text=True,
+                          capture_output=capture)
+
+
+def has_command(module: str) -> bool:
+    return importlib.util.find_spec(f"sitegen.commands.{module}") is not None
+
+
+def launch(rate: float) -> str:
+    """Start one detached tracked run; its run id."""
+    proc = sitegen("run", "--detach", SCRIPT, str(rate), capture=True)
+    if proc.returncode != 0:
+        sys.exit(f"demo: `sitegen run --detach {SCRIPT} {rate}` failed:\n{proc.stderr.strip()}")
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def run_all(rates: list[float], parallel: int) -> dict[str, str]:
+    """Run every rate, ``parallel`` at a time; {run_id: final status}."""
+    from sitegen.store import TERMINAL_STATUSES, Store, default_store_path
+
+    store = Store(default_store_path())
+    pending = list(rates)
+    running: dict[str, tuple[float, float]] = {}  # run id -> (rate, started)
+    done: dict[str, str] = {}
+    while pending or running:
+        while pending and len(running) < parallel:
+            rate = pending.pop(0)
+            run_id = launch(rate)
+            running[run_id] = (rate, time.monotonic())
+            print(f"started  {run_id}  rate {rate}", flush=True)
+        time.sleep(0.25)
+        for run_id, (rate, started) in list(running.items()):
+            meta = store.load_meta(run_id)
+            status = meta.get("status")
+            if status in TERMINAL_STATUSES or time.monotonic() - started > RUN_TIMEOUT:
+                del running[run_id]
+                done[run_id] = status
+                print(f"finished {run_id}  rate {rate}: {status} ({meta.get('duration')})",
+                      flush=True)
+    return done
+
+
+def show_history() -> None:
+    print()
+    if has_command("history"):
+        sitegen("history", "list", "-o", "table")
+    else:  # the history command is not there yet
+        sitegen("jobs", "--all")
+
+
+def build_and_serve(port: int) -> int:
+    """Hook for the site: build it, then serve it (skipped while those commands do not exist)."""
+    if not has_command("build"):
+        print("\n(sitegen build is not available yet: no site to show)")
+        return 0
+    if sitegen("build").returncode != 0:
+        return 1
+    if not has_command("serve"):
+        print("\n(sitegen serve is not available yet: open site/index.html in a browser)")
+        return 0
+    help_text = sitegen("serve", "--help", capture=True).stdout
+    args = ["serve"]
+    if "--port" in help_text:
+        args += ["--port", str(port)]
+    if "--open" in help_text:
+        args.append("--open")
+    try:
+        return sitegen(*args).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8000, help="port for `sitegen serve`")
+    parser.add_argument("--parallel", type=int, default=2, help="runs at a time (2)")
+    parser.add_argument("--no-serve", action="store_true", help="stop after the history table")
+    parser.add_argument("--store", default=None, help="the run store (default: ./runs)")
+    parser.add_argument("--rates", type=float, nargs="+", default=RATES, help=argparse.SUPPRESS)
+    opts = parser.parse_args(argv)
+    os.chdir(ROOT)
+    if opts.store:
+        os.environ["SITEGEN_STORE"] = str(Path(opts.store).absolute())
+    print(f"Running {SCRIPT} for {len(opts.rates)} regularization rates, "
+          f"{opts.parallel} at a time", flush=True)
+    statuses = run_all(opts.rates, max(1, opts.parallel))
+    show_history()
+    failed = [r for r, s in statuses.items() if s != "Completed"]
+    if failed:
+        print(f"\n{len(failed)} run(s) did not complete: {', '.join(failed)}; "
+              f"see `sitegen history info RUN` and the run's driver.log", file=sys.stderr)
+        return 1
+    if opts.no_serve:
+        return 0
+    return build_and_serve(opts.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
