@@ -1,0 +1,473 @@
+"""Live-reload preview (the library behind ``sitegen serve``), modelled on MkDocs' ``serve``.
+
+The site is built into a temporary folder (never the user's ``site/``) and served with the
+``livereload`` package, which injects its reload script into the HTML it serves (the files on
+disk never contain it). A polling thread watches the store, the theme folders and the config file
+with one cheap check (a directory listing of the store plus a few ``stat`` calls per run: the
+metrics file and liveness of running runs only); when something changes it waits for the changes
+to settle, rebuilds (incrementally), and tells the open pages to reload. A failed build is printed
+once and shown as an error page; the previous site stays, and the next good change recovers.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from sitegen.errors import UserError
+
+POLL_SECONDS = 0.15      # how often the watcher looks for changes
+SETTLE_SECONDS = 0.2     # a change must be still for this long before a rebuild
+MAX_SETTLE_SECONDS = 1.5  # ...but a writer that never pauses does not delay the rebuild forever
+
+_RUN_FILES = ("run.json", "metrics.tsv")
+
+
+def default_theme_dir() -> Path:
+    """The packaged default theme (``sitegen/themes/default`` in a wheel, ``themes/default`` in a
+    source checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "themes" / "default", here.parent / "themes" / "default"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "themes" / "default"
+
+
+def normalize_base_path(base_path: str | None) -> str:
+    """``"repo"``, ``"/repo"``, ``"/repo/"`` -> ``"/repo/"``; empty -> ``"/"``."""
+    parts = [p for p in (base_path or "").strip().split("/") if p]
+    for p in parts:
+        if p in (".", "..") or not re.fullmatch(r"[A-Za-z0-9._~!$&'()*+,;=:@%-]+", p):
+            raise UserError(f"--base-path {base_path!r}: use a URL path like /repo/")
+    return "/" + "".join(p + "/" for p in parts)
+
+
+# ---------------------------------------------------------------- change detection
+
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+class ChangeWatcher:
+    """One cheap fingerprint of everything a build reads.
+
+    Per run folder: ``run.json``'s mtime and size; for runs whose status is Running also
+    ``metrics.tsv``, the ``outputs/`` folder and whether the run is still alive (heartbeat fresh,
+    process present), so new points and a run dying both count as changes but a heartbeat tick
+    does not. Plus the store's pins and assets, every file under the theme folders, and the config
+    files.
+    """
+
+    def __init__(self, store_root: Path, theme_dirs: list[Path], config_files: list[Path]) -> None:
+        from sitegen.store import Store
+        self.store = Store(store_root)
+        self.store_root = str(store_root)
+        self.theme_dirs = [str(d) for d in theme_dirs]
+        self.config_files = [str(f) for f in config_files]
+        self._meta: dict[str, tuple[Any, dict | None]] = {}  # run id -> (run.json stat, meta)
+
+    def _run_meta(self, run_id: str, stat: tuple[int, int]) -> dict | None:
+        cached = self._meta.get(run_id)
+        if cached and cached[0] == stat:
+            return cached[1]
+        try:
+            with open(os.path.join(self.store_root, run_id, "run.json"), "rb") as f:
+                meta = json.loads(f.read())
+            meta = meta if isinstance(meta, dict) else None
+        except (OSError, ValueError):
+            meta = None
+        self._meta[run_id] = (stat, meta)
+        return meta
+
+    def fingerprint(self) -> tuple:
+        store: list = []
+        root = self.store_root
+        try:
+            with os.scandir(root) as entries:
+                names = sorted(e.name for e in entries
+                               if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
+        except OSError:
+            names = []
+        for name in names:
+            folder = os.path.join(root, name)
+            meta_stat = _stat(os.path.join(folder, "run.json"))
+            if meta_stat is None:
+                store.append((name, None))
+                continue
+            meta = self._run_meta(name, meta_stat)
+            if meta is not None and meta.get("status") == "Running":
+                alive = self.store.is_alive(name, meta)
+                store.append((name, meta_stat, _stat(os.path.join(folder, "metrics.tsv")),
+                              _stat(os.path.join(folder, "outputs")), alive))
+            else:
+                store.append((name, meta_stat))
+        for gone in set(self._meta) - set(names):
+            del self._meta[gone]
+        internal = os.path.join(root, ".sitegen")
+        extra = tuple(_stat(os.path.join(internal, n)) for n in ("pins.json", "assets.json"))
+        themes: list = []
+        for theme in self.theme_dirs:
+            for folder, dirs, files in os.walk(theme):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+                for f in sorted(files):
+                    if not f.startswith(".") and not f.endswith(("~", ".swp", ".tmp")):
+                        path = os.path.join(folder, f)
+                        themes.append((path, _stat(path)))
+        config = tuple(_stat(f) for f in self.config_files)
+        return tuple(store), extra, tuple(themes), config
+
+
+# ---------------------------------------------------------------- build errors
+
+def describe_build_error(exc: BaseException) -> str:
+    """One line: where (template file and line, when a template is to blame) and what."""
+    name = type(exc).__name__
+    if isinstance(exc, UserError):
+        return str(exc)
+    filename = getattr(exc, "filename", None)
+    lineno = getattr(exc, "lineno", None)
+    message = getattr(exc, "message", None) or str(exc) or name
+    if not (filename and lineno):
+        # a runtime error inside a template: jinja2 names template frames after their file
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.endswith((".html", ".j2", ".jinja", ".xml", ".js", ".css", ".txt")):
+                filename, lineno = frame.filename, frame.lineno
+                break
+    where = f"{_short_path(filename)}:{lineno}: " if filename and lineno else ""
+    return f"{where}{message} ({name})"
+
+
+def _short_path(path: str) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path
+
+
+def error_page(message: str, base_path: str = "/") -> str:
+    """The page shown in place of every HTML page while the last build failed."""
+    msg = html.escape(message)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Build failed - sitegen serve</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:3rem auto;padding:0 1rem}}
+pre{{background:#fee;color:#600;padding:1rem;border-radius:6px;white-space:pre-wrap}}
+@media (prefers-color-scheme:dark){{body{{background:#111;color:#ddd}}pre{{background:#411;color:#fcc}}}}
+</style></head>
+<body><h1>The site failed to build</h1>
+<pre id="sitegen-build-error">{msg}</pre>
+<p>Fix the problem and save: this page reloads by itself once the site builds again.</p>
+</body></html>
+"""
+
+
+# ---------------------------------------------------------------- the preview
+
+@dataclass
+class BuildOutcome:
+    ok: bool
+    seconds: float
+    pages_written: int = 0
+    message: str = ""
+
+
+class Preview:
+    """Builds the site into ``site_dir`` and rebuilds it when its sources change."""
+
+    def __init__(self, store_path: Path | None, site_dir: Path, config_dir: Path | None = None,
+                 echo: Callable[[str], None] | None = None,
+                 builder: Callable[..., Any] | None = None) -> None:
+        from sitegen.commands.common import open_store
+        self.builder = builder
+        from sitegen.config import load_config
+        self.config_dir = Path(config_dir or Path.cwd())
+        self.config = load_config(self.config_dir)  # a broken config at start is a plain error
+        self.store = open_store(store_path, must_exist=False)
+        self.site_dir = Path(site_dir)
+        self.echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.error: str | None = None
+        self.builds = 0
+        self.on_built: Callable[[], None] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._building = threading.Lock()
+        self.watcher = ChangeWatcher(self.store.root, self._theme_dirs(), self._config_files())
+
+    def _theme_dirs(self) -> list[Path]:
+        dirs = [default_theme_dir()]
+        if self.config.theme:
+            dirs.append(self.config.base_dir / self.config.theme)
+        return dirs
+
+    def _config_files(self) -> list[Path]:
+        return [self.config_dir / "sitegen.toml", self.config_dir / "pyproject.toml"]
+
+    def build(self) -> BuildOutcome:
+        """Build once; a failure is remembered (error page), printed once, and never raised."""
+        from sitegen.config import load_config
+        t0 = time.monotonic()
+        with self._building:
+            try:
+                self.config = load_config(self.config_dir)
+                self.watcher.theme_dirs = [str(d) for d in self._theme_dirs()]
+                if self.store.root.exists():
+                    self.store.check()
+                builder = self.builder
+                if builder is None:
+                    from sitegen.site.build import build_site as builder
+                result = builder(self.store, self.site_dir, self.config)
+            except Exception as e:  # noqa: BLE001 - any failure becomes the error page
+                message = describe_build_error(e)
+                if os.environ.get("SITEGEN_DEBUG"):
+                    traceback.print_exc()
+                if message != self.error:
+                    self.echo(f"Error: build failed: {message}")
+                self.error = message
+                return BuildOutcome(False, time.monotonic() - t0, message=message)
+            seconds = time.monotonic() - t0
+            recovered = self.error is not None
+            self.error = None
+            self.builds += 1
+            written = getattr(result, "pages_written", 0)
+            self.echo(f"{'Recovered: b' if recovered else 'B'}uilt {written} of "
+                      f"{getattr(result, 'pages_total', '?')} pages in {seconds:.2f} s")
+            for w in getattr(result, "warnings", None) or []:
+                self.echo(f"Warning: {w}")
+            return BuildOutcome(True, seconds, written)
+
+    # -- the watching thread
+    def start_watching(self) -> None:
+        self._thread = threading.Thread(target=self._watch, name="sitegen-serve-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _watch(self) -> None:
+        try:
+            last = self.watcher.fingerprint()
+            while not self._stop.wait(POLL_SECONDS):
+                current = self.watcher.fingerprint()
+                if current == last:
+                    continue
+                started = time.monotonic()
+                while time.monotonic() - started < MAX_SETTLE_SECONDS:  # let the changes settle
+                    if self._stop.wait(SETTLE_SECONDS):
+                        return
+                    again = self.watcher.fingerprint()
+                    if again == current:
+                        break
+                    current = again
+                last = current
+                self.build()
+                if self._stop.is_set():
+                    return
+                if self.on_built is not None:
+                    self.on_built()
+        except Exception:  # noqa: BLE001 - the watcher must not die silently
+            self.echo("Error: the change watcher stopped (restart sitegen serve):")
+            traceback.print_exc()
+
+
+# ---------------------------------------------------------------- the server
+
+class _NoPolling:
+    """A stand-in for livereload's Watcher: changes are found by :class:`Preview` instead of
+    livereload's walk of the whole tree every 0.8 s (slow on a store of thousands of runs)."""
+
+    def __init__(self, on_start: Callable[[], None]) -> None:
+        self._tasks = {"sitegen": None}   # non-empty: livereload would otherwise watch the cwd
+        self._changes: list = []
+        self.filepath = None
+        self._on_start = on_start
+
+    def watch(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover - not used
+        pass
+
+    def start(self, callback: Callable) -> bool:
+        self._on_start()   # runs on the server thread just before its IOLoop starts
+        return True        # "I take care of polling": livereload starts no PeriodicCallback
+
+    def examine(self) -> tuple[None, None]:
+        return None, None
+
+
+def _make_handlers(preview: Preview, root: str, base_path: str) -> list:
+    from tornado import web
+    from livereload.handlers import StaticFileHandler
+
+    class SiteHandler(StaticFileHandler):
+        def initialize(self, path: str, default_filename: str | None = None) -> None:
+            super().initialize(path, default_filename)
+
+        def set_extra_headers(self, path: str) -> None:
+            self.set_header("Cache-Control", "no-cache")  # a reload must fetch fresh data files
+
+        async def get(self, path: str, include_body: bool = True) -> None:
+            if preview.error is not None and (path == "" or path.endswith(("/", ".html"))):
+                self.set_status(500)
+                self.set_header("Content-Type", "text/html; charset=utf-8")
+                self.set_header("Cache-Control", "no-store")
+                self.finish(error_page(preview.error, base_path))
+                return
+            await super().get(path, include_body)
+
+    class NotUnderBase(web.RequestHandler):
+        def get(self) -> None:
+            self.set_status(404)
+            self.finish(f"<!doctype html><html><head><title>Not found</title></head><body>"
+                        f"<p>Not found. The site is served under "
+                        f"<a href=\"{html.escape(base_path)}\">{html.escape(base_path)}</a>.</p>"
+                        f"</body></html>")
+
+        head = get
+
+    static = (SiteHandler, {"path": root, "default_filename": "index.html"})
+    if base_path == "/":
+        return [(r"/(.*)", *static)]
+    return [
+        (r"/", web.RedirectHandler, {"url": base_path}),
+        (re.escape(base_path.rstrip("/")), web.RedirectHandler, {"url": base_path}),
+        (re.escape(base_path) + r"(.*)", *static),
+        (r".*", NotUnderBase),
+    ]
+
+
+def _server_class():
+    import livereload
+
+    class LiveServer(livereload.Server):
+        """livereload's Server with sitegen's routes (base path, error page) and quiet logs."""
+
+        def __init__(self, preview: Preview, base_path: str, watcher: _NoPolling) -> None:
+            super().__init__(watcher=watcher)
+            self.preview = preview
+            self.base_path = base_path
+
+        def get_web_handlers(self, script: bytes) -> list:
+            return _make_handlers(self.preview, str(self.root), self.base_path)
+
+        def _setup_logging(self) -> None:
+            import logging
+            log = logging.getLogger("livereload")
+            log.setLevel(logging.WARNING)
+            if not log.handlers:
+                log.addHandler(logging.StreamHandler())
+            _quiet_access_log()
+
+    return LiveServer
+
+
+def _quiet_access_log() -> None:
+    """Tornado logs every 404 and 500 (our error page) as a warning: the terminal already says
+    what failed, once."""
+    import logging
+    logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(store_path: Path | None = None, *, site_dir: Path | None = None, host: str = "127.0.0.1",
+          port: int = 8000, base_path: str = "/", open_browser: bool = False,
+          livereload: bool = True, echo: Callable[[str], None] | None = None,
+          builder: Callable[..., Any] | None = None) -> None:
+    """Build the site, serve it at http://host:port/base_path, rebuild and reload on changes.
+
+    Blocks until interrupted (Ctrl-C or SIGTERM), then removes the temporary build folder.
+    ``builder`` replaces ``sitegen.site.build.build_site`` (same signature), e.g. in tests.
+    """
+    base_path = normalize_base_path(base_path)
+    echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
+    tmp = None
+    if site_dir is None:
+        tmp = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
+        site_dir = tmp / "site"
+    preview: Preview | None = None
+    old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        preview = Preview(store_path, Path(site_dir), echo=echo, builder=builder)
+        echo(f"Building the site from {preview.store.root} into {site_dir} ...")
+        preview.build()
+        site_dir.mkdir(parents=True, exist_ok=True)
+        display_host = f"[{host}]" if ":" in host else host
+        url = f"http://{display_host}:{port}{base_path}"
+        _run_server(preview, str(site_dir), host, port, base_path, livereload, url, open_browser, echo)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # a second Ctrl-C while cleaning up must not print a traceback either
+        old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            if preview is not None:
+                preview.stop()
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
+            signal.signal(signal.SIGINT, old_int)
+    echo("Stopped.")
+
+
+def _run_server(preview: Preview, root: str, host: str, port: int, base_path: str,
+                live: bool, url: str, open_browser: bool, echo: Callable[[str], None]) -> None:
+    from tornado.ioloop import IOLoop
+
+    def started() -> None:
+        echo(f"Serving {url} ({'live reload on' if live else 'no live reload'}; Ctrl-C to stop)")
+        if open_browser:
+            import webbrowser
+            threading.Timer(0.3, webbrowser.open, args=(url,)).start()
+        preview.start_watching()
+
+    if live:
+        from livereload.handlers import LiveReloadHandler
+        loop_holder: dict = {}
+
+        def on_start() -> None:
+            loop_holder["loop"] = IOLoop.current()
+            started()
+
+        def reload_pages() -> None:
+            loop = loop_holder.get("loop")
+            if loop is not None:
+                loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+
+        preview.on_built = reload_pages
+        server = _server_class()(preview, base_path, _NoPolling(on_start))
+        try:
+            server.serve(port=port, host=host, root=root, debug=False, live_css=False)
+        except OSError as e:
+            raise UserError(f"can't listen on {host}:{port} ({e.strerror or e}): is another "
+                            f"server running? pass --port N") from None
+        return
+    # without live reload: the same routes on a plain tornado server; files still rebuild
+    from tornado import web
+    _quiet_access_log()
+    app = web.Application(_make_handlers(preview, root, base_path))
+    try:
+        app.listen(port, address=host)
+    except OSError as e:
+        raise UserError(f"can't listen on {host}:{port} ({e.strerror or e}): is another server "
+                        f"running? pass --port N") from None
+    IOLoop.current().add_callback(started)
+    IOLoop.current().start()
