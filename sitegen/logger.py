@@ -104,6 +104,9 @@ class Run:
         elif type(step) is not _int:
             if isinstance(step, int) and not isinstance(step, bool):
                 step = int(step)
+            elif hasattr(step, "__index__") and getattr(type(step), "__module__", "") == "numpy" \
+                    and type(step).__name__ != "bool":  # numpy integer steps (np.arange)
+                step = step.__index__()
             else:
                 raise TypeError(f"sitegen: metric {name!r}: step must be an int, "
                                 f"not {type(step).__name__}")
