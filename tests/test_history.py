@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -430,3 +431,76 @@ def test_every_subcommand_has_examples_and_store_option(sub):
     assert p.returncode == 0
     assert "Examples:" in p.stdout and f"sitegen history {sub if sub != 'last' else 'last'}" in p.stdout
     assert "--store" in p.stdout
+
+
+# ---------------------------------------------------------------- on a terminal
+
+def run_in_pty(args: list[str], answer: str | None = None, cwd: Path | None = None) -> tuple[int, str]:
+    """Run a command with stdin/stdout/stderr on a pseudo-terminal; type ``answer`` at a prompt."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, TERM="xterm")
+    env.pop("SITEGEN_STORE", None)
+    env.pop("NO_COLOR", None)
+    p = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env)
+    os.close(slave)
+    out = b""
+    answered = answer is None
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+                if not answered and b"[y/N]" in out:
+                    os.write(master, answer.encode())
+                    answered = True
+            elif p.poll() is not None:
+                break
+    finally:
+        os.close(master)
+    return p.wait(timeout=30), out.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def test_terminal_colours_status_and_differences(demo):
+    base = [sys.executable, "-m", "sitegen", "history"]
+    code, out = run_in_pty(base + ["list", "--store", str(demo)])
+    assert code == 0
+    assert "\x1b[32mCompleted" in out  # green, padded text inside the colour
+    code, out = run_in_pty(base + ["compare", "1", "2", "--store", str(demo)])
+    assert code == 0
+    lines = out.splitlines()
+    bold_yellow = "\x1b[33m\x1b[1m"
+    rate = next(line for line in lines if "Regularization Rate" in line)
+    assert rate.startswith(f"{bold_yellow}*\x1b[0m  {bold_yellow}Regularization Rate")
+    script = next(line for line in lines if "script_name" in line)
+    assert "\x1b[" not in script and script.startswith("   script_name")
+
+
+def test_restore_asks_on_a_terminal(tmp_path):
+    from sitegen import snapshot
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "a.py").write_text("one\n")
+    store = Store(project / "runs")
+    run_id = store.create_run("Proj", status="Completed")
+    snapshot.write_manifest(store, run_id, snapshot.take_snapshot(store, project)[1])
+    (project / "a.py").write_text("two\n")
+    cmd = [sys.executable, "-m", "sitegen", "history", "restore", "last", "--store",
+           str(store.root), "--project-dir", str(project)]
+    code, out = run_in_pty(cmd, answer="n\n")
+    assert code == 1 and "Aborted" in out and "overwrite a.py" in out
+    assert (project / "a.py").read_text() == "two\n"
+    code, out = run_in_pty(cmd, answer="y\n")
+    assert code == 0, out
+    assert f"Restored {run_id}: 1 overwritten, 0 created, 0 removed." in out
+    assert (project / "a.py").read_text() == "one\n"
