@@ -275,6 +275,7 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
         else:
             status = "Killed"
         try:
+            _keep_stray_files(workdir, outputs, log)
             store.finish_run(run_id, status, returncode)
         finally:
             log.close()
@@ -282,6 +283,31 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
             for s, h in previous.items():
                 signal.signal(s, h)
     return _exit_code(returncode) if returncode is not None else 1
+
+
+def _keep_stray_files(workdir: Path, outputs: Path, log) -> None:
+    """Files the script created at the top of its working folder (not in a project folder, not in
+    ./outputs) would vanish with the temp folder: move them into the run's outputs, with a note."""
+    try:
+        entries = [e for e in os.scandir(workdir) if not e.is_symlink()]
+    except OSError:
+        return
+    for entry in entries:
+        dest = outputs / entry.name
+        if os.path.lexists(dest):
+            note = f"sitegen: {entry.name} written to the working folder was discarded " \
+                   f"(outputs/{entry.name} exists)\n"
+        else:
+            try:
+                shutil.move(entry.path, dest)
+                note = f"sitegen: {entry.name} written to the working folder was kept as " \
+                       f"outputs/{entry.name}\n"
+            except OSError as e:
+                note = f"sitegen: could not keep {entry.name}: {e}\n"
+        try:
+            log.write(note.encode("utf-8", "replace"))
+        except (OSError, ValueError):
+            pass
 
 
 def start_detached(store: Store, run_id: str, script: str, args: Sequence[str],

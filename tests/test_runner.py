@@ -370,3 +370,21 @@ def test_demo_runs_detached_pairs(tmp_path: Path, monkeypatch) -> None:
     assert proc.stdout.count("started  IrisDemo_") == 3
     for m in runs:  # the table printed at the end lists every run
         assert m["run_id"] in proc.stdout.split("started")[-1].split("\n\n", 1)[-1]
+
+
+def test_stray_files_are_kept_and_jobs_table_is_terminal_safe(project: Path, cli) -> None:
+    write(project / "stray.py", """\
+from sitegen import get_logger
+open("results.txt", "w").write("not in outputs")   # a new top-level file in the working folder
+get_logger().log("\\x1b[31mred\\nname", "<b>\\x07")
+""")
+    assert cli("run", "stray.py").returncode == 0
+    store = Store(project / "runs")
+    [run_id] = store.run_ids()
+    assert (store.run_dir(run_id) / "outputs" / "results.txt").read_text() == "not in outputs"
+    assert "kept as outputs/results.txt" in (store.run_dir(run_id) / "driver.log").read_text()
+    assert not (project / "results.txt").exists()
+    table = cli("jobs", check=True).stdout
+    assert "\x1b" not in table and "\x07" not in table
+    assert len(table.splitlines()) == 2
+    assert "?[31mred?name=<b>?" in table

@@ -28,17 +28,22 @@ def format_value(value) -> str:
     return str(value)
 
 
+def clean(text: str) -> str:
+    """Text safe for a terminal table: control characters (escape sequences, newlines) shown as ?."""
+    return "".join("?" if (ord(c) < 32 or 127 <= ord(c) < 160) else c for c in text)
+
+
 def format_metrics(metrics: dict, width: int = 48) -> str:
     text = "  ".join(f"{k}={format_value(v)}" for k, v in metrics.items())
-    text = " ".join(text.split())  # no newlines or tabs from untrusted names
+    text = clean(text)  # names and values are untrusted
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def render_table(rows: list[dict], colour: bool) -> str:
     """The jobs panel as an aligned text table."""
     header = ["#", "Run_id", "Script", "Status", "Elapsed", "Metrics"]
-    cells = [[str(r.get("run_number") or ""), r["run_id"], str(r.get("script_name") or ""),
-              str(r.get("status") or ""), format_elapsed(r.get("elapsed")),
+    cells = [[str(r.get("run_number") or ""), clean(r["run_id"]), clean(str(r.get("script_name") or "")),
+              clean(str(r.get("status") or "")), format_elapsed(r.get("elapsed")),
               format_metrics(r.get("metrics") or {})] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
               for i, h in enumerate(header)]
