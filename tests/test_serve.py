@@ -1,0 +1,291 @@
+"""sitegen serve: a real server in a subprocess on a free loopback port, real runs, real Chromium."""
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.timeout(90)
+
+# the dashboard template a user theme can override (themes/default/templates/<this>)
+DASHBOARD_TEMPLATE = "index.html"
+RELOAD_SCRIPT = "/livereload.js?port="
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SITEGEN_")}
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+def log_run(proj: Path, accuracy: float, name: str | None = None) -> str:
+    """A finished run made by real logger calls in a separate process; returns its id."""
+    code = ("import sys\nfrom sitegen import start_run\n"
+            f"with start_run(name={name!r}) as run:\n"
+            f"    run.log('Accuracy', {accuracy})\n"
+            "    run.log('loss', [0.9, 0.5, 0.3])\n"
+            "    print(run.run_id)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=proj, capture_output=True, text=True,
+                          env=clean_env(), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def get(url: str, timeout: float = 10) -> tuple[int, str, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode("utf-8", "replace"), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace"), dict(e.headers)
+
+
+def get_no_redirect(port: int, path: str) -> tuple[int, str | None]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        r.read()
+        return r.status, r.getheader("Location")
+    finally:
+        conn.close()
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.1):
+    """Poll until ``predicate()`` is truthy; return its value (or fail after ``timeout`` s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {predicate}")
+        time.sleep(interval)
+
+
+class Server:
+    """``python -m sitegen serve`` in ``proj``; output goes to files (no pipe can fill up)."""
+
+    def __init__(self, proj: Path, *args: str) -> None:
+        self.proj = proj
+        self.port = free_port()
+        self.out = proj.parent / f"serve-{self.port}.out"
+        self.err = proj.parent / f"serve-{self.port}.err"
+        with open(self.out, "wb") as out, open(self.err, "wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sitegen", "serve", "--port", str(self.port), *args],
+                cwd=proj, stdout=out, stderr=err, env=clean_env())
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stderr(self) -> str:
+        return self.err.read_text("utf-8", "replace")
+
+    def wait_ready(self, path: str = "/", timeout: float = 60) -> None:
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited {self.proc.returncode}: {self.stderr()}")
+            try:
+                return get(self.base + path, timeout=2)[0] in (200, 500)
+            except OSError:
+                return False
+        wait_for(ready, timeout, 0.2)
+
+    def build_dir(self) -> Path:
+        m = re.search(r"into (\S+) \.\.\.", self.stderr())
+        assert m, self.stderr()
+        return Path(m.group(1))
+
+    def interrupt(self, timeout: float = 20) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def proj(tmp_path: Path) -> Path:
+    """A project with a user theme folder (empty: the default theme applies) and two runs."""
+    p = tmp_path / "proj"
+    p.mkdir()
+    (p / "sitegen.toml").write_text('title = "Serve test"\ntheme = "mytheme"\n')
+    (p / "mytheme" / "templates").mkdir(parents=True)
+    log_run(p, 0.5, "first")
+    log_run(p, 0.7, "second")
+    return p
+
+
+@pytest.fixture
+def server_factory(proj: Path):
+    servers: list[Server] = []
+
+    def start(*args: str) -> Server:
+        s = Server(proj, *args)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.kill()
+
+
+def site_mentions(base: str, run_id: str) -> bool:
+    """The served dashboard names the run: in its HTML or in a local data script it loads."""
+    status, body, _ = get(base + "/index.html")
+    if status != 200:
+        return False
+    if run_id in body:
+        return True
+    for src in re.findall(r"""<script[^>]+src=["']([^"']+)["']""", body):
+        if "://" in src or src.startswith("//") or "vega" in src:
+            continue
+        status, js, _ = get(f"{base}/{src.lstrip('./')}")
+        if status == 200 and run_id in js:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- tests
+
+def test_serves_site_with_reload_script_only_in_served_html(proj: Path, server_factory):
+    server = server_factory()
+    server.wait_ready()
+    status, body, headers = get(server.base + "/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert RELOAD_SCRIPT in body
+    run_ids = sorted(p.name for p in (proj / "runs").iterdir() if not p.name.startswith("."))
+    assert len(run_ids) == 2
+    for run_id in run_ids:
+        status, page, _ = get(f"{server.base}/runs/{run_id}.html")
+        assert status == 200 and RELOAD_SCRIPT in page and run_id in page
+    # the files on disk never contain the script; the user's ./site is not touched
+    built = server.build_dir()
+    assert built.is_dir() and not str(built).startswith(str(proj))
+    pages = list(built.rglob("*.html"))
+    assert len(pages) >= 3
+    assert not [p for p in pages if "livereload" in p.read_text("utf-8")]
+    assert not (proj / "site").exists()
+    status, _, _ = get(server.base + "/no-such-page.html")
+    assert status == 404
+    assert server.interrupt() == 0
+    assert not built.exists()  # the temporary build folder is removed on exit
+
+
+def test_run_logged_while_serving_appears(proj: Path, server_factory):
+    server = server_factory()
+    server.wait_ready()
+    run_id = log_run(proj, 0.9, "third")
+    t0 = time.monotonic()
+    wait_for(lambda: get(f"{server.base}/runs/{run_id}.html")[0] == 200, 20)
+    wait_for(lambda: site_mentions(server.base, run_id), 10)
+    print(f"new run served after {time.monotonic() - t0:.2f} s")
+    assert "Traceback" not in server.stderr()
+
+
+def test_base_path_serves_under_prefix(proj: Path, server_factory):
+    server = server_factory("--base-path", "/repo/")
+    server.wait_ready("/repo/")
+    assert get_no_redirect(server.port, "/") == (301, "/repo/")
+    assert get_no_redirect(server.port, "/repo") == (301, "/repo/")
+    status, body, _ = get(server.base + "/repo/index.html")
+    assert status == 200 and RELOAD_SCRIPT in body
+    status, body, _ = get(server.base + "/repo/")
+    assert status == 200 and RELOAD_SCRIPT in body
+    run_id = sorted(p.name for p in (proj / "runs").iterdir() if not p.name.startswith("."))[0]
+    assert get(f"{server.base}/repo/runs/{run_id}.html")[0] == 200
+    assert get(f"{server.base}/runs/{run_id}.html")[0] == 404
+    assert get(f"{server.base}/index.html")[0] == 404
+    assert "Serving http://127.0.0.1:%d/repo/ " % server.port in server.stderr()
+
+
+def test_broken_template_shows_error_page_and_recovers(proj: Path, server_factory):
+    server = server_factory()
+    server.wait_ready()
+    template = proj / "mytheme" / "templates" / DASHBOARD_TEMPLATE
+    template.write_text("<html><head></head><body>{% if %}broken</body></html>\n")
+
+    def error_page():
+        status, body, _ = get(server.base + "/index.html")
+        return (status, body) if status == 500 else None
+
+    status, body = wait_for(error_page, 20)
+    assert 'id="sitegen-build-error"' in body and DASHBOARD_TEMPLATE in body
+    assert RELOAD_SCRIPT in body  # the error page reloads itself once fixed
+    errors = [line for line in server.stderr().splitlines() if "build failed" in line]
+    assert len(errors) == 1 and errors[0].startswith("Error: build failed: ")
+    assert DASHBOARD_TEMPLATE in errors[0]
+    assert "Traceback" not in server.stderr()
+    # non-HTML files of the last good build are still served
+    assert server.proc.poll() is None
+    template.unlink()
+    wait_for(lambda: get(server.base + "/index.html")[0] == 200, 20)
+    assert "Recovered" in server.stderr()
+    assert server.interrupt() == 0
+
+
+def test_sigint_exits_cleanly(proj: Path, server_factory):
+    server = server_factory()
+    server.wait_ready()
+    assert server.interrupt() == 0
+    err = server.stderr()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert err.rstrip().endswith("Stopped.")
+
+
+def test_port_in_use_is_one_clear_error(proj: Path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "sitegen", "serve", "--port", str(port)],
+                              cwd=proj, capture_output=True, text=True, env=clean_env(), timeout=60)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors == [f"Error: can't listen on 127.0.0.1:{port} (Address already in use): "
+                      f"is another server running? pass --port N"]
+    assert "Traceback" not in proc.stderr
+
+
+def test_open_page_reloads_itself_after_new_run(proj: Path, server_factory):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    server = server_factory()
+    server.wait_ready()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.goto(server.base + "/index.html")
+            # livereload.js has finished its handshake: the server knows this page
+            page.wait_for_function("() => window.LiveReload && window.LiveReload.connector"
+                                   " && window.LiveReload.connector.protocol", timeout=15000)
+            time.sleep(0.3)
+            page.evaluate("() => { window.__sitegenMarker = 1; }")
+            run_id = log_run(proj, 0.95, "fourth")
+            t0 = time.monotonic()
+            page.wait_for_function("() => window.__sitegenMarker === undefined", timeout=20000)
+            print(f"page reloaded {time.monotonic() - t0:.2f} s after the run finished")
+            page.wait_for_load_state("load")
+            wait_for(lambda: run_id in page.content() or site_mentions(server.base, run_id), 10)
+        finally:
+            browser.close()
+    assert server.interrupt() == 0
