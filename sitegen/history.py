@@ -384,6 +384,8 @@ def download(store: Store, run_id: str, dest: Path) -> list[str]:
     dest = Path(dest)
     if dest.exists() and not dest.is_dir():
         raise HistoryError(f"{dest} exists and is not a folder; give another DEST")
+    if _inside(dest.resolve(), src_root):
+        raise HistoryError(f"{dest} is inside the run's own folder; give a DEST outside the store")
     dest.mkdir(parents=True, exist_ok=True)
     dest_root = dest.resolve()
     copied: list[str] = []
@@ -579,6 +581,9 @@ def plan_text(plan: Any) -> str:
 
 
 def is_tty(stream: Any = None) -> bool:
+    """True when ``stream`` (default stdout) is a terminal and $NO_COLOR is not set."""
+    if os.environ.get("NO_COLOR"):
+        return False
     stream = stream or sys.stdout
     try:
         return stream.isatty()

@@ -343,6 +343,30 @@ def test_download_copies_everything_and_stays_inside(store_copy, tmp_path):
     sitegen(store_copy, "download", "1", str(dest3))
     assert victim.read_text() == "keep"
     assert not (dest3 / "run.json").is_symlink()
+    # downloading a run onto itself (default DEST from inside the store) must not destroy it
+    before = (run_dir / "run.json").read_bytes()
+    one_line_error(sitegen(store_copy, "download", "1", cwd=store_copy, ok=False),
+                   "inside the run's own folder")
+    one_line_error(sitegen(store_copy, "download", "1", str(run_dir / "outputs"), ok=False),
+                   "inside the run's own folder")
+    assert (run_dir / "run.json").read_bytes() == before
+    assert (run_dir / "outputs" / "model.pkl").read_text() == "model 10.0"
+
+
+def test_list_and_info_import_no_pandas(demo):
+    code = textwrap.dedent(f"""\
+        import atexit, sys
+        heavy = ("pandas", "altair", "jinja2", "numpy")
+        atexit.register(lambda: print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr))
+        sys.argv = ["sitegen", "history", sys.argv[1], *sys.argv[2:], "--store", {str(demo)!r}]
+        from sitegen.cli import main
+        main()
+    """)
+    for args in (["list"], ["info", "1"], ["compare", "1", "2"]):
+        p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode == 0, p.stderr
+        assert p.stderr.splitlines()[-1] == "[]"
 
 
 # ---------------------------------------------------------------- promote / assets
@@ -435,15 +459,18 @@ def test_every_subcommand_has_examples_and_store_option(sub):
 
 # ---------------------------------------------------------------- on a terminal
 
-def run_in_pty(args: list[str], answer: str | None = None, cwd: Path | None = None) -> tuple[int, str]:
+def run_in_pty(args: list[str], answer: str | None = None, cwd: Path | None = None,
+               env: dict | None = None) -> tuple[int, str]:
     """Run a command with stdin/stdout/stderr on a pseudo-terminal; type ``answer`` at a prompt."""
     import pty
     import select
 
     master, slave = pty.openpty()
+    extra = env or {}
     env = dict(os.environ, TERM="xterm")
     env.pop("SITEGEN_STORE", None)
     env.pop("NO_COLOR", None)
+    env.update(extra)
     p = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env)
     os.close(slave)
     out = b""
@@ -475,6 +502,8 @@ def test_terminal_colours_status_and_differences(demo):
     code, out = run_in_pty(base + ["list", "--store", str(demo)])
     assert code == 0
     assert "\x1b[32mCompleted" in out  # green, padded text inside the colour
+    code, out = run_in_pty(base + ["list", "--store", str(demo)], env={"NO_COLOR": "1"})
+    assert code == 0 and "Completed" in out and "\x1b[" not in out
     code, out = run_in_pty(base + ["compare", "1", "2", "--store", str(demo)])
     assert code == 0
     lines = out.splitlines()
