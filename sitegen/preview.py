@@ -64,14 +64,21 @@ def _stat(path: str) -> tuple[int, int] | None:
 
 
 class ChangeWatcher:
-    """One cheap fingerprint of everything a build reads.
+    """Finds changes to everything a build reads, cheaply enough to poll a few times a second.
 
-    Per run folder: ``run.json``'s mtime and size; for runs whose status is Running also
-    ``metrics.tsv``, the ``outputs/`` folder and whether the run is still alive (heartbeat fresh,
-    process present), so new points and a run dying both count as changes but a heartbeat tick
-    does not. Plus the store's pins and assets, every file under the theme folders, and the config
-    files.
+    ``poll()`` returns a number that changes whenever something changed since the last call.
+    Each poll looks at the "hot" part: the store folder's mtime (a new run folder changes it; only
+    then is the folder listed again), and for runs that are Running (or have no readable run.json
+    yet) their ``run.json``, ``metrics.tsv``, ``outputs/`` and whether they are still alive
+    (heartbeat fresh, process present) -- so new points and a dying run count as changes but a
+    heartbeat tick does not; plus the store's pins and assets, every theme file and the config
+    files. The ``run.json`` of every finished run (edited by ``history update``) is checked on a
+    slower "cold" schedule that adapts to its cost (at least every second; a store of 10,000 runs
+    costs about 60 ms per cold scan).
     """
+
+    COLD_MIN_SECONDS = 1.0
+    COLD_COST_FACTOR = 10  # the cold scan uses at most ~1/10 of a core
 
     def __init__(self, store_root: Path, theme_dirs: list[Path], config_files: list[Path]) -> None:
         from sitegen.store import Store
@@ -79,7 +86,15 @@ class ChangeWatcher:
         self.store_root = str(store_root)
         self.theme_dirs = [str(d) for d in theme_dirs]
         self.config_files = [str(f) for f in config_files]
+        self.version = 0
+        self._root_stat: Any = "unset"
+        self._names: list[str] = []
+        self._entries: dict[str, tuple] = {}
+        self._hot: set[str] = set()
         self._meta: dict[str, tuple[Any, dict | None]] = {}  # run id -> (run.json stat, meta)
+        self._extra: Any = None
+        self._next_cold = 0.0
+        self.cold_seconds = 0.0   # cost of the last cold scan (reported by benchmarks)
 
     def _run_meta(self, run_id: str, stat: tuple[int, int]) -> dict | None:
         cached = self._meta.get(run_id)
@@ -94,32 +109,37 @@ class ChangeWatcher:
         self._meta[run_id] = (stat, meta)
         return meta
 
-    def fingerprint(self) -> tuple:
-        store: list = []
-        root = self.store_root
+    def _entry(self, name: str) -> tuple:
+        folder = os.path.join(self.store_root, name)
+        meta_stat = _stat(os.path.join(folder, "run.json"))
+        meta = self._run_meta(name, meta_stat) if meta_stat is not None else None
+        if meta is not None and meta.get("status") != "Running":
+            self._hot.discard(name)
+            return (meta_stat,)
+        self._hot.add(name)
+        alive = self.store.is_alive(name, meta) if meta is not None else None
+        return (meta_stat, _stat(os.path.join(folder, "metrics.tsv")),
+                _stat(os.path.join(folder, "outputs")), alive)
+
+    def _list(self) -> None:
         try:
-            with os.scandir(root) as entries:
+            with os.scandir(self.store_root) as entries:
                 names = sorted(e.name for e in entries
                                if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
         except OSError:
             names = []
-        for name in names:
-            folder = os.path.join(root, name)
-            meta_stat = _stat(os.path.join(folder, "run.json"))
-            if meta_stat is None:
-                store.append((name, None))
-                continue
-            meta = self._run_meta(name, meta_stat)
-            if meta is not None and meta.get("status") == "Running":
-                alive = self.store.is_alive(name, meta)
-                store.append((name, meta_stat, _stat(os.path.join(folder, "metrics.tsv")),
-                              _stat(os.path.join(folder, "outputs")), alive))
-            else:
-                store.append((name, meta_stat))
-        for gone in set(self._meta) - set(names):
-            del self._meta[gone]
-        internal = os.path.join(root, ".sitegen")
-        extra = tuple(_stat(os.path.join(internal, n)) for n in ("pins.json", "assets.json"))
+        if names != self._names:
+            self.version += 1
+            known = set(names)
+            for gone in set(self._entries) - known:
+                self._entries.pop(gone, None)
+                self._meta.pop(gone, None)
+                self._hot.discard(gone)
+            self._hot.update(n for n in names if n not in self._entries)  # new: look at it now
+            self._names = names
+
+    def _extras(self) -> tuple:
+        internal = os.path.join(self.store_root, ".sitegen")
         themes: list = []
         for theme in self.theme_dirs:
             for folder, dirs, files in os.walk(theme):
@@ -128,8 +148,32 @@ class ChangeWatcher:
                     if not f.startswith(".") and not f.endswith(("~", ".swp", ".tmp")):
                         path = os.path.join(folder, f)
                         themes.append((path, _stat(path)))
-        config = tuple(_stat(f) for f in self.config_files)
-        return tuple(store), extra, tuple(themes), config
+        return (tuple(_stat(os.path.join(internal, n)) for n in ("pins.json", "assets.json")),
+                tuple(themes), tuple(_stat(f) for f in self.config_files))
+
+    def poll(self) -> int:
+        """Look for changes; return :attr:`version`, which grows whenever something changed."""
+        root_stat = _stat(self.store_root)
+        if root_stat != self._root_stat:
+            self._root_stat = root_stat
+            self._list()
+        now = time.monotonic()
+        cold = now >= self._next_cold
+        names = self._names if cold else sorted(self._hot)
+        for name in names:
+            entry = self._entry(name)
+            if self._entries.get(name) != entry:
+                self._entries[name] = entry
+                self.version += 1
+        if cold:
+            self.cold_seconds = time.monotonic() - now
+            self._next_cold = time.monotonic() + max(self.COLD_MIN_SECONDS,
+                                                     self.COLD_COST_FACTOR * self.cold_seconds)
+        extra = self._extras()
+        if extra != self._extra:
+            self._extra = extra
+            self.version += 1
+        return self.version
 
 
 # ---------------------------------------------------------------- build errors
@@ -263,16 +307,16 @@ class Preview:
 
     def _watch(self) -> None:
         try:
-            last = self.watcher.fingerprint()
+            last = self.watcher.poll()
             while not self._stop.wait(POLL_SECONDS):
-                current = self.watcher.fingerprint()
+                current = self.watcher.poll()
                 if current == last:
                     continue
                 started = time.monotonic()
                 while time.monotonic() - started < MAX_SETTLE_SECONDS:  # let the changes settle
                     if self._stop.wait(SETTLE_SECONDS):
                         return
-                    again = self.watcher.fingerprint()
+                    again = self.watcher.poll()
                     if again == current:
                         break
                     current = again
