@@ -1,0 +1,649 @@
+"""``build_site``: gather runs from the store, plan every file of the site, render what changed into a
+temporary folder next to the site, then swap it in.
+
+Incremental by design. The build cache (``<site>/.sitegen-build.json``) keeps, per run, the summary
+read from the store and its fingerprint (size and mtime of run.json, metrics.tsv, driver.log and every
+output), and, per site file, a key: the hash of everything that file is made from (its context, the
+theme and config fingerprints). A file whose key did not change is hard-linked from the previous site
+(same bytes, same mtime); a re-rendered file whose bytes did not change is linked too. With nothing
+changed at all, the site is left untouched.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from sitegen.errors import UserError
+from sitegen.store import Store, format_duration, parse_utc, safe_name
+from sitegen import store as _store_mod
+from sitegen.site import data as _data
+from sitegen.site import pages as _pages
+from sitegen.site.charts import spec_templates
+from sitegen.site.render import (dumps, js_assign, load_templates, make_env, static_files,
+                                 theme_fingerprint)
+
+log = logging.getLogger("sitegen")
+
+CACHE_NAME = ".sitegen-build.json"
+CACHE_VERSION = 1
+DATA_VERSION = 1          # bump when the shape of summaries / data files changes
+POOL_MIN = 200            # fewer jobs than this: no worker processes
+TEMPLATES = ["dashboard.html", "run.html", "compare.html", "compare_client.html", "assets.html"]
+
+
+class BuildError(UserError):
+    """The site could not be built; the previous site is left as it was."""
+
+
+class StrictError(BuildError):
+    """--strict: warnings were logged during the build."""
+
+
+@dataclass
+class BuildResult:
+    pages_written: int = 0
+    pages_total: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+    files_written: int = 0
+    files_total: int = 0
+    runs: int = 0
+    site_dir: Path | None = None
+    changed: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        index = (self.site_dir / "index.html") if self.site_dir else "index.html"
+        warn = f", {self.warnings} warning{'s' if self.warnings != 1 else ''}" if self.warnings else ""
+        return (f"Built {self.pages_total} pages ({self.pages_written} changed) in "
+                f"{self.seconds:.1f} s{warn} → {index}")
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+# ---------------------------------------------------------------- file helpers
+
+def _key(*parts: Any) -> str:
+    h = hashlib.sha1()
+    for p in parts:
+        h.update(p.encode("utf-8") if isinstance(p, str) else json.dumps(p, sort_keys=True).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _same_bytes(path: str, data: bytes) -> bool:
+    try:
+        if os.path.getsize(path) != len(data):
+            return False
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    AT_FDCWD = -100
+    return fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), 2) == 0
+
+
+def _swap_in(tmp: Path, site_dir: Path) -> None:
+    if not site_dir.exists():
+        os.replace(tmp, site_dir)
+        return
+    if _exchange(tmp, site_dir):
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(site_dir, old)
+    os.replace(tmp, site_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+_BUNDLE: dict[str, str] = {}
+
+
+def vega_bundle_version() -> str:
+    import vl_convert
+    return f"{getattr(vl_convert, '__version__', '?')}/{vl_convert.get_vega_embed_version()}"
+
+
+def vega_bundle() -> str:
+    """vl_convert's offline Vega + Vega-Lite + vega-embed script (cached: it takes ~2 s to make)."""
+    version = vega_bundle_version()
+    if version in _BUNDLE:
+        return _BUNDLE[version]
+    cache_root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    cache = Path(cache_root) / "sitegen" / f"vega-bundle-{safe_name(version)}.js"
+    text = None
+    try:
+        text = cache.read_text("utf-8")
+    except OSError:
+        pass
+    if not text:
+        import vl_convert
+        text = vl_convert.javascript_bundle()
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(cache.name + f".{os.getpid()}.tmp")
+            tmp.write_text(text, "utf-8")
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    _BUNDLE[version] = text
+    return text
+
+
+def _zip_outputs(src_dir: str, outputs: list[dict], dest: str) -> None:
+    """A deterministic zip of a run's published outputs (entries sorted, times from the files)."""
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        for o in outputs:
+            path = os.path.join(src_dir, o["path"])
+            t = time.gmtime(max(o["mtime"] // 1_000_000_000, 315532800))
+            info = zipfile.ZipInfo(f"outputs/{o['path']}", date_time=t[:6])
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(path, "rb") as f, z.open(info, "w") as out:
+                shutil.copyfileobj(f, out, 1 << 20)
+
+
+# ---------------------------------------------------------------- worker state (fork-inherited)
+
+_STATE: dict[str, Any] = {}
+
+
+def _summarize_job(args: tuple) -> dict:
+    store_root, run_id, fp, data_path = args
+    return _data.summarize(store_root, run_id, _STATE["config"], fp, data_path)
+
+
+def _render_job(item: tuple) -> tuple[str, bool]:
+    """Render one page into the temp site; returns (path, changed). Unchanged bytes: link the old."""
+    path, template, ctx = item
+    tmp, old = _STATE["tmp"], _STATE["old"]
+    if "templates" not in _STATE:
+        env = make_env(_STATE["config"])
+        _STATE["templates"] = load_templates(env, TEMPLATES)
+    text = _STATE["templates"][template].render(_pages.prepare(template, ctx))
+    data = text.encode("utf-8")
+    dest = os.path.join(tmp, path)
+    old_path = os.path.join(old, path) if old else None
+    if old_path and _same_bytes(old_path, data):
+        _link_or_copy(old_path, dest)
+        return path, False
+    with open(dest, "wb") as f:
+        f.write(data)
+    return path, True
+
+
+def _pool(n_jobs: int):
+    if n_jobs < POOL_MIN or (os.cpu_count() or 1) < 2:
+        return None
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+    return ctx.Pool(min(os.cpu_count() or 2, 4))
+
+
+def _run_jobs(fn: Callable, jobs: list, progress: Callable | None, done0: int, total: int) -> list:
+    if not jobs:
+        return []
+    pool = _pool(len(jobs))
+    out = []
+    if pool is None:
+        for i, job in enumerate(jobs):
+            out.append(fn(job))
+            if progress and i % 50 == 0:
+                progress(done0 + i, total)
+        return out
+    try:
+        chunk = max(1, min(64, len(jobs) // 16))
+        for i, r in enumerate(pool.imap(fn, jobs, chunksize=chunk)):
+            out.append(r)
+            if progress and i % 200 == 0:
+                progress(done0 + i, total)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+    return out
+
+
+# ---------------------------------------------------------------- the build
+
+def _load_cache(site_dir: Path) -> dict:
+    try:
+        cache = json.loads((site_dir / CACHE_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(cache, dict) or cache.get("version") != [CACHE_VERSION, DATA_VERSION]:
+        return {}
+    return cache
+
+
+def _check_site_dir(site_dir: Path) -> None:
+    if site_dir.exists():
+        if not site_dir.is_dir():
+            raise BuildError(f"{site_dir} is a file, not a folder; choose another --site-dir")
+        if (site_dir / CACHE_NAME).exists():
+            return
+        if any(site_dir.iterdir()):
+            raise BuildError(f"{site_dir} exists and was not made by `sitegen build` (no {CACHE_NAME}); "
+                             f"remove it or choose another --site-dir")
+
+
+def _order_key(s: dict) -> tuple:
+    m = s["meta"]
+    return (m.get("start_time_utc") or m.get("created_utc") or "", m.get("run_number") or 0, s["id"])
+
+
+def pick_primary(config, runs: list[dict]) -> str | None:
+    if config.primary_metric:
+        return config.primary_metric
+    names = set()
+    for s in runs:
+        names.update(k for k, v in s["scalars"].items() if _data.is_number(v) or v in ("NaN", "inf", "-inf"))
+        names.update(s["series"])
+    if "Accuracy" in names:
+        return "Accuracy"
+    numeric = sorted({k for s in runs for k, v in s["scalars"].items() if _data.is_number(v)})
+    return numeric[0] if numeric else None
+
+
+def _primary_value(s: dict, name: str | None) -> float | None:
+    if name is None:
+        return None
+    v = s["scalars"].get(name)
+    if v is None and name in s["series"]:
+        v = s["series"][name]["last"]
+    return v if _data.is_number(v) and type(v) is not bool else None
+
+
+def build_site(store: Store, site_dir: Path, config, *, clean: bool = False, strict: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> BuildResult:
+    """Render ``store`` into ``site_dir`` (see the module docstring). Raises BuildError (a UserError)
+    on failure, leaving the previous site whole; StrictError after warnings when ``strict``."""
+    t0 = time.perf_counter()
+    site_dir = Path(site_dir).absolute()
+    store.check()
+    _check_site_dir(site_dir)
+    counter = _Counter()
+    logger = logging.getLogger("sitegen")
+    logger.addHandler(counter)
+    _store_mod._warned.clear()  # every build reports its warnings (serve rebuilds in a loop)
+    tmp = site_dir.with_name(f".{site_dir.name}.tmp-{os.getpid()}")
+    try:
+        result = _build(store, site_dir, tmp, config, clean, strict, progress, counter)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        logger.removeHandler(counter)
+        _STATE.clear()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict: bool,
+           progress: Callable | None, counter: _Counter) -> BuildResult:
+    old_cache = {} if clean else _load_cache(site_dir)
+    old = str(site_dir) if old_cache else None
+    old_keys: dict[str, str] = old_cache.get("keys", {})
+    old_runs: dict[str, dict] = old_cache.get("runs", {})
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for d in ("runs", "compare", "scripts", "data/runs", "files", "assets", "promoted"):
+        (tmp / d).mkdir(parents=True, exist_ok=True)
+
+    # Compile the theme first: a broken template fails before any work.
+    env = make_env(config)
+    load_templates(env, TEMPLATES)
+    theme_fp = theme_fingerprint(config)
+    config_fp = _key(config.title, config.primary_metric, config.goal, sorted(config.unpublished),
+                     config.publish_credentials, os.environ.get("SOURCE_DATE_EPOCH") or "")
+    common = _key(theme_fp, config_fp, DATA_VERSION)
+    _STATE.update(config=config, tmp=str(tmp), old=old)
+
+    # ---- gather
+    ids = sorted(store.run_ids())
+    summaries: dict[str, dict] = {}
+    fresh: list[tuple] = []
+    keys: dict[str, str] = {}
+    for run_id in ids:
+        if not _data.valid_run_id(run_id):
+            log.warning(f"{store.root / run_id}: run folder name {run_id!r} cannot be published; skipped")
+            continue
+        fp = _data.fingerprint(store, run_id, config)
+        cached = old_runs.get(run_id)
+        data_rel = f"data/runs/{run_id}.js"
+        if (cached and cached.get("fp") == fp and not cached.get("skip")
+                and cached["meta"].get("status") != "Running"
+                and (cached.get("hidden") or (old and os.path.exists(os.path.join(old, data_rel))))):
+            summaries[run_id] = cached
+            if not cached.get("hidden"):
+                keys[data_rel] = old_keys.get(data_rel, "")
+        elif cached and cached.get("skip") and cached.get("fp") == fp:
+            summaries[run_id] = cached
+        else:
+            fresh.append((str(store.root), run_id, fp, str(tmp / data_rel)))
+    total_steps = len(fresh) + len(ids) * 3 + 10
+    for s in _run_jobs(_summarize_job, fresh, progress, 0, total_steps):
+        summaries[s["id"]] = s
+    fresh_ids = {f[1] for f in fresh}
+    for run_id in sorted(summaries):
+        for w in summaries[run_id].get("warnings", []):
+            log.warning(w)
+    runs = [s for s in summaries.values() if not s.get("skip") and not s.get("hidden")]
+    runs.sort(key=_order_key)
+    by_id = {s["id"]: s for s in runs}
+
+    # ---- the shape of the site
+    groups: dict[str, list[dict]] = {}
+    for s in runs:
+        groups.setdefault(s["meta"].get("script_name") or "", []).append(s)
+    primary = pick_primary(config, runs)
+    script_pages: dict[str, str] = {}
+    if len(groups) > 1:
+        used: set[str] = set()
+        for script in sorted(groups):
+            base = safe_name(script or "no-script", fallback="script")
+            name, i = base, 2
+            while name.lower() in used:
+                name, i = f"{base}-{i}", i + 1
+            used.add(name.lower())
+            script_pages[script] = f"scripts/{name}.html"
+    prev: dict[str, dict | None] = {}
+    nxt: dict[str, dict | None] = {}
+    best: dict[str, dict | None] = {}
+    for script, members in groups.items():
+        cand = [(v, s) for s in members if (v := _primary_value(s, primary)) is not None]
+        b = None
+        if cand:
+            pick = max if config.goal == "max" else min
+            target = pick(v for v, _ in cand)
+            b = next(s for v, s in cand if v == target)
+        for i, s in enumerate(members):
+            prev[s["id"]] = members[i - 1] if i > 0 else None
+            nxt[s["id"]] = members[i + 1] if i + 1 < len(members) else None
+            best[s["id"]] = b
+    order = {s["id"]: i for i, s in enumerate(runs)}
+
+    def canon(a: dict, b: dict) -> list[str]:
+        return [a["id"], b["id"]] if order[a["id"]] < order[b["id"]] else [b["id"], a["id"]]
+
+    comparisons: dict[str, tuple[list[str], str]] = {}
+    compare_links: dict[str, dict] = {}
+    for s in runs:
+        links = {}
+        p = prev[s["id"]]
+        if p is not None:
+            ids2 = canon(p, s)
+            comparisons.setdefault(_pages.compare_path(ids2), (ids2, "previous"))
+            links["prev"] = _pages.compare_path(ids2)
+        b = best[s["id"]]
+        if b is not None and b["id"] != s["id"]:
+            ids2 = canon(s, b)
+            comparisons.setdefault(_pages.compare_path(ids2), (ids2, "best"))
+            links["best"] = _pages.compare_path(ids2)
+        compare_links[s["id"]] = links
+    for pin in store.pins():
+        if len(set(pin)) == len(pin) and all(i in by_id for i in pin):
+            comparisons.setdefault(_pages.compare_path(pin), (pin, "pinned"))
+        else:
+            log.info("pinned comparison %s names a run that is not published; skipped", pin)
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    built = None
+    if epoch and epoch.isdigit():
+        built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(epoch)))
+    site = {"title": config.title, "built": built,
+            "scripts": [{"name": k or "(no script)", "page": v} for k, v in script_pages.items()],
+            "primary": primary, "goal": config.goal}
+
+    # ---- plan: path -> (key, producer)
+    plan: dict[str, tuple[str, Callable[[str], None] | None]] = {}
+    page_jobs: list[tuple[str, str, dict, str]] = []
+
+    def add_page(path: str, template: str, ctx: dict) -> None:
+        ctx["page"] = path
+        ctx["root"] = "../" * path.count("/")
+        ctx["site"] = site
+        page_jobs.append((path, template, ctx, _key(common, template, ctx)))
+
+    def add_text(path: str, text: str) -> None:
+        data = text.encode("utf-8")
+
+        def produce(dest: str, data=data) -> None:
+            with open(dest, "wb") as f:
+                f.write(data)
+        plan[path] = (_key(common, hashlib.sha1(data).hexdigest()), produce)
+
+    def add_copy(path: str, src: str, key: Any) -> None:
+        plan[path] = (_key("copy", key), lambda dest, src=src: shutil.copy2(src, dest))
+
+    # assets
+    bundle_version = vega_bundle_version()
+    plan["assets/vega-bundle.js"] = (
+        _key("bundle", bundle_version),
+        lambda dest: Path(dest).write_text(vega_bundle(), "utf-8"))
+    for rel, src in static_files(config).items():
+        add_text(f"assets/{rel}", src.read_text("utf-8"))
+    add_text("assets/specs.js", f"window.SITEGEN_SPECS={dumps(spec_templates())};\n")
+    index = _pages.index_data(runs)
+    index["primary"] = primary
+    index["goal"] = config.goal
+    index["scripts"] = {k: v for k, v in script_pages.items()}
+    add_text("data/index.js", f"window.SITEGEN_INDEX={dumps(index)};\n")
+
+    # run data files, downloads
+    for s in runs:
+        rid = s["id"]
+        data_rel = f"data/runs/{rid}.js"
+        if rid in fresh_ids:
+            plan[data_rel] = (_key("data", s["fp"], DATA_VERSION), None)  # already in tmp
+        else:
+            plan[data_rel] = (keys.get(data_rel) or _key("data", s["fp"], DATA_VERSION), None)
+        run_dir = str(store.root / rid)
+        for o in s["outputs"]:
+            add_copy(f"files/{rid}/outputs/{o['path']}", os.path.join(run_dir, "outputs", o["path"]),
+                     [o["size"], o["mtime"]])
+        if s["outputs"]:
+            plan[f"files/{rid}/{rid}.zip"] = (
+                _key("zip", s["outputs"]),
+                lambda dest, d=os.path.join(run_dir, "outputs"), o=s["outputs"]: _zip_outputs(d, o, dest))
+        if s.get("log"):
+            add_copy(f"files/{rid}/driver.log", os.path.join(run_dir, "driver.log"), s["log"])
+        if s.get("metrics_file"):
+            add_copy(f"files/{rid}/metrics.tsv", os.path.join(run_dir, "metrics.tsv"), s["metrics_file"])
+
+    # promoted assets
+    asset_rows = []
+    for a in store.assets():
+        rid = str(a.get("run_id", ""))
+        if rid in summaries and (summaries[rid].get("hidden") or summaries[rid].get("skip")):
+            continue
+        rel = str(a.get("file") or "")
+        src = (store.root / rel) if rel else None
+        ok = bool(rel) and ".." not in Path(rel).parts and not Path(rel).is_absolute()
+        try:
+            ok = ok and src.is_file() and not src.is_symlink() and \
+                src.resolve().is_relative_to(store.root.resolve())
+        except OSError:
+            ok = False
+        name = str(a.get("name") or "asset")
+        version = a.get("version")
+        row = {"name": name, "version": version, "run_id": rid if rid in by_id else None,
+               "run_number": by_id[rid]["meta"].get("run_number") if rid in by_id else None,
+               "artifact": a.get("artifact"), "size": a.get("size"), "sha256": a.get("sha256"),
+               "created_utc": a.get("created_utc"), "href": None}
+        if ok:
+            base = safe_name(os.path.basename(str(a.get("artifact") or rel)), fallback="file")
+            path = f"promoted/{safe_name(name, fallback='asset')}/v{safe_name(str(version), fallback='0')}/{base}"
+            st = src.stat()
+            add_copy(path, str(src), [st.st_size, st.st_mtime_ns])
+            row["href"] = path
+        else:
+            log.warning(f"promoted output {name} v{version}: kept file {rel!r} is missing; not published")
+        asset_rows.append(row)
+
+    # pages
+    store_root = str(store.root.absolute())
+    all_jobs = _pages.jobs(runs)
+    scalars_all = sorted({k for s in runs for k in s["scalars"]})
+    for scope, page in [(None, "index.html")] + list(script_pages.items()):
+        members = runs if scope is None else groups[scope]
+        add_page(page, "dashboard.html", {
+            "scope": scope, "count": len(members),
+            "jobs": [j for j in all_jobs if scope is None or (j["script"] or "") == scope],
+            "scalars": sorted({k for s in members for k in s["scalars"]}) if scope is not None else scalars_all,
+        })
+    for s in runs:
+        rid = s["id"]
+        b = best[rid]
+        add_page(f"runs/{rid}.html", "run.html", {
+            "run": s, "store_root": store_root, "prev": _pages.run_ref(prev[rid]),
+            "next": _pages.run_ref(nxt[rid]), "best": _pages.run_ref(b),
+            "is_best": b is not None and b["id"] == rid,
+            "compare_prev": compare_links[rid].get("prev"), "compare_best": compare_links[rid].get("best"),
+            "restore": f"sitegen history restore {rid}",
+        })
+    for path, (cids, kind) in sorted(comparisons.items()):
+        members = [by_id[i] for i in cids]
+        add_page(path, "compare.html", {
+            "ids": cids, "kind": kind,
+            "runs": [{"id": m["id"], "label": _pages.run_label(m), "number": m["meta"].get("run_number"),
+                      "name": m["meta"].get("name"), "status": m["meta"].get("status"),
+                      "series": sorted(m["series"])} for m in members],
+            "rows": _pages.compare_rows(members), "images": _pages.compare_images(members),
+        })
+    add_page("compare.html", "compare_client.html", {})
+    add_page("assets.html", "assets.html", {"assets": asset_rows})
+
+    # ---- execute
+    new_keys: dict[str, str] = {}
+    written: list[str] = []
+    made_dirs: set[str] = set()
+
+    def ensure_dir(path: str) -> None:
+        d = os.path.dirname(path)
+        if d and d not in made_dirs:
+            os.makedirs(os.path.join(tmp, d), exist_ok=True)
+            made_dirs.add(d)
+
+    def reuse(path: str, key: str) -> bool:
+        if old and old_keys.get(path) == key:
+            src = os.path.join(old, path)
+            if os.path.isfile(src):
+                ensure_dir(path)
+                _link_or_copy(src, os.path.join(tmp, path))
+                return True
+        return False
+
+    for path, (key, produce) in plan.items():
+        new_keys[path] = key
+        if produce is None:  # a run data file: fresh in tmp, or kept from the old site
+            dest = os.path.join(tmp, path)
+            if os.path.exists(dest):
+                old_path = os.path.join(old, path) if old else None
+                if old_path and os.path.isfile(old_path) and _same_bytes(old_path, Path(dest).read_bytes()):
+                    os.unlink(dest)
+                    _link_or_copy(old_path, dest)
+                else:
+                    written.append(path)
+            elif not reuse(path, key):
+                raise BuildError(f"internal: data file {path} is missing; rebuild with --clean")
+            continue
+        if reuse(path, key):
+            continue
+        ensure_dir(path)
+        dest = os.path.join(tmp, path)
+        produce(dest)
+        old_path = os.path.join(old, path) if old else None
+        if old_path and os.path.isfile(old_path) and _same_file(old_path, dest):
+            os.unlink(dest)
+            _link_or_copy(old_path, dest)
+        else:
+            written.append(path)
+
+    to_render = []
+    for path, template, ctx, key in page_jobs:
+        new_keys[path] = key
+        if not reuse(path, key):
+            ensure_dir(path)
+            to_render.append((path, template, ctx))
+    if progress:
+        progress(len(fresh) + len(ids), total_steps)
+    pages_written = 0
+    changed = []
+    for path, was_written in _run_jobs(_render_job, to_render, progress, len(fresh) + len(ids), total_steps):
+        if was_written:
+            pages_written += 1
+            changed.append(path)
+
+    # ---- finish
+    cache = {"version": [CACHE_VERSION, DATA_VERSION], "keys": new_keys,
+             "runs": {k: summaries[k] for k in sorted(summaries)}}
+    with open(tmp / CACHE_NAME, "w", encoding="utf-8") as f:
+        json.dump(cache, f, sort_keys=True, separators=(",", ":"))
+    if strict and counter.count:
+        raise StrictError(f"{counter.count} warning(s) during the build (--strict); "
+                          f"the previous site was left as it was")
+    nothing_changed = (old is not None and not written and not pages_written
+                       and set(new_keys) == set(old_keys))
+    if nothing_changed:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        _swap_in(tmp, site_dir)
+    if progress:
+        progress(total_steps, total_steps)
+    result = BuildResult(pages_written=pages_written, pages_total=len(page_jobs), warnings=counter.count,
+                         files_written=len(written) + pages_written,
+                         files_total=len(new_keys), runs=len(runs), site_dir=site_dir,
+                         changed=sorted(changed + written))
+    return result
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                x, y = fa.read(1 << 20), fb.read(1 << 20)
+                if x != y:
+                    return False
+                if not x:
+                    return True
+    except OSError:
+        return False

@@ -1,0 +1,235 @@
+"""Gathering: one summary per published run, read from the store (or reused from the build cache).
+
+A summary is plain JSON (it is stored in the build cache): metadata, scalars, series statistics,
+published outputs and the warnings met while reading. The heavy part (parsing metrics.tsv and writing
+the run's chart data file) happens only for runs whose files changed since the last build.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import logging
+import math
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from sitegen.secrets import is_credential_file
+from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Series,
+                           Store, StoreError, parse_utc, read_metrics, split_metrics)
+from sitegen.site.downsample import MAX_POINTS, downsample
+
+RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
+IMAGE_EXT = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+MARKDOWN_EXT = {".md", ".markdown"}
+META_KEYS = ("run_id", "run_number", "name", "description", "script_name", "arguments", "status",
+             "created_utc", "start_time_utc", "end_time_utc", "duration", "exit_code", "target",
+             "user_id", "host", "python_version", "experiment_id", "parent_run_id", "properties",
+             "tags", "hidden")
+
+
+def json_value(v: Any) -> Any:
+    """A metric value for JSON and tables: NaN and infinities become the text "NaN", "inf", "-inf"."""
+    if type(v) is float and not math.isfinite(v):
+        return "NaN" if v != v else ("inf" if v > 0 else "-inf")
+    return v
+
+
+def is_number(v: Any) -> bool:
+    t = type(v)
+    return (t is int) or (t is float and math.isfinite(v))
+
+
+def valid_run_id(run_id: str) -> bool:
+    """Run ids become file names in the site: letters, digits, ``_ . -`` only, not ``.``/``..``."""
+    return bool(RUN_ID_RE.match(run_id)) and run_id not in (".", "..")
+
+
+def _stat_fp(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def list_outputs(run_dir: Path, config) -> tuple[list[dict], list[str]]:
+    """Published output files of a run: [{"path", "size", "mtime"}] sorted by path, and skipped notes.
+
+    Symlinks are never followed (a link could point anywhere); credential-looking files and the
+    config's ``unpublished`` globs are left out.
+    """
+    root = os.path.join(run_dir, OUTPUTS_DIR)
+    out: list[dict] = []
+    skipped: list[str] = []
+    if not os.path.isdir(root) or os.path.islink(root):
+        return out, skipped
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            entries = list(os.scandir(os.path.join(root, rel_dir)))
+        except OSError:
+            continue
+        for e in entries:
+            rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
+            try:
+                rel.encode("utf-8")
+            except UnicodeEncodeError:
+                skipped.append(rel.encode("utf-8", "replace").decode())
+                continue
+            if e.is_symlink():
+                skipped.append(rel)
+                continue
+            if e.is_dir(follow_symlinks=False):
+                stack.append(rel)
+                continue
+            if not e.is_file(follow_symlinks=False):
+                continue
+            if not config.publish_credentials and is_credential_file(rel):
+                skipped.append(rel)
+                continue
+            if any(fnmatch.fnmatchcase(rel, g) or fnmatch.fnmatchcase(e.name, g)
+                   or fnmatch.fnmatchcase(f"{OUTPUTS_DIR}/{rel}", g) for g in config.unpublished):
+                skipped.append(rel)
+                continue
+            st = e.stat(follow_symlinks=False)
+            out.append({"path": rel, "size": st.st_size, "mtime": st.st_mtime_ns})
+    out.sort(key=lambda o: o["path"])
+    skipped.sort()
+    return out, skipped
+
+
+def fingerprint(store: Store, run_id: str, config) -> list:
+    """What a run's summary depends on: run.json, metrics.tsv, driver.log, the outputs, liveness."""
+    d = os.path.join(store.root, run_id)
+    run_fp = _stat_fp(os.path.join(d, RUN_FILE))
+    outputs, skipped = list_outputs(Path(d), config)
+    fp: list = [run_fp, _stat_fp(os.path.join(d, METRICS_FILE)), _stat_fp(os.path.join(d, DRIVER_LOG)),
+                [[o["path"], o["size"], o["mtime"]] for o in outputs], skipped]
+    return fp
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def capture_warnings() -> Iterator[list[str]]:
+    """Collect warnings logged on the "sitegen" logger instead of printing them (they are re-logged
+    by the build, also when a run comes from the cache, so --strict sees them every time)."""
+    logger = logging.getLogger("sitegen")
+    handler = _Capture()
+    saved = logger.handlers[:], logger.propagate
+    logger.handlers = [handler]
+    logger.propagate = False
+    try:
+        yield handler.messages
+    finally:
+        logger.handlers, logger.propagate = saved
+
+
+def _series_stats(s: Series) -> dict:
+    nums = [v for v in s.values if is_number(v)]
+    return {"n": len(s), "last": json_value(s.last), "last_step": s.steps[-1],
+            "min": min(nums) if nums else None, "max": max(nums) if nums else None}
+
+
+def chart_data(summary: dict, series: dict[str, Series]) -> dict:
+    """The run's data file content: everything the browser needs to draw and compare this run."""
+    lines = {}
+    for name in sorted(series):
+        s = series[name]
+        steps, vals = downsample(s.steps, s.values, MAX_POINTS)
+        lines[name] = {"steps": steps, "values": vals, "n": len(s)}
+    m = summary["meta"]
+    return {
+        "id": summary["id"], "number": m.get("run_number"), "name": m.get("name"),
+        "script": m.get("script_name"), "status": m.get("status"), "meta": display_meta(m),
+        "scalars": summary["scalars"], "series": lines,
+        "images": [o["path"] for o in summary["outputs"] if o.get("image")],
+    }
+
+
+def display_meta(m: dict) -> list[list[str]]:
+    """Metadata rows [label, text] shown on run and comparison pages."""
+    props = m.get("properties") or {}
+    commit = props.get("CommitId") if isinstance(props, dict) else None
+    args = m.get("arguments") or []
+    rows = [
+        ["Run number", m.get("run_number")], ["Name", m.get("name")], ["Status", m.get("status")],
+        ["Script", m.get("script_name")],
+        ["Arguments", " ".join(map(str, args)) if isinstance(args, list) else str(args)],
+        ["Started (UTC)", m.get("start_time_utc")], ["Ended (UTC)", m.get("end_time_utc")],
+        ["Duration", m.get("duration")], ["Exit code", m.get("exit_code")],
+        ["Git commit", commit], ["Host", m.get("host")], ["User", m.get("user_id")],
+        ["Python", m.get("python_version")], ["Target", m.get("target")],
+        ["Experiment", m.get("experiment_id")], ["Parent run", m.get("parent_run_id")],
+    ]
+    if isinstance(props, dict):
+        for k in sorted(props):
+            if k != "CommitId":
+                rows.append([f"Property: {k}", props[k]])
+    tags = m.get("tags") or {}
+    if isinstance(tags, dict):
+        for k in sorted(tags):
+            rows.append([f"Tag: {k}", tags[k]])
+    return [[str(a), "" if b is None else (b if isinstance(b, str) else json.dumps(b, ensure_ascii=False))]
+            for a, b in rows]
+
+
+def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | None) -> dict:
+    """Read one run (metadata and metrics) and write its chart data file to ``data_path``.
+
+    Returns the summary; warnings are collected into ``summary["warnings"]``.
+    """
+    from sitegen.site.render import js_assign  # local: keeps workers' imports lazy
+
+    store = Store(store_root)
+    with capture_warnings() as warnings:
+        try:
+            meta = store.load_meta(run_id)
+        except StoreError as e:
+            warnings.append(f"{e}; skipped")
+            return {"id": run_id, "fp": fp, "skip": True, "warnings": warnings}
+        metrics = store.metrics(run_id)
+    scalars_raw, series = split_metrics(metrics)
+    m = {k: meta.get(k) for k in META_KEYS}
+    m["run_id"] = run_id
+    if not isinstance(m.get("tags"), dict):
+        m["tags"] = {}
+    if not isinstance(m.get("properties"), dict):
+        m["properties"] = {}
+    start = parse_utc(m.get("start_time_utc"))
+    end = parse_utc(m.get("end_time_utc"))
+    m["duration_s"] = round(end - start, 6) if start is not None and end is not None else None
+    if m["status"] == "Running" and start is not None:
+        m["duration_s"] = None
+    outputs, skipped = list_outputs(Path(store_root) / run_id, config)
+    for o in outputs:
+        ext = os.path.splitext(o["path"])[1].lower()
+        o["image"] = ext in IMAGE_EXT
+        o["markdown"] = ext in MARKDOWN_EXT
+    summary = {
+        "id": run_id, "fp": fp, "skip": False, "hidden": bool(meta.get("hidden")),
+        "meta": m,
+        "scalars": {k: json_value(v) for k, v in sorted(scalars_raw.items())},
+        "series": {k: _series_stats(s) for k, s in sorted(series.items())},
+        "outputs": outputs, "skipped_outputs": skipped,
+        "log": _stat_fp(os.path.join(store_root, run_id, DRIVER_LOG)),
+        "metrics_file": _stat_fp(os.path.join(store_root, run_id, METRICS_FILE)),
+        "heartbeat": _stat_fp(os.path.join(store_root, run_id, HEARTBEAT_FILE)),
+        "warnings": warnings,
+    }
+    if data_path and not summary["hidden"]:
+        text = js_assign("SITEGEN_RUNS", run_id, chart_data(summary, series))
+        with open(data_path, "w", encoding="utf-8") as f:
+            f.write(text)
+    return summary

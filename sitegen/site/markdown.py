@@ -1,0 +1,80 @@
+"""Markdown to safe HTML: python-markdown, then nh3 (heading ids and code classes kept).
+
+Links and images may only point inside the site: ``javascript:`` and other schemes are dropped by nh3,
+and images with an absolute URL are dropped too (a page must never make a request to another host).
+Relative links in a Markdown *output* file are rewritten to point at that run's published outputs.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from functools import lru_cache
+from urllib.parse import quote, urlsplit
+
+import markdown as _markdown
+import nh3
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q",
+    "s", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul",
+}
+_ATTRS = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "code": {"class"},
+    "span": {"class"},
+    "div": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+    **{f"h{i}": {"id"} for i in range(1, 7)},
+}
+_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "toc"]
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+@lru_cache(maxsize=1)
+def _md() -> _markdown.Markdown:
+    return _markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+
+
+def _local(value: str, base: str | None) -> str | None:
+    """A relative URL inside ``base`` (a folder URL ending in /), or None if it leaves it."""
+    if value.startswith("#"):
+        return value
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("/") or _SCHEME.match(value):
+        return None
+    if base is None:
+        return None
+    path = posixpath.normpath(parts.path) if parts.path else ""
+    if path.startswith("..") or path.startswith("/"):
+        return None
+    url = base + quote(path, safe="/%") if path and path != "." else base
+    if parts.fragment:
+        url += "#" + quote(parts.fragment, safe="")
+    return url
+
+
+def render_markdown(text: str, base: str | None = None) -> str:
+    """Sanitised HTML for ``text``. ``base``: the URL folder relative links are resolved against
+    (None: relative links other than ``#anchors`` are dropped)."""
+    if not text:
+        return ""
+    md = _md()
+    md.reset()
+    html = md.convert(text)
+
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if tag == "img" and attr == "src":
+            return _local(value, base)
+        if tag == "a" and attr == "href":
+            low = value.strip().lower()
+            if low.startswith(("http://", "https://", "mailto:")):
+                return value  # a link (not a request): fine
+            return _local(value, base)
+        return value
+
+    return nh3.clean(html, tags=_TAGS, attributes=_ATTRS, attribute_filter=attribute_filter,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")

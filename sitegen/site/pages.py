@@ -1,0 +1,166 @@
+"""Page contexts: what each page shows, as plain JSON-ready dicts (their hash decides re-rendering).
+
+Everything here is cheap: no file is read. Files a page shows (logs, Markdown outputs) are named by
+their fingerprints here and read in :func:`prepare` only when the page is actually rendered.
+"""
+from __future__ import annotations
+
+import html
+import os
+from typing import Any
+
+from sitegen.site.data import display_meta, is_number
+from sitegen.site.markdown import render_markdown
+from sitegen.site.render import url_quote
+
+LOG_EXCERPT = 40_000       # bytes of the driver log shown on a run page (the end of it)
+MARKDOWN_INLINE = 60_000   # Markdown outputs larger than this are linked, not rendered
+
+
+def run_ref(s: dict | None) -> dict | None:
+    if s is None:
+        return None
+    m = s["meta"]
+    return {"id": s["id"], "number": m.get("run_number"), "name": m.get("name")}
+
+
+def run_label(s: dict) -> str:
+    m = s["meta"]
+    label = f"#{m.get('run_number')}"
+    if m.get("name"):
+        label += f" {m['name']}"
+    return label
+
+
+def compare_path(ids: list[str]) -> str:
+    return "compare/" + "--".join(ids) + ".html"
+
+
+def output_url(run_id: str, rel: str) -> str:
+    return f"files/{run_id}/outputs/{rel}"
+
+
+def compare_rows(runs: list[dict]) -> list[dict]:
+    """Side-by-side rows (metadata, scalars, last values of series) with a ``differ`` flag."""
+    rows: list[dict] = []
+    metas = [dict(display_meta(s["meta"])) for s in runs]
+    labels: list[str] = []
+    for meta in metas:
+        for k in meta:
+            if k not in labels:
+                labels.append(k)
+    for label in labels:
+        values = [m.get(label, "") for m in metas]
+        rows.append({"section": "Metadata", "label": label, "values": values, "numeric": False,
+                     "differ": len(set(values)) > 1})
+    names = sorted({k for s in runs for k in s["scalars"]})
+    for name in names:
+        values = [s["scalars"].get(name) for s in runs]
+        rows.append({"section": "Scalars", "label": name, "values": values, "numeric": True,
+                     "differ": len({repr(v) for v in values}) > 1})
+    names = sorted({k for s in runs for k in s["series"]})
+    for name in names:
+        values = [s["series"][name]["last"] if name in s["series"] else None for s in runs]
+        rows.append({"section": "Series (last value)", "label": name, "values": values,
+                     "numeric": True, "differ": len({repr(v) for v in values}) > 1})
+    return rows
+
+
+def compare_images(runs: list[dict]) -> list[dict]:
+    paths = sorted({o["path"] for s in runs for o in s["outputs"] if o.get("image")})
+    out = []
+    for p in paths:
+        cells = []
+        for s in runs:
+            has = any(o["path"] == p for o in s["outputs"])
+            cells.append(output_url(s["id"], p) if has else None)
+        out.append({"path": p, "urls": cells})
+    return out
+
+
+def jobs(runs: list[dict], limit_finished: int = 5) -> list[dict]:
+    """The jobs panel: running runs, then the most recently finished ones."""
+    running = [s for s in runs if s["meta"].get("status") == "Running"]
+    finished = [s for s in runs if s["meta"].get("status") != "Running"]
+    finished.sort(key=lambda s: (s["meta"].get("end_time_utc") or "", s["id"]), reverse=True)
+    out = []
+    for s in running + finished[:limit_finished]:
+        m = s["meta"]
+        latest = [[k, st["last"], st["last_step"]] for k, st in s["series"].items()][:4]
+        latest += [[k, v, None] for k, v in s["scalars"].items()][: max(0, 6 - len(latest))]
+        out.append({"id": s["id"], "number": m.get("run_number"), "name": m.get("name"),
+                    "script": m.get("script_name"), "status": m.get("status"),
+                    "start": m.get("start_time_utc"), "duration": m.get("duration"),
+                    "latest": latest})
+    return out
+
+
+def index_data(runs: list[dict]) -> dict:
+    """The grid's data file: one row per published run (newest last: the grid sorts itself)."""
+    scalars = sorted({k for s in runs for k in s["scalars"]})
+    series = sorted({k for s in runs for k in s["series"]})
+    rows = []
+    for s in runs:
+        m = s["meta"]
+        vals = {k: v for k, v in s["scalars"].items()}
+        for k, st in s["series"].items():
+            vals.setdefault(k, st["last"])
+        rows.append({"id": s["id"], "number": m.get("run_number"), "name": m.get("name") or "",
+                     "script": m.get("script_name") or "", "status": m.get("status") or "",
+                     "start": m.get("start_time_utc") or "", "duration": m.get("duration_s"),
+                     "tags": " ".join(f"{k}={v}" for k, v in sorted((m.get("tags") or {}).items())),
+                     "values": vals})
+    return {"scalars": scalars, "series": series, "runs": rows}
+
+
+# ---------------------------------------------------------------- render-time preparation
+
+def _read_tail(path: str, limit: int) -> tuple[str, bool]:
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            if size > limit:
+                f.seek(size - limit)
+            data = f.read(limit)
+    except OSError:
+        return "", False
+    text = data.decode("utf-8", errors="replace")
+    if size > limit:
+        text = text.split("\n", 1)[-1] if "\n" in text else text
+    return text, size > limit
+
+
+def prepare(template: str, ctx: dict) -> dict:
+    """Add what is read or rendered only when the page is written (logs, Markdown)."""
+    if template != "run.html":
+        return ctx
+    ctx = dict(ctx)
+    run = ctx["run"]
+    base = ctx["root"] + url_quote(f"files/{run['id']}/outputs/")
+    ctx["description_html"] = render_markdown(run["meta"].get("description") or "", base=None)
+    run_dir = os.path.join(ctx["store_root"], run["id"])
+    md = {}
+    for o in run["outputs"]:
+        if o.get("markdown") and o["size"] <= MARKDOWN_INLINE:
+            try:
+                with open(os.path.join(run_dir, "outputs", o["path"]), "rb") as f:
+                    text = f.read().decode("utf-8", errors="replace")
+            except OSError:
+                continue
+            folder = os.path.dirname(o["path"])
+            md[o["path"]] = render_markdown(text, base=base + (url_quote(folder) + "/" if folder else ""))
+    ctx["markdown_outputs"] = md
+    if run.get("log"):
+        text, truncated = _read_tail(os.path.join(run_dir, "driver.log"), LOG_EXCERPT)
+        ctx["log_text"], ctx["log_truncated"] = text, truncated
+    else:
+        ctx["log_text"], ctx["log_truncated"] = None, False
+    return ctx
+
+
+def numeric(v: Any) -> bool:
+    return is_number(v)
+
+
+__all__ = ["compare_images", "compare_path", "compare_rows", "html", "index_data", "jobs",
+           "numeric", "output_url", "prepare", "run_label", "run_ref"]
