@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,14 +133,22 @@ class SiteSummary:
         return sorted(self.files, key=lambda f: (-f[1], f[0]))[:n]
 
 
+def is_internal(rel: str) -> bool:
+    """Build bookkeeping at the site's top (``.sitegen-build.json``): never published."""
+    return "/" not in rel and rel.startswith(".sitegen")
+
+
 def scan_site(site_dir: Path) -> SiteSummary:
-    """List the files ghp-import would commit (it walks without following folder symlinks)."""
+    """List the files that would be committed (folder symlinks are not followed, like ghp-import;
+    the builder's own bookkeeping files are left out)."""
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise DeployError(f"no site at {site_dir}: run `sitegen build` first, or drop --no-build")
     summary = SiteSummary(site_dir)
     for folder, _, names in os.walk(site_dir):
         for name in names:
+            if folder == str(site_dir) and is_internal(name):
+                continue
             path = os.path.join(folder, name)
             try:
                 size = os.stat(path).st_size
@@ -219,10 +228,11 @@ def publish(p: DeployPlan, message: str | None = None, force: bool = False,
         message = f"Deployed {sha} with sitegen {__version__}" if sha else \
             f"Deployed with sitegen {__version__}"
     old = os.getcwd()
+    staging = stage(p.summary)
     try:
         if cwd is not None:
             os.chdir(cwd)
-        ghp_import.ghp_import(str(Path(p.summary.root).absolute()), mesg=message, remote=p.remote,
+        ghp_import.ghp_import(str(staging), mesg=message, remote=p.remote,
                               branch=p.branch, push=True, force=force, nojekyll=True,
                               followlinks=False)
     except ghp_import.GhpError as e:
@@ -233,3 +243,21 @@ def publish(p: DeployPlan, message: str | None = None, force: bool = False,
             from None
     finally:
         os.chdir(old)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def stage(summary: SiteSummary) -> Path:
+    """A copy of exactly the files in ``summary`` (hard links where possible), next to the site
+    folder; ghp-import commits a whole folder, and the builder's bookkeeping must stay out."""
+    root = Path(summary.root).absolute()
+    staging = root.with_name(f".{root.name}.deploy-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    for rel, _ in summary.files:
+        src, dst = root / rel, staging / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+    staging.mkdir(exist_ok=True)
+    return staging

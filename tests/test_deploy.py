@@ -39,6 +39,7 @@ def make_site(site: Path) -> None:
     (site / "runs" / "a.html").write_text("<!doctype html><title>a</title>")
     (site / "runs" / "b.html").write_text("<!doctype html><title>b</title>")
     (site / "assets" / "app.js").write_text("console.log(1)\n" * 100)
+    (site / ".sitegen-build.json").write_text('{"runs": "build bookkeeping, never published"}')
 
 
 @pytest.fixture
@@ -118,6 +119,7 @@ def test_deploy_commits_site_to_gh_pages_and_leaves_user_state_alone(project: Pa
                    if p.is_file() and ".git" not in p.relative_to(clone).parts)
     assert files == [".nojekyll", "assets/app.js", "index.html", "runs/a.html", "runs/b.html"]
     assert (clone / ".nojekyll").read_bytes() == b""
+    assert not list(tmp_path.glob("proj/.site.deploy-*"))  # the staging copy is gone
     assert (clone / "runs" / "a.html").read_text() == "<!doctype html><title>a</title>"
     assert git("log", "--format=%s", cwd=clone) == "Publish one\n"
 
