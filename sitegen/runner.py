@@ -122,9 +122,15 @@ def make_workdir(project_dir: Path, outputs: Path, run_id: str) -> Path:
     return workdir
 
 
-def child_command(script: str, args: Sequence[str], workdir: Path) -> list[str]:
+def child_command(script: str, args: Sequence[str], workdir: Path, project_dir: Path) -> list[str]:
     """Run a ``.py`` file with this interpreter, anything else directly (it must be executable)."""
-    path = Path(script) if Path(script).is_absolute() else workdir / script
+    rel = Path(os.path.normpath(script))
+    if rel.is_absolute():
+        path = rel
+    elif rel.parts and rel.parts[0] == "..":  # outside the project: run the file itself
+        path = Path(os.path.normpath(project_dir / rel))
+    else:
+        path = workdir / rel
     if path.suffix == ".py":
         return [sys.executable, str(path), *args]
     return [str(path), *args]
@@ -221,7 +227,7 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
         if (run_dir / CANCEL_FILE).exists():
             state.cancel_requested = True
         else:
-            cmd = child_command(script, args, workdir)
+            cmd = child_command(script, args, workdir, project_dir)
             try:
                 state.proc = subprocess.Popen(
                     cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -358,11 +364,19 @@ def request_cancel(store: Store, run_id: str) -> dict:
 
 
 def wait_finished(store: Store, run_id: str, timeout: float) -> dict:
-    """Poll until the run is no longer Running (or ``timeout`` seconds passed); its metadata."""
+    """Poll until the run is no longer Running (or ``timeout`` seconds passed); its metadata.
+
+    A supervisor that died of the cancel's SIGTERM before it could handle it (it was still
+    starting) never writes the end: the run is then recorded as Canceled here.
+    """
     deadline = time.monotonic() + timeout
     while True:
         meta = store.load_meta(run_id)
-        if meta.get("status") in TERMINAL_STATUSES or time.monotonic() >= deadline:
+        status = meta.get("status")
+        if status == "Killed" and (store.run_dir(run_id) / CANCEL_FILE).exists() \
+                and store.raw_meta(run_id).get("status") == "Running":
+            return store.finish_run(run_id, "Canceled")
+        if status in TERMINAL_STATUSES or time.monotonic() >= deadline:
             return meta
         time.sleep(0.1)
 

@@ -19,6 +19,7 @@ import json
 import os
 import stat
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from sitegen.store import INTERNAL_DIR, Store
 
 MAX_FILE_SIZE = 1_000_000
 SNAPSHOT_FILE = "snapshot.json"
+CACHE_FILE = "snapshot-cache.json"
 EXCLUDED_TOP = frozenset({"runs", "site", "outputs"})
 EXCLUDED_ANYWHERE = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "env",
                                INTERNAL_DIR, ".pytest_cache", ".mypy_cache", ".ruff_cache",
@@ -180,22 +182,73 @@ def _put_blob(store: Store, data: bytes) -> str:
     return digest
 
 
+def _load_cache(store: Store, key: str) -> dict:
+    try:
+        data = json.loads((store.internal / CACHE_FILE).read_text("utf-8"))
+        entries = data.get(key, {})
+        return entries if isinstance(entries, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _save_cache(store: Store, key: str, entries: dict) -> None:
+    path = store.internal / CACHE_FILE
+    try:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            if not isinstance(data, dict):
+                data = {}
+        except (OSError, ValueError):
+            data = {}
+        data[key] = entries
+        tmp = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # only a speed-up
+
+
 def build_manifest(store: Store, project_dir: Path) -> dict[str, dict]:
-    """Store the blobs of the project's selected files; return the manifest (path -> entry)."""
+    """Store the blobs of the project's selected files; return the manifest (path -> entry).
+
+    Files whose size, mtime and inode match the last snapshot of this project (and are older than
+    a couple of seconds, so a same-tick edit is not missed) are not read again.
+    """
     project_dir = Path(project_dir)
     store.ensure()
+    key = str(project_dir.resolve())
+    cache = _load_cache(store, key)
+    new_cache: dict[str, list] = {}
+    settled = time.time_ns() - 2_000_000_000
     manifest: dict[str, dict] = {}
     for rel in select_files(project_dir, store):
         path = project_dir / rel
         try:
-            with open(path, "rb") as f:
-                data = f.read(MAX_FILE_SIZE + 1)
-            mode = stat.S_IMODE(os.stat(path).st_mode)
+            st = os.stat(path)
         except OSError:
-            continue  # vanished or unreadable: not part of the snapshot
-        if len(data) > MAX_FILE_SIZE:
             continue
-        manifest[rel] = {"sha256": _put_blob(store, data), "size": len(data), "mode": mode}
+        mode = stat.S_IMODE(st.st_mode)
+        sig = [st.st_size, st.st_mtime_ns, st.st_ino]
+        hit = cache.get(rel)
+        if (isinstance(hit, list) and len(hit) == 4 and hit[:3] == sig
+                and blob_path(store, str(hit[3])).is_file()):
+            digest, size = str(hit[3]), st.st_size
+        else:
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(MAX_FILE_SIZE + 1)
+            except OSError:
+                continue  # vanished or unreadable: not part of the snapshot
+            if len(data) > MAX_FILE_SIZE:
+                continue
+            digest, size = _put_blob(store, data), len(data)
+            if size != st.st_size:
+                sig = None  # changed while we read it
+        if sig is not None and st.st_mtime_ns < settled:
+            new_cache[rel] = [*sig, digest]
+        manifest[rel] = {"sha256": digest, "size": size, "mode": mode}
+    if new_cache != cache:
+        _save_cache(store, key, new_cache)
     return manifest
 
 

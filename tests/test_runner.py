@@ -388,3 +388,22 @@ get_logger().log("\\x1b[31mred\\nname", "<b>\\x07")
     assert "\x1b" not in table and "\x07" not in table
     assert len(table.splitlines()) == 2
     assert "?[31mred?name=<b>?" in table
+
+
+def test_script_paths_in_a_subfolder_and_outside(project: Path, cli) -> None:
+    write(project / "examples" / "helper.py", "VALUE = 'from helper'\n")
+    write(project / "examples" / "main.py", """\
+import os, helper
+print(helper.VALUE, os.path.isdir("outputs"), open("examples/helper.py").read().strip())
+""")
+    outside = write(project.parent / "other" / "tool.py", "import sys\nprint('outside', sys.argv[1:])\n")
+    sub = cli("run", "examples/main.py")
+    assert sub.returncode == 0, sub.stderr
+    assert sub.stdout == "from helper True VALUE = 'from helper'\n"
+    out = cli("run", "../other/tool.py", "x")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "outside ['x']\n"
+    absolute = cli("run", str(outside), "y")
+    assert absolute.stdout == "outside ['y']\n"
+    names = [m["script_name"] for m in sorted(Store(project / "runs").runs(), key=lambda m: m["run_number"])]
+    assert names == ["examples/main.py", "../other/tool.py", str(outside)]

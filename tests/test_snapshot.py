@@ -189,3 +189,27 @@ def test_tampered_manifest_cannot_escape_project(project: Path) -> None:
     with pytest.raises(SnapshotError, match="invalid entry"):
         plan_restore(store, run_id, project)
     assert not (project.parent / "evil.py").exists()
+
+
+def test_unchanged_files_are_not_read_again(project: Path, monkeypatch) -> None:
+    import sitegen.snapshot as snap
+    old = 1_600_000_000
+    for i in range(5):
+        p = project / f"m{i}.py"
+        p.write_text(f"V = {i}\n")
+        os.utime(p, (old, old))
+    reads = []
+    real = snap._put_blob
+    monkeypatch.setattr(snap, "_put_blob", lambda store, data: reads.append(data) or real(store, data))
+    store = Store(project / "runs")
+    first, _ = take_snapshot(store, project)
+    assert len(reads) == 5
+    second, _ = take_snapshot(store, project)
+    assert (len(reads), second) == (5, first)  # all five from the stat cache
+    (project / "m2.py").write_text("V = 9\n")  # same size, fresh mtime
+    third, manifest = take_snapshot(store, project)
+    assert reads[5:] == [b"V = 9\n"]
+    assert third != first and manifest["m2.py"]["size"] == 6
+    (project / "m2.py").write_text("V = 8\n")  # edited again within the same second: still seen
+    fourth, manifest = take_snapshot(store, project)
+    assert reads[6:] == [b"V = 8\n"] and fourth not in (first, third)
