@@ -77,14 +77,16 @@ def show_history() -> None:
 
 
 def build_and_serve(port: int) -> int:
-    """Hook for the site: build it, then serve it (skipped while those commands do not exist)."""
-    if not has_command("build"):
-        print("\n(sitegen build is not available yet: no site to show)")
-        return 0
-    if sitegen("build").returncode != 0:
-        return 1
+    """Hook for the site: `sitegen build` (./site, opens from disk too), then `sitegen serve`.
+
+    Each step is skipped while its command does not exist yet.
+    """
+    if has_command("build"):
+        if sitegen("build").returncode != 0:
+            return 1
+        print(f"\nBuilt the site: {ROOT / 'site' / 'index.html'}", flush=True)
     if not has_command("serve"):
-        print("\n(sitegen serve is not available yet: open site/index.html in a browser)")
+        print("\n(sitegen serve is not available yet)")
         return 0
     help_text = sitegen("serve", "--help", capture=True).stdout
     args = ["serve"]
@@ -92,6 +94,7 @@ def build_and_serve(port: int) -> int:
         args += ["--port", str(port)]
     if "--open" in help_text:
         args.append("--open")
+    print(f"\nServing the site at http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
     try:
         return sitegen(*args).returncode
     except KeyboardInterrupt:
