@@ -18,7 +18,7 @@ import pytest
 pytestmark = pytest.mark.timeout(90)
 
 # the dashboard template a user theme can override (themes/default/templates/<this>)
-DASHBOARD_TEMPLATE = "index.html"
+DASHBOARD_TEMPLATE = "dashboard.html"
 RELOAD_SCRIPT = "/livereload.js?port="
 
 
