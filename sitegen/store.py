@@ -230,15 +230,15 @@ def read_metrics(path: Path) -> dict[str, Series]:
                 if type(name) is not str:
                     raise ValueError
                 names[k] = name
-            series = out.get(name)
-            if series is None:
-                series = out[name] = Series()
             step = int(s)
             value = decode_value(v)
             ts = float(t)
         except (ValueError, IndexError):
             bad += 1
             continue
+        series = out.get(name)  # only after the record parsed: never an empty Series
+        if series is None:
+            series = out[name] = Series()
         series.steps.append(step)
         series.values.append(value)
         series.times.append(ts)

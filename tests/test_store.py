@@ -274,3 +274,10 @@ def test_killed_script_process_reads_as_killed(tmp_path):
     (meta,) = store.runs()
     assert meta["status"] == "Killed"
     assert store.metrics(meta["run_id"])["x"].values == [1]
+
+
+def test_unreadable_record_never_makes_an_empty_series(tmp_path):
+    path = tmp_path / "metrics.tsv"
+    path.write_bytes(b'"a"\t0\t\t1.0\n"b"\t0\t2\t1.0\n"a"\tx\t1\t1.0\n"c"\t0\t1\tnope\n')
+    got = read_metrics(path)
+    assert list(got) == ["b"] and got["b"].values == [2]
