@@ -564,3 +564,33 @@ def test_read_scalars_agrees_with_read_metrics(tmp_path):
             e, g = expected[k], got[k]
             assert type(e) is type(g) and (e == g or (e != e and g != g)), text
     assert read_scalars(tmp_path / "missing.tsv") == {}
+
+
+def test_tracked_run_info_and_download(tmp_path):
+    """A run made by `sitegen run` in a git repo: exit code, commit, driver.log all show up."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "train.py").write_text(IRIS)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "train.py"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=project, check=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    store = project / "runs"
+    env = dict(os.environ, SITEGEN_EXPERIMENT="Tracked")
+    env.pop("SITEGEN_STORE", None)
+    env.pop("SITEGEN_RUN_ID", None)
+    p = subprocess.run([sys.executable, "-m", "sitegen", "run", "--store", str(store), "train.py",
+                        "3"], cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    info = json.loads(sitegen(store, "last").stdout)
+    assert (info["status"], info["exit_code"], info["script_name"], info["arguments"]) == \
+        ("Completed", 0, "train.py", ["3"])
+    assert info["properties"]["CommitId"] == sha
+    assert info["Regularization Rate"] == 3.0 and info["loss"] == [3.0, 2.0, 1.5]
+    assert "outputs/model.pkl" in info["attachments"]
+    dest = tmp_path / "dl"
+    files = sitegen(store, "download", "last", str(dest)).stdout.split()
+    assert {"driver.log", "metrics.tsv", "run.json", "outputs/model.pkl"} <= set(files)
+    assert (dest / "outputs" / "model.pkl").read_text() == "model 3.0"
