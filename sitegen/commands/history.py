@@ -30,7 +30,14 @@ def _tty() -> bool:
     return h.is_tty(sys.stdout)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OrderedGroup(click.Group):
+    """Lists subcommands in the order they are defined (list, info, last, compare, …)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(cls=_OrderedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Query and manage recorded runs.
 
@@ -49,7 +56,7 @@ def cli() -> None:
     """
 
 
-@cli.command("list")
+@cli.command("list", short_help="List runs, newest first (table, json or csv).")
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format (json and csv are complete, never truncated).")
 @click.option("--script", default=None, metavar="NAME", help="Only runs of this script (e.g. train.py).")
@@ -79,7 +86,7 @@ def list_cmd(fmt: str, script: str | None, show_all: bool, store_path: Path | No
         click.echo(h.table_text(table, style=_status_style if _tty() else None))
 
 
-@cli.command("info")
+@cli.command("info", short_help="Print a run as JSON.")
 @click.argument("run")
 @store_option
 def info_cmd(run: str, store_path: Path | None) -> None:
@@ -99,7 +106,7 @@ def info_cmd(run: str, store_path: Path | None) -> None:
     click.echo(h.dumps(h.run_info(store, store.resolve(run))))
 
 
-@cli.command("last")
+@cli.command("last", short_help="Print the newest run as JSON.")
 @store_option
 def last_cmd(store_path: Path | None) -> None:
     """Print the newest run as JSON (same as `history info last`).
@@ -113,7 +120,7 @@ def last_cmd(store_path: Path | None) -> None:
     click.echo(h.dumps(h.run_info(store, store.resolve("last"))))
 
 
-@cli.command("compare")
+@cli.command("compare", short_help="Show two or three runs side by side.")
 @click.argument("runs", nargs=-1, required=True)
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output format.")
@@ -147,7 +154,7 @@ def compare_cmd(runs: tuple[str, ...], fmt: str, pin: bool, store_path: Path | N
         click.echo(f"{msg}: {' vs '.join(ids)} (its page is built by `sitegen build`)", err=True)
 
 
-@cli.command("download")
+@cli.command("download", short_help="Copy a run's files into a folder.")
 @click.argument("run")
 @click.argument("dest", required=False, type=click.Path(path_type=Path))
 @store_option
@@ -171,7 +178,7 @@ def download_cmd(run: str, dest: Path | None, store_path: Path | None) -> None:
     click.echo(f"Downloaded {len(files)} files of {run_id} to {dest}", err=True)
 
 
-@cli.command("promote")
+@cli.command("promote", short_help="Register an output as a named, versioned asset.")
 @click.argument("run")
 @click.argument("artifact")
 @click.option("--name", default=None, help="Asset name (default: the file name without extension).")
@@ -193,7 +200,7 @@ def promote_cmd(run: str, artifact: str, name: str | None, store_path: Path | No
                f"version {entry['version']}: {store.root / entry['file']}")
 
 
-@cli.command("assets")
+@cli.command("assets", short_help="List promoted assets.")
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output format.")
 @store_option
@@ -215,7 +222,7 @@ def assets_cmd(fmt: str, store_path: Path | None) -> None:
         click.echo(h.assets_text(assets))
 
 
-@cli.command("restore")
+@cli.command("restore", short_help="Put the project back as it was in a run.")
 @click.argument("run")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Only list what would change.")
@@ -259,7 +266,7 @@ def restore_cmd(run: str, yes: bool, dry_run: bool, project_dir: Path,
                f"{len(lists['create'])} created, {len(lists['remove'])} removed.")
 
 
-@cli.command("update")
+@cli.command("update", short_help="Change a run's name, description, tags or visibility.")
 @click.argument("run")
 @click.option("--name", default=None, help="New display name.")
 @click.option("--description", default=None, help="New description (Markdown).")
