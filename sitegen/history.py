@@ -407,6 +407,8 @@ def compare_text(run_ids: list[str], rows: list[CompareRow], style: Styler | Non
                 shown.append(f"last {format_value(v['last'])} (n={v['len']})")
             else:
                 shown.append(format_value(v, "Duration" if r.field == "duration" else r.field))
+        if r.differs and len(set(shown)) < len(shown):  # differences hidden by rounding
+            shown = [repr(v) if type(v) is float else s for v, s in zip(r.values, shown)]
         cells.append(["*" if r.differs else "", truncate(r.field, width)]
                      + [truncate(s, width) for s in shown])
         raw.append([r.differs] * len(columns))

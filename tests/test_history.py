@@ -594,3 +594,14 @@ def test_tracked_run_info_and_download(tmp_path):
     files = sitegen(store, "download", "last", str(dest)).stdout.split()
     assert {"driver.log", "metrics.tsv", "run.json", "outputs/model.pkl"} <= set(files)
     assert (dest / "outputs" / "model.pkl").read_text() == "model 3.0"
+
+
+def test_compare_shows_full_precision_when_rounding_hides_a_difference(tmp_path):
+    store = tmp_path / "runs"
+    code = ("import sitegen\nfor v in (0.1, 0.10000001):\n"
+            "    with sitegen.start_run() as r:\n        r.log('acc', v)\n        r.log('same', 0.5)\n")
+    env = dict(os.environ, SITEGEN_STORE=str(store), SITEGEN_EXPERIMENT="Prec")
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True, timeout=60)
+    lines = sitegen(store, "compare", "1", "2").stdout.splitlines()
+    assert re.split(r"\s{2,}", lines[-2]) == ["*", "acc", "0.1", "0.10000001"]
+    assert re.split(r"\s{2,}", lines[-1].strip()) == ["same", "0.5", "0.5"]
