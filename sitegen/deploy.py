@@ -166,9 +166,12 @@ def check_limits(summary: SiteSummary, max_file: int = MAX_FILE_BYTES,
     if too_big:
         path, size = too_big[0]
         more = f" (and {len(too_big) - 1} more)" if len(too_big) > 1 else ""
+        name = path.rsplit("/", 1)[-1]
+        glob = f"*{Path(name).suffix}" if Path(name).suffix else name
         raise DeployError(
             f"{path} is {human_size(size)}{more}: GitHub refuses files over {human_size(max_file)}; "
-            f"leave it out with `unpublished = [\"...\"]` in sitegen.toml, then deploy again")
+            f"leave such outputs out with `unpublished = [\"{glob}\"]` in sitegen.toml, "
+            f"then deploy again")
     if summary.total > max_site:
         raise DeployError(
             f"the site is {human_size(summary.total)}: GitHub Pages sites are limited to "

@@ -85,9 +85,13 @@ def clone_pages(tmp_path: Path, name: str = "clone") -> Path:
     return dest
 
 
-def one_error_line(proc: subprocess.CompletedProcess) -> str:
+def one_error_line(proc: subprocess.CompletedProcess, built: bool = False) -> str:
+    """The refusal: exit 1 and one `Error:` line (after the build's summary line, if it built)."""
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    if built:
+        assert lines[0].startswith("Built "), proc.stderr
+        lines = lines[1:]
     assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
     assert "Traceback" not in proc.stderr
     return lines[0]
@@ -251,3 +255,76 @@ def test_pages_url_prefers_cname(tmp_path: Path):
 def test_human_size():
     assert [deploy.human_size(n) for n in (0, 1023, 1024, 1536, 101 * 1024 ** 2, 3 * 1024 ** 3)] == \
         ["0 B", "1023 B", "1.0 KB", "1.5 KB", "101.0 MB", "3.0 GB"]
+
+
+# ---------------------------------------------------------------- with the real builder
+
+def log_runs(proj: Path, code: str) -> list[str]:
+    """Runs made by real logger calls in a subprocess; ``code`` prints their ids."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SITEGEN_")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=proj, capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+RUNS_CODE = """
+from sitegen import start_run
+for name, acc in (("kept", 0.7), ("secret-hidden", 0.9), ("also-kept", 0.8)):
+    with start_run(name=name) as run:
+        run.log("Accuracy", acc)
+        (run.outputs / "cm.png").write_bytes(b"\\x89PNG\\r\\n\\x1a\\n" + b"0" * 64)
+        (run.outputs / "model.ckpt").write_bytes(b"weights" * 10)
+        print(run.run_id)
+"""
+
+
+def test_build_and_deploy_leaves_out_hidden_runs_and_unpublished_outputs(project: Path,
+                                                                          tmp_path: Path):
+    import shutil
+    shutil.rmtree(project / "site")
+    (project / "sitegen.toml").write_text('title = "Deploy test"\nunpublished = ["*.ckpt"]\n')
+    kept, hidden, also_kept = log_runs(project, RUNS_CODE)
+    from sitegen.store import Store
+    Store(project / "runs").update_meta(hidden, {"hidden": True})
+    before = user_state(project)
+
+    proc = sitegen("deploy", cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    assert user_state(project) == before
+    clone = clone_pages(tmp_path)
+    files = [p.relative_to(clone).as_posix() for p in clone.rglob("*")
+             if p.is_file() and ".git" not in p.relative_to(clone).parts]
+    assert {"index.html", ".nojekyll", f"runs/{kept}.html", f"runs/{also_kept}.html"} <= set(files)
+    assert f"runs/{hidden}.html" not in files
+    assert not [f for f in files if f.endswith(".ckpt")]
+    assert not [f for f in files if f.startswith(".sitegen")]
+    pngs = sorted(f for f in files if f.endswith("/cm.png"))
+    assert len(pngs) == 2 and all(kept in f or also_kept in f for f in pngs)
+    # the hidden run is nowhere in the published site: no page, no data file, no mention
+    leaks = [f for f in files if hidden in f or "secret-hidden" in f
+             or hidden.encode() in (clone / f).read_bytes()]
+    assert leaks == []
+
+
+def test_big_output_published_by_the_builder_is_refused(project: Path, tmp_path: Path):
+    import shutil
+    shutil.rmtree(project / "site")
+    code = ("from sitegen import start_run\nimport subprocess\n"
+            "with start_run(name='big') as run:\n"
+            "    run.log('Accuracy', 0.5)\n"
+            "    subprocess.run(['truncate', '-s', '101M', str(run.outputs / 'weights.bin')],"
+            " check=True)\n"
+            "    print(run.run_id)\n")
+    (run_id,) = log_runs(project, code)
+    line = one_error_line(sitegen("deploy", cwd=project), built=True)
+    assert line == (f"Error: files/{run_id}/outputs/weights.bin is 101.0 MB: GitHub refuses files "
+                    f"over 100.0 MB; leave such outputs out with `unpublished = [\"*.bin\"]` in "
+                    f"sitegen.toml, then deploy again")
+    assert remote_branches(tmp_path / "origin.git") == ""
+    # the suggested fix works: the output is left out and the deploy goes through
+    (project / "sitegen.toml").write_text('unpublished = ["*.bin"]\n')
+    proc = sitegen("deploy", cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    files = [p.name for p in clone_pages(tmp_path).rglob("*") if p.is_file()]
+    assert "index.html" in files and "weights.bin" not in files
