@@ -136,13 +136,22 @@ def child_command(script: str, args: Sequence[str], workdir: Path, project_dir: 
     return [str(path), *args]
 
 
-def _parent_death_signal() -> None:  # runs in the child between fork and exec
+def _death_signal_setter():
+    """A function for ``preexec_fn`` that makes the child get SIGTERM when the supervisor dies
+    (Linux ``prctl(PR_SET_PDEATHSIG)``); None elsewhere. libc is loaded here, before the fork."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    sig = int(signal.SIGTERM)
+
+    def setter() -> None:  # runs in the child between fork and exec
+        prctl(1, sig)  # PR_SET_PDEATHSIG
+
+    return setter
 
 
 def _exit_code(returncode: int) -> int:
@@ -217,13 +226,15 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
     state = _Supervisor(foreground)
     handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     previous = {s: signal.signal(s, state.handle) for s in handled}
-    workdir = make_workdir(project_dir, outputs, run_id)
     env = dict(os.environ)
     env.update(SITEGEN_RUN_ID=run_id, SITEGEN_STORE=str(store.root),
                SITEGEN_EXPERIMENT=str(meta.get("experiment_id") or ""), PYTHONUNBUFFERED="1")
     log = open(run_dir / DRIVER_LOG, "ab")
     returncode: int | None = None
+    workdir: Path | None = None
+    crashed = False
     try:
+        workdir = make_workdir(project_dir, outputs, run_id)
         if (run_dir / CANCEL_FILE).exists():
             state.cancel_requested = True
         else:
@@ -231,7 +242,7 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
             try:
                 state.proc = subprocess.Popen(
                     cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT, process_group=0, preexec_fn=_parent_death_signal)
+                    stderr=subprocess.STDOUT, process_group=0, preexec_fn=_death_signal_setter())
             except OSError as e:
                 msg = f"sitegen: cannot start {cmd[0]}: {e.strerror or e}\n".encode()
                 log.write(msg)
@@ -268,12 +279,21 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
                 pump.join(2.0)
             if not pump.is_alive():
                 proc.stdout.close()
+    except BaseException as e:  # the supervisor's own failure: say so in the log, then record it
+        crashed = True
+        if state.proc is not None and state.proc.returncode is None:
+            state.send(signal.SIGKILL)
+        try:
+            log.write(f"sitegen: the run's supervisor failed: {type(e).__name__}: {e}\n".encode())
+        except (OSError, ValueError):
+            pass
+        raise
     finally:
         canceled = state.cancel_requested or (run_dir / CANCEL_FILE).exists()
         if canceled:
             status = "Canceled"
-        elif returncode is None:
-            status = "Killed"
+        elif crashed or returncode is None:
+            status = "Failed" if crashed else "Killed"
         elif returncode == 0:
             status = "Completed"
         elif returncode > 0:
@@ -281,11 +301,13 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
         else:
             status = "Killed"
         try:
-            _keep_stray_files(workdir, outputs, log)
+            if workdir is not None:
+                _keep_stray_files(workdir, outputs, log)
             store.finish_run(run_id, status, returncode)
         finally:
             log.close()
-            shutil.rmtree(workdir, ignore_errors=True)
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
             for s, h in previous.items():
                 signal.signal(s, h)
     return _exit_code(returncode) if returncode is not None else 1
