@@ -370,7 +370,7 @@ def _make_handlers(preview: Preview, root: str, base_path: str) -> list:
                 self.set_status(500)
                 self.set_header("Content-Type", "text/html; charset=utf-8")
                 self.set_header("Cache-Control", "no-store")
-                self.finish(error_page(preview.error, base_path))
+                self.finish(error_page(preview.error, base_path) if include_body else None)
                 return
             await super().get(path, include_body)
 
@@ -427,7 +427,16 @@ def _quiet_access_log() -> None:
     logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
 
 
+_MAIN_PID = os.getpid()
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
+    """SIGTERM stops ``serve`` like Ctrl-C; a forked build worker that inherited this handler
+    just dies the default way (no traceback)."""
+    if os.getpid() != _MAIN_PID:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise KeyboardInterrupt
 
 
@@ -447,6 +456,8 @@ def serve(store_path: Path | None = None, *, site_dir: Path | None = None, host:
         tmp = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
         site_dir = tmp / "site"
     preview: Preview | None = None
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         preview = Preview(store_path, Path(site_dir), echo=echo, builder=builder)
