@@ -289,3 +289,44 @@ def test_open_page_reloads_itself_after_new_run(proj: Path, server_factory):
         finally:
             browser.close()
     assert server.interrupt() == 0
+
+
+def jobs_row(base: str, run_id: str) -> str | None:
+    """The served dashboard's jobs-panel row of ``run_id`` (its HTML), if any."""
+    status, body, _ = get(base + "/index.html")
+    if status != 200 or 'class="jobs-table"' not in body:
+        return None
+    table = body.split('class="jobs-table"', 1)[1].split("</table>", 1)[0]
+    rows = [r for r in table.split("<tr")[1:] if f"runs/{run_id}.html" in r]
+    return rows[0] if rows else None
+
+
+def test_jobs_panel_follows_a_running_run(proj: Path, server_factory):
+    server = server_factory()
+    server.wait_ready()
+    code = ("import sys\nfrom sitegen import start_run\n"
+            "run = start_run(name='live')\nrun.log('loss', 0.875)\nrun.flush()\n"
+            "print(run.run_id, flush=True)\n"
+            "for line in sys.stdin:\n    run.log('loss', float(line))\n    run.flush()\n"
+            "    print('ok', flush=True)\n"
+            "run.finish()\n")
+    writer = subprocess.Popen([sys.executable, "-c", code], cwd=proj, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=clean_env())
+    try:
+        run_id = writer.stdout.readline().strip()
+        row = wait_for(lambda: jobs_row(server.base, run_id), 20)
+        assert 'class="badge badge-running"' in row and "0.875" in row
+        writer.stdin.write("0.3125\n")
+        writer.stdin.flush()
+        assert writer.stdout.readline().strip() == "ok"
+        row = wait_for(lambda: (r := jobs_row(server.base, run_id)) and "0.3125" in r and r, 20)
+        assert "@1" in row and "badge-running" in row   # the latest value is step 1
+        writer.stdin.close()
+        assert writer.wait(30) == 0
+        row = wait_for(lambda: (r := jobs_row(server.base, run_id)) and "badge-completed" in r
+                       and r, 20)
+        assert "badge-running" not in row
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait(10)
