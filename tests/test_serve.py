@@ -330,3 +330,26 @@ def test_jobs_panel_follows_a_running_run(proj: Path, server_factory):
         if writer.poll() is None:
             writer.kill()
             writer.wait(10)
+
+
+def test_a_run_that_dies_shows_as_killed(proj: Path, server_factory):
+    """Nothing in the store changes when a run's process is killed: the watcher notices anyway."""
+    server = server_factory()
+    server.wait_ready()
+    code = ("import time\nfrom sitegen import start_run\n"
+            "run = start_run(name='doomed')\nrun.log('loss', 1.5)\nrun.flush()\n"
+            "print(run.run_id, flush=True)\ntime.sleep(120)\n")
+    writer = subprocess.Popen([sys.executable, "-c", code], cwd=proj, stdout=subprocess.PIPE,
+                              text=True, env=clean_env())
+    try:
+        run_id = writer.stdout.readline().strip()
+        wait_for(lambda: (r := jobs_row(server.base, run_id)) and "badge-running" in r, 20)
+        writer.kill()
+        writer.wait(10)
+        row = wait_for(lambda: (r := jobs_row(server.base, run_id)) and "badge-killed" in r
+                       and r, 20)
+        assert "badge-running" not in row
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait(10)
