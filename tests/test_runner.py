@@ -7,6 +7,7 @@ import pickle
 import platform
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -407,3 +408,28 @@ print(helper.VALUE, os.path.isdir("outputs"), open("examples/helper.py").read().
     assert absolute.stdout == "outside ['y']\n"
     names = [m["script_name"] for m in sorted(Store(project / "runs").runs(), key=lambda m: m["run_number"])]
     assert names == ["examples/main.py", "../other/tool.py", str(outside)]
+
+
+def test_cancel_refuses_untracked_and_unknown_runs(project: Path, cli) -> None:
+    write(project / "plain.py", """\
+import time
+from sitegen import get_logger
+get_logger().log("x", 1)
+get_logger().flush()
+print("logged", flush=True)
+time.sleep(60)
+""")
+    plain = subprocess.Popen([sys.executable, "plain.py"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert plain.stdout.readline() == "logged\n"
+        [run_id] = Store(project / "runs").run_ids()
+        proc = cli("cancel", "last")
+        assert proc.returncode == 1
+        assert proc.stderr.strip() == (f"Error: run {run_id} was not started by `sitegen run`; stop its "
+                                       f"process yourself (pid {plain.pid} on {socket.gethostname()})")
+        assert plain.poll() is None  # left alone
+        unknown = cli("cancel", "nosuchrun")
+        assert unknown.returncode == 1 and unknown.stderr.startswith("Error: no run matches 'nosuchrun'")
+    finally:
+        plain.kill()
+        plain.wait()
