@@ -303,6 +303,13 @@ def _experiment_name() -> str:
     return project_name()
 
 
+def _allowed_env() -> dict[str, str]:
+    """The environment variables the config's ``env`` allow-list names (nothing else is recorded)."""
+    from sitegen.config import _quiet_config
+    config = _quiet_config()
+    return {k: os.environ[k] for k in (config.env if config else []) if k in os.environ}
+
+
 def _new_run(name: str | None, parent: Run | None) -> Run:
     script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] not in ("", "-c") else None
     fields = {
@@ -311,6 +318,7 @@ def _new_run(name: str | None, parent: Run | None) -> Run:
         "script_name": script,
         "arguments": mask_arguments(sys.argv[1:]) if script else [],
         "parent_run_id": parent.run_id if parent else os.environ.get("SITEGEN_RUN_ID"),
+        "env": _allowed_env(),
     }
     run = Run(_store.Store(_store.default_store_path().absolute()), None, create_fields=fields)
     _registry.add(run)

@@ -5,10 +5,11 @@ import fnmatch
 import re
 
 MASK = "*****"
-_SECRET_WORDS = r"(?:password|passwd|pwd|secret|token|api[-_]?key|apikey|access[-_]?key|private[-_]?key|credentials?|auth)"
+_SECRET_WORDS = r"(?:password|passwd|passphrase|pwd|secret|token|api[-_]?key|apikey|access[-_]?key|private[-_]?key|credentials?|auth)"
 _FLAG = re.compile(rf"^--?[\w.-]*{_SECRET_WORDS}[\w.-]*$", re.IGNORECASE)
 _FLAG_EQ = re.compile(rf"^(--?[\w.-]*{_SECRET_WORDS}[\w.-]*=)(.*)$", re.IGNORECASE | re.DOTALL)
 _ASSIGN = re.compile(rf"^([A-Za-z_][\w.-]*{_SECRET_WORDS}[\w.-]*=)(.*)$", re.IGNORECASE | re.DOTALL)
+_URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)([^/@\s]+)(@)")  # scheme://user:PASSWORD@host
 CREDENTIAL_GLOBS = (".env", ".env.*", "*.env", "id_rsa", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*",
                     "*.pem", "*.key", "*.p12", "*.pfx", "*.keystore", "*.jks", ".netrc", ".pgpass",
                     ".npmrc", ".pypirc", "credentials", "credentials.json", "*secret*", "*.kdbx",
@@ -16,7 +17,8 @@ CREDENTIAL_GLOBS = (".env", ".env.*", "*.env", "id_rsa", "id_rsa*", "id_dsa*", "
 
 
 def mask_arguments(args: list[str]) -> list[str]:
-    """Mask values of secret-looking arguments: ``--password X``, ``--token=X``, ``API_SECRET=X``."""
+    """Mask values of secret-looking arguments: ``--password X``, ``--token=X``, ``API_SECRET=X``,
+    and the password in a URL (``postgres://user:X@host``)."""
     out: list[str] = []
     mask_next = False
     for arg in args:
@@ -33,7 +35,7 @@ def mask_arguments(args: list[str]) -> list[str]:
             out.append(arg)
             mask_next = True
         else:
-            out.append(arg)
+            out.append(_URL_PASSWORD.sub(lambda u: u.group(1) + MASK + u.group(3), arg))
     return out
 
 

@@ -1,0 +1,1 @@
+"""Reliability and security suite (issue 5): load, faults, corrupt stores, hostile input, secrets."""
