@@ -353,3 +353,15 @@ def test_a_run_that_dies_shows_as_killed(proj: Path, server_factory):
         if writer.poll() is None:
             writer.kill()
             writer.wait(10)
+
+
+def test_no_livereload_serves_plain_files(proj: Path, server_factory):
+    server = server_factory("--no-livereload")
+    server.wait_ready()
+    status, body, _ = get(server.base + "/index.html")
+    assert status == 200 and "livereload" not in body and "<html" in body
+    assert get(server.base + "/livereload.js")[0] == 404
+    assert "no live reload" in server.stderr()
+    run_id = log_run(proj, 0.6, "plain")  # still rebuilt, just not pushed to the browser
+    wait_for(lambda: get(f"{server.base}/runs/{run_id}.html")[0] == 200, 20)
+    assert server.interrupt() == 0
