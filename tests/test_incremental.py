@@ -1,0 +1,216 @@
+"""Incremental builds: the output equals a full build's, byte for byte, and only what changed is
+rewritten (unchanged files keep their inode and mtime). Stores are written by the real logger in
+child processes; builds call ``build_site`` in-process."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from sitegen.config import Config
+from sitegen.store import Store
+from sitegen.site.build import CACHE_NAME, build_site
+
+# Accuracy per run, in logging order: run 1 (0.91) is the best; runs added later never are.
+ACCURACY = [0.62, 0.91, 0.55, 0.70, 0.66]
+
+
+def log_runs(store: Path, accuracies: list[float], names: list[str], points: int = 40) -> list[str]:
+    """Log one run per accuracy with the real logger in a child process; return their ids in order."""
+    code = textwrap.dedent(f"""
+        import sys, sitegen
+        sys.argv[0] = "train.py"
+        for i, (acc, name) in enumerate(zip({accuracies!r}, {names!r})):
+            with sitegen.start_run(name=name) as run:
+                run.log("Regularization Rate", 10 / 2 ** i)
+                run.log("Accuracy", acc)
+                for step in range({points}):
+                    run.log("loss", 1.0 / (step + 1 + i))
+                print(run.run_id, flush=True)
+    """)
+    env = dict(os.environ, SITEGEN_STORE=str(store), SITEGEN_EXPERIMENT="inc")
+    env.pop("SITEGEN_RUN_ID", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=60, check=True, cwd=str(store.parent))
+    ids = out.stdout.split()
+    assert len(ids) == len(accuracies)
+    return ids
+
+
+def snapshot(site: Path) -> dict[str, tuple[int, int]]:
+    """Every file of the site: relative path -> (inode, mtime_ns)."""
+    out = {}
+    for dirpath, _, names in os.walk(site):
+        for n in names:
+            p = os.path.join(dirpath, n)
+            st = os.lstat(p)
+            out[os.path.relpath(p, site)] = (st.st_ino, st.st_mtime_ns)
+    return out
+
+
+def tree_bytes(site: Path) -> dict[str, bytes]:
+    """Every published file's bytes (the build cache is bookkeeping, not output)."""
+    out = {}
+    for dirpath, _, names in os.walk(site):
+        for n in names:
+            p = Path(dirpath) / n
+            rel = p.relative_to(site).as_posix()
+            if rel != CACHE_NAME:
+                out[rel] = p.read_bytes()
+    return out
+
+
+def assert_same_as_full(store: Store, site: Path, tmp_path: Path) -> None:
+    """A full build of ``store`` into a fresh folder has the same files and bytes as ``site``."""
+    fresh = tmp_path / f"full-{time.monotonic_ns()}"
+    build_site(store, fresh, Config(), clean=True)
+    a, b = tree_bytes(site), tree_bytes(fresh)
+    assert sorted(a) == sorted(b)
+    differ = sorted(k for k in a if a[k] != b[k])
+    assert differ == []
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    """Paths added, removed or rewritten (new inode or mtime)."""
+    return {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+
+
+@pytest.fixture
+def setup(project: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    root = project / "runs"
+    root.mkdir()
+    ids = log_runs(root, ACCURACY, [f"r{i}" for i in range(len(ACCURACY))])
+    store = Store(root)
+    site = project / "site"
+    result = build_site(store, site, Config())
+    assert result.runs == len(ACCURACY)
+    assert result.pages_written == result.pages_total
+    return store, site, ids
+
+
+def test_no_change_build_writes_nothing(setup, tmp_path: Path) -> None:
+    store, site, ids = setup
+    before = snapshot(site)
+    dir_mtime = site.stat().st_mtime_ns
+    result = build_site(store, site, Config())
+    assert (result.pages_written, result.files_written, result.changed) == (0, 0, [])
+    # 5 run pages; comparisons: 4 with the previous run, 2 more with the best (run 1; 0-1 and 1-2
+    # are already "previous" pairs); the dashboard, compare.html, assets.html
+    assert result.pages_total == 5 + 6 + 3
+    assert snapshot(site) == before
+    assert site.stat().st_mtime_ns == dir_mtime
+    assert_same_as_full(store, site, tmp_path)
+
+
+def test_new_run_rewrites_only_what_it_changes(setup, tmp_path: Path) -> None:
+    store, site, ids = setup
+    before = snapshot(site)
+    time.sleep(0.01)
+    (new,) = log_runs(store.root, [0.5], ["added"])
+    result = build_site(store, site, Config())
+    after = snapshot(site)
+    last, best = ids[-1], ids[1]
+    expected_pages = {f"runs/{new}.html", f"runs/{last}.html",  # the new page; its neighbour's next link
+                      f"compare/{last}--{new}.html", f"compare/{best}--{new}.html", "index.html"}
+    expected = expected_pages | {f"data/runs/{new}.js", "data/index.js", f"files/{new}/metrics.tsv",
+                                 CACHE_NAME}
+    assert changed(before, after) == expected
+    assert set(result.changed) == expected - {CACHE_NAME}
+    assert result.pages_written == len(expected_pages)
+    assert result.pages_total == 6 + 8 + 3
+    assert_same_as_full(store, site, tmp_path)
+    # and the next build has nothing left to do
+    again = build_site(store, site, Config())
+    assert (again.pages_written, again.files_written) == (0, 0)
+    assert snapshot(site) == after
+
+
+@pytest.mark.parametrize("change", ["tags", "description", "hidden"])
+def test_metadata_change(setup, tmp_path: Path, change: str) -> None:
+    store, site, ids = setup
+    target = ids[3]
+    before = snapshot(site)
+    time.sleep(0.01)
+    if change == "tags":
+        store.update_meta(target, lambda m: m.setdefault("tags", {}).update(stage="<b>prod</b>"))
+    elif change == "description":
+        store.update_meta(target, {"description": "# Better\n\nwith *momentum* <script>x</script>"})
+    else:
+        store.update_meta(target, {"hidden": True})
+    result = build_site(store, site, Config())
+    after = snapshot(site)
+    moved = changed(before, after)
+    assert_same_as_full(store, site, tmp_path)
+    # Runs 0 and 1 are neither the changed run nor its neighbours: their pages are not rewritten.
+    for rid in ids[:2]:
+        assert f"runs/{rid}.html" not in moved
+        assert after[f"runs/{rid}.html"] == before[f"runs/{rid}.html"]
+    assert "assets/vega-bundle.js" not in moved
+    assert CACHE_NAME in moved
+    if change == "hidden":
+        assert f"runs/{target}.html" not in after and f"data/runs/{target}.js" not in after
+        assert f"runs/{ids[2]}.html" in moved and f"runs/{ids[4]}.html" in moved  # prev/next links
+        assert "data/index.js" in moved and "index.html" in moved
+    else:
+        assert f"runs/{target}.html" in moved
+        assert f"runs/{ids[2]}.html" not in moved and f"runs/{ids[4]}.html" not in moved
+        if change == "tags":
+            assert "data/index.js" in moved  # the grid shows and filters tags
+    assert result.pages_written >= 1
+
+
+def test_running_run_then_finished(setup, tmp_path: Path) -> None:
+    store, site, ids = setup
+    go = tmp_path / "go"
+    code = textwrap.dedent(f"""
+        import os, sys, time, sitegen
+        sys.argv[0] = "train.py"
+        with sitegen.start_run(name="live") as run:
+            run.log("Accuracy", 0.6)
+            for step in range(20):
+                run.log("loss", 1.0 / (step + 1))
+            run.flush()
+            print(run.run_id, flush=True)
+            while not os.path.exists({str(go)!r}):
+                time.sleep(0.02)
+            for step in range(20, 30):
+                run.log("loss", 1.0 / (step + 1))
+    """)
+    env = dict(os.environ, SITEGEN_STORE=str(store.root), SITEGEN_EXPERIMENT="inc")
+    env.pop("SITEGEN_RUN_ID", None)
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True,
+                            cwd=str(store.root.parent))
+    try:
+        live = proc.stdout.readline().strip()
+        assert live.startswith("inc_")
+        result = build_site(store, site, Config())
+        assert result.pages_written >= 1
+        assert store.load_meta(live)["status"] == "Running"
+        assert "Running" in (site / "runs" / f"{live}.html").read_text("utf-8")
+        go.write_text("1")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    assert store.load_meta(live)["status"] == "Completed"
+    before = snapshot(site)
+    time.sleep(0.01)
+    result = build_site(store, site, Config())
+    after = snapshot(site)
+    assert_same_as_full(store, site, tmp_path)
+    moved = changed(before, after)
+    assert {f"runs/{live}.html", f"data/runs/{live}.js", f"files/{live}/metrics.tsv",
+            "data/index.js", "index.html"} <= moved
+    assert "Completed" in (site / "runs" / f"{live}.html").read_text("utf-8")
+    for rid in ids[:4]:
+        assert after[f"runs/{rid}.html"] == before[f"runs/{rid}.html"]
+    # finished now: the next build rewrites nothing
+    again = build_site(store, site, Config())
+    assert (again.pages_written, again.files_written) == (0, 0)
+    assert snapshot(site) == after
