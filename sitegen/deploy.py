@@ -231,6 +231,13 @@ def publish(p: DeployPlan, message: str | None = None, force: bool = False,
         message = f"Deployed {sha} with sitegen {__version__}" if sha else \
             f"Deployed with sitegen {__version__}"
     old = os.getcwd()
+    saved_env = dict(os.environ)
+    # ghp-import commits as `git config user.name/email`; with none set (a fresh CI runner), say
+    # who made the commit rather than writing an empty identity
+    for var, key, fallback in (("GIT_COMMITTER_NAME", "user.name", "sitegen deploy"),
+                               ("GIT_COMMITTER_EMAIL", "user.email", "sitegen@localhost")):
+        if not os.environ.get(var) and not git("config", key, cwd=cwd).stdout.strip():
+            os.environ[var] = fallback
     staging = stage(p.summary)
     try:
         if cwd is not None:
@@ -240,12 +247,17 @@ def publish(p: DeployPlan, message: str | None = None, force: bool = False,
                               followlinks=False)
     except ghp_import.GhpError as e:
         raise DeployError(f"could not commit the site to {p.branch!r}: {e.message}") from None
+    except TypeError:  # ghp-import reports a failed `git fast-import` this way on Python 3
+        raise DeployError(f"could not commit the site to {p.branch!r}: git fast-import failed "
+                          f"(see git's message above)") from None
     except subprocess.CalledProcessError:
         hint = " (pass --force to overwrite it)" if not force else ""
         raise DeployError(f"git push {p.remote} {p.branch} failed: see git's message above{hint}") \
             from None
     finally:
         os.chdir(old)
+        os.environ.clear()
+        os.environ.update(saved_env)
         shutil.rmtree(staging, ignore_errors=True)
 
 

@@ -328,3 +328,15 @@ def test_big_output_published_by_the_builder_is_refused(project: Path, tmp_path:
     assert proc.returncode == 0, proc.stderr
     files = [p.name for p in clone_pages(tmp_path).rglob("*") if p.is_file()]
     assert "index.html" in files and "weights.bin" not in files
+
+
+def test_commit_identity_falls_back_when_git_has_none(project: Path, tmp_path: Path):
+    git("config", "--unset", "user.name", cwd=project)
+    git("config", "--unset", "user.email", cwd=project)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SITEGEN_"))}
+    env.update(HOME=str(tmp_path), GIT_CONFIG_NOSYSTEM="1", GIT_CEILING_DIRECTORIES=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "sitegen", "deploy", "--no-build"], cwd=project,
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert git("log", "-1", "--format=%cn <%ce>", "gh-pages", cwd=tmp_path / "origin.git") == \
+        "sitegen deploy <sitegen@localhost>\n"

@@ -60,7 +60,8 @@ def cli(store_path: Path | None, site_dir: Path | None, remote: str, branch: str
         click.echo("dry run: nothing committed or pushed")
         return
     deploy.publish(p, message=message, force=force)
-    click.echo(f"Published {len(p.summary.files)} files ({deploy.human_size(p.summary.total)}) "
+    n = len(p.summary.files)
+    click.echo(f"Published {n} file{'' if n == 1 else 's'} ({deploy.human_size(p.summary.total)}) "
                f"to {remote}/{branch}")
     if p.url:
         click.echo(f"Your site will be at {p.url} in a minute or so (GitHub Pages: source "
