@@ -164,6 +164,9 @@ def vega_bundle() -> str:
     return text
 
 
+ZIP_STORE_ABOVE = 64 << 20  # outputs this big go into the "download all" zip uncompressed
+
+
 def _zip_outputs(src_dir: str, outputs: list[dict], dest: str) -> None:
     """A deterministic zip of a run's published outputs (entries sorted, times from the files)."""
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
@@ -172,7 +175,10 @@ def _zip_outputs(src_dir: str, outputs: list[dict], dest: str) -> None:
             t = time.gmtime(max(o["mtime"] // 1_000_000_000, 315532800))
             info = zipfile.ZipInfo(f"outputs/{o['path']}", date_time=t[:6])
             info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # Big files (models, archives) are stored, not deflated: compressing gigabytes takes long
+            # and rarely pays. The known size lets zipfile switch to zip64 past 2 GiB.
+            info.compress_type = zipfile.ZIP_STORED if o["size"] >= ZIP_STORE_ABOVE else zipfile.ZIP_DEFLATED
+            info.file_size = o["size"]
             with open(path, "rb") as f, z.open(info, "w") as out:
                 shutil.copyfileobj(f, out, 1 << 20)
 
@@ -194,7 +200,13 @@ def _render_job(item: tuple) -> tuple[str, bool]:
     if "templates" not in _STATE:
         env = make_env(_STATE["config"])
         _STATE["templates"] = load_templates(env, TEMPLATES)
-    text = _STATE["templates"][template].render(_pages.prepare(template, ctx))
+    try:
+        text = _STATE["templates"][template].render(_pages.prepare(template, ctx))
+    except UserError:
+        raise
+    except Exception as e:  # a broken theme template: say which page and why
+        raise BuildError(f"cannot render {path} with template {template}: "
+                         f"{type(e).__name__}: {e}") from None
     data = text.encode("utf-8")
     dest = os.path.join(tmp, path)
     old_path = os.path.join(old, path) if old else None
@@ -323,8 +335,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     old_runs: dict[str, dict] = old_cache.get("runs", {})
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for d in ("runs", "compare", "scripts", "data/runs", "files", "assets", "promoted"):
-        (tmp / d).mkdir(parents=True, exist_ok=True)
+    (tmp / "data" / "runs").mkdir(parents=True)
 
     # Compile the theme first: a broken template fails before any work.
     env = make_env(config)
@@ -351,8 +362,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                 and cached["meta"].get("status") != "Running"
                 and (cached.get("hidden") or (old and os.path.exists(os.path.join(old, data_rel))))):
             summaries[run_id] = cached
-            if not cached.get("hidden"):
-                keys[data_rel] = old_keys.get(data_rel, "")
+            if not cached.get("hidden") and old_keys.get(data_rel):
+                keys[data_rel] = old_keys[data_rel]
         elif cached and cached.get("skip") and cached.get("fp") == fp:
             summaries[run_id] = cached
         else:
@@ -431,15 +442,21 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             "scripts": [{"name": k or "(no script)", "page": v} for k, v in script_pages.items()],
             "primary": primary, "goal": config.goal}
 
-    # ---- plan: path -> (key, producer)
+    # ---- plan: path -> (key, producer); a page's key hashes what it is made from
     plan: dict[str, tuple[str, Callable[[str], None] | None]] = {}
     page_jobs: list[tuple[str, str, dict, str]] = []
 
-    def add_page(path: str, template: str, ctx: dict) -> None:
+    def token(s: dict) -> Any:
+        """Stands for a run's summary in keys: its fingerprint (the summary is a function of it),
+        or the whole summary while it runs (its duration and status change with time)."""
+        return s["fp"] if s["meta"].get("status") != "Running" else s
+
+    def add_page(path: str, template: str, ctx: dict, key_data: Any = None) -> None:
         ctx["page"] = path
         ctx["root"] = "../" * path.count("/")
         ctx["site"] = site
-        page_jobs.append((path, template, ctx, _key(common, template, ctx)))
+        key = _key(common, site, template, path, ctx if key_data is None else key_data)
+        page_jobs.append((path, template, ctx, key))
 
     def add_text(path: str, text: str) -> None:
         data = text.encode("utf-8")
@@ -449,13 +466,18 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                 f.write(data)
         plan[path] = (_key(common, hashlib.sha1(data).hexdigest()), produce)
 
-    def add_copy(path: str, src: str, key: Any) -> None:
-        plan[path] = (_key("copy", key), lambda dest, src=src: shutil.copy2(src, dest))
+    def add_file(path: str, src: str, key: Any, link: bool) -> None:
+        """A file copied from the store (hard-linked when the run is finished: it won't change)."""
+        def produce(dest: str, src=src) -> None:
+            if link:
+                _link_or_copy(src, dest)
+            else:
+                shutil.copy2(src, dest)
+        plan[path] = (_key("file", key), produce)
 
     # assets
-    bundle_version = vega_bundle_version()
     plan["assets/vega-bundle.js"] = (
-        _key("bundle", bundle_version),
+        _key("bundle", vega_bundle_version()),
         lambda dest: Path(dest).write_text(vega_bundle(), "utf-8"))
     for rel, src in static_files(config).items():
         add_text(f"assets/{rel}", src.read_text("utf-8"))
@@ -470,22 +492,20 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     for s in runs:
         rid = s["id"]
         data_rel = f"data/runs/{rid}.js"
-        if rid in fresh_ids:
-            plan[data_rel] = (_key("data", s["fp"], DATA_VERSION), None)  # already in tmp
-        else:
-            plan[data_rel] = (keys.get(data_rel) or _key("data", s["fp"], DATA_VERSION), None)
+        plan[data_rel] = (keys.get(data_rel) or _key("data", token(s), DATA_VERSION), None)
         run_dir = str(store.root / rid)
+        done = s["meta"].get("status") != "Running"
         for o in s["outputs"]:
-            add_copy(f"files/{rid}/outputs/{o['path']}", os.path.join(run_dir, "outputs", o["path"]),
-                     [o["size"], o["mtime"]])
+            add_file(f"files/{rid}/outputs/{o['path']}", os.path.join(run_dir, "outputs", o["path"]),
+                     [o["size"], o["mtime"]], done)
         if s["outputs"]:
             plan[f"files/{rid}/{rid}.zip"] = (
                 _key("zip", s["outputs"]),
                 lambda dest, d=os.path.join(run_dir, "outputs"), o=s["outputs"]: _zip_outputs(d, o, dest))
         if s.get("log"):
-            add_copy(f"files/{rid}/driver.log", os.path.join(run_dir, "driver.log"), s["log"])
+            add_file(f"files/{rid}/driver.log", os.path.join(run_dir, "driver.log"), s["log"], done)
         if s.get("metrics_file"):
-            add_copy(f"files/{rid}/metrics.tsv", os.path.join(run_dir, "metrics.tsv"), s["metrics_file"])
+            add_file(f"files/{rid}/metrics.tsv", os.path.join(run_dir, "metrics.tsv"), s["metrics_file"], done)
 
     # promoted assets
     asset_rows = []
@@ -494,7 +514,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         if rid in summaries and (summaries[rid].get("hidden") or summaries[rid].get("skip")):
             continue
         rel = str(a.get("file") or "")
-        src = (store.root / rel) if rel else None
+        src = store.root / rel
         ok = bool(rel) and ".." not in Path(rel).parts and not Path(rel).is_absolute()
         try:
             ok = ok and src.is_file() and not src.is_symlink() and \
@@ -509,9 +529,10 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                "created_utc": a.get("created_utc"), "href": None}
         if ok:
             base = safe_name(os.path.basename(str(a.get("artifact") or rel)), fallback="file")
-            path = f"promoted/{safe_name(name, fallback='asset')}/v{safe_name(str(version), fallback='0')}/{base}"
+            path = (f"promoted/{safe_name(name, fallback='asset')}/"
+                    f"v{safe_name(str(version), fallback='0')}/{base}")
             st = src.stat()
-            add_copy(path, str(src), [st.st_size, st.st_mtime_ns])
+            add_file(path, str(src), [st.st_size, st.st_mtime_ns], False)
             row["href"] = path
         else:
             log.warning(f"promoted output {name} v{version}: kept file {rel!r} is missing; not published")
@@ -531,27 +552,52 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     for s in runs:
         rid = s["id"]
         b = best[rid]
-        add_page(f"runs/{rid}.html", "run.html", {
-            "run": s, "store_root": store_root, "prev": _pages.run_ref(prev[rid]),
-            "next": _pages.run_ref(nxt[rid]), "best": _pages.run_ref(b),
+        ctx = {
+            "prev": _pages.run_ref(prev[rid]), "next": _pages.run_ref(nxt[rid]), "best": _pages.run_ref(b),
             "is_best": b is not None and b["id"] == rid,
             "compare_prev": compare_links[rid].get("prev"), "compare_best": compare_links[rid].get("best"),
-            "restore": f"sitegen history restore {rid}",
-        })
+            "restore": f"sitegen history restore {rid}", "store_root": store_root,
+        }
+        key_data = [ctx, token(s)]
+        ctx["run"] = s
+        add_page(f"runs/{rid}.html", "run.html", ctx, key_data)
     for path, (cids, kind) in sorted(comparisons.items()):
         members = [by_id[i] for i in cids]
         add_page(path, "compare.html", {
             "ids": cids, "kind": kind,
-            "runs": [{"id": m["id"], "label": _pages.run_label(m), "number": m["meta"].get("run_number"),
-                      "name": m["meta"].get("name"), "status": m["meta"].get("status"),
-                      "series": sorted(m["series"])} for m in members],
-            "rows": _pages.compare_rows(members), "images": _pages.compare_images(members),
+            "runs": [{"id": m["id"], "label": _pages.run_label(m)} for m in members],
         })
     add_page("compare.html", "compare_client.html", {})
     add_page("assets.html", "assets.html", {"assets": asset_rows})
 
+    # ---- what must be made (the rest is linked from the previous site)
+    new_keys: dict[str, str] = {path: key for path, (key, _) in plan.items()}
+    new_keys.update((path, key) for path, _, _, key in page_jobs)
+
+    def reusable(path: str) -> bool:
+        return bool(old) and old_keys.get(path) == new_keys[path] and os.path.isfile(os.path.join(old, path))
+
+    fresh_data = {f"data/runs/{i}.js" for i in fresh_ids}
+    todo_files = [p for p in plan if p in fresh_data or not reusable(p)]
+    todo_pages = [job for job in page_jobs if not reusable(job[0])]
+    cache = {"version": [CACHE_VERSION, DATA_VERSION], "keys": new_keys,
+             "runs": {k: summaries[k] for k in sorted(summaries)}}
+    cache_text = json.dumps(cache, sort_keys=True, separators=(",", ":"))
+    if old and not todo_pages and set(new_keys) == set(old_keys) and not any(
+            p not in fresh_data or not _same_file(os.path.join(old, p), os.path.join(tmp, p))
+            for p in todo_files):
+        # Nothing to change: keep the site as it is (refresh the cache if run fingerprints moved).
+        shutil.rmtree(tmp, ignore_errors=True)
+        if strict and counter.count:
+            raise StrictError(f"{counter.count} warning(s) during the build (--strict)")
+        if cache_text != (site_dir / CACHE_NAME).read_text("utf-8"):
+            part = site_dir / f".{CACHE_NAME}.{os.getpid()}.tmp"
+            part.write_text(cache_text, "utf-8")
+            os.replace(part, site_dir / CACHE_NAME)
+        return BuildResult(pages_written=0, pages_total=len(page_jobs), warnings=counter.count,
+                           files_total=len(new_keys), runs=len(runs), site_dir=site_dir)
+
     # ---- execute
-    new_keys: dict[str, str] = {}
     written: list[str] = []
     made_dirs: set[str] = set()
 
@@ -561,77 +607,48 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             os.makedirs(os.path.join(tmp, d), exist_ok=True)
             made_dirs.add(d)
 
-    def reuse(path: str, key: str) -> bool:
-        if old and old_keys.get(path) == key:
-            src = os.path.join(old, path)
-            if os.path.isfile(src):
-                ensure_dir(path)
-                _link_or_copy(src, os.path.join(tmp, path))
-                return True
-        return False
-
-    for path, (key, produce) in plan.items():
-        new_keys[path] = key
-        if produce is None:  # a run data file: fresh in tmp, or kept from the old site
-            dest = os.path.join(tmp, path)
-            if os.path.exists(dest):
-                old_path = os.path.join(old, path) if old else None
-                if old_path and os.path.isfile(old_path) and _same_bytes(old_path, Path(dest).read_bytes()):
-                    os.unlink(dest)
-                    _link_or_copy(old_path, dest)
-                else:
-                    written.append(path)
-            elif not reuse(path, key):
-                raise BuildError(f"internal: data file {path} is missing; rebuild with --clean")
-            continue
-        if reuse(path, key):
-            continue
-        ensure_dir(path)
+    todo_set = set(todo_files) | {job[0] for job in todo_pages}
+    for path in new_keys:
+        if path not in todo_set:
+            ensure_dir(path)
+            _link_or_copy(os.path.join(old, path), os.path.join(tmp, path))
+    for path in todo_files:
+        produce = plan[path][1]
         dest = os.path.join(tmp, path)
-        produce(dest)
+        if produce is None:
+            if not os.path.exists(dest):
+                raise BuildError(f"internal: data file {path} is missing; rebuild with --clean")
+        else:
+            ensure_dir(path)
+            produce(dest)
         old_path = os.path.join(old, path) if old else None
         if old_path and os.path.isfile(old_path) and _same_file(old_path, dest):
             os.unlink(dest)
             _link_or_copy(old_path, dest)
         else:
             written.append(path)
-
-    to_render = []
-    for path, template, ctx, key in page_jobs:
-        new_keys[path] = key
-        if not reuse(path, key):
-            ensure_dir(path)
-            to_render.append((path, template, ctx))
+    for path, _, _, _ in todo_pages:
+        ensure_dir(path)
     if progress:
         progress(len(fresh) + len(ids), total_steps)
-    pages_written = 0
     changed = []
-    for path, was_written in _run_jobs(_render_job, to_render, progress, len(fresh) + len(ids), total_steps):
+    jobs = [(path, template, ctx) for path, template, ctx, _ in todo_pages]
+    for path, was_written in _run_jobs(_render_job, jobs, progress, len(fresh) + len(ids), total_steps):
         if was_written:
-            pages_written += 1
             changed.append(path)
 
     # ---- finish
-    cache = {"version": [CACHE_VERSION, DATA_VERSION], "keys": new_keys,
-             "runs": {k: summaries[k] for k in sorted(summaries)}}
     with open(tmp / CACHE_NAME, "w", encoding="utf-8") as f:
-        json.dump(cache, f, sort_keys=True, separators=(",", ":"))
+        f.write(cache_text)
     if strict and counter.count:
         raise StrictError(f"{counter.count} warning(s) during the build (--strict); "
                           f"the previous site was left as it was")
-    nothing_changed = (old is not None and not written and not pages_written
-                       and set(new_keys) == set(old_keys))
-    if nothing_changed:
-        shutil.rmtree(tmp, ignore_errors=True)
-    else:
-        _swap_in(tmp, site_dir)
+    _swap_in(tmp, site_dir)
     if progress:
         progress(total_steps, total_steps)
-    result = BuildResult(pages_written=pages_written, pages_total=len(page_jobs), warnings=counter.count,
-                         files_written=len(written) + pages_written,
-                         files_total=len(new_keys), runs=len(runs), site_dir=site_dir,
-                         changed=sorted(changed + written))
-    return result
+    return BuildResult(pages_written=len(changed), pages_total=len(page_jobs), warnings=counter.count,
+                       files_written=len(written) + len(changed), files_total=len(new_keys),
+                       runs=len(runs), site_dir=site_dir, changed=sorted(changed + written))
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sitegen.secrets import is_credential_file
-from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Series,
-                           Store, StoreError, parse_utc, read_metrics, split_metrics)
+from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Store,
+                           StoreError, decode_value, parse_utc)
 from sitegen.site.downsample import MAX_POINTS, downsample
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
@@ -136,26 +136,122 @@ def capture_warnings() -> Iterator[list[str]]:
         logger.handlers, logger.propagate = saved
 
 
-def _series_stats(s: Series) -> dict:
-    nums = [v for v in s.values if is_number(v)]
-    return {"n": len(s), "last": json_value(s.last), "last_step": s.steps[-1],
-            "min": min(nums) if nums else None, "max": max(nums) if nums else None}
+_NUMS = re.compile(r"[^0-9eE.+\-,]")
+_INTS = re.compile(r"-?\d+(?:,-?\d+)*")
+_NUM = r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?"
+_JSON_NUMBERS = re.compile(f"{_NUM}(?:,{_NUM})*")
 
 
-def chart_data(summary: dict, series: dict[str, Series]) -> dict:
-    """The run's data file content: everything the browser needs to draw and compare this run."""
-    lines = {}
-    for name in sorted(series):
-        s = series[name]
-        steps, vals = downsample(s.steps, s.values, MAX_POINTS)
-        lines[name] = {"steps": steps, "values": vals, "n": len(s)}
+class RawSeries:
+    """A series as the text of its steps and values (parsed only when needed)."""
+
+    __slots__ = ("steps", "values")
+
+    def __init__(self, steps: list[str], values: list[str]) -> None:
+        self.steps, self.values = steps, values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def read_metrics_raw(path: str) -> dict[str, RawSeries] | None:
+    """metrics.tsv as text columns per metric name, in logging order — a fast path that parses no
+    number. None when the file has anything unusual (torn or malformed lines): then the exact
+    :func:`sitegen.store.read_metrics` is used, which also warns about the bad lines."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return {}
+    except OSError:
+        return None
+    text = data.decode("utf-8", errors="replace")
+    if not text:
+        return {}
+    if not text.endswith("\n"):
+        return None
+    nl = text.count("\n")
+    fields = text.replace("\n", "\t").split("\t")
+    fields.pop()
+    if len(fields) != 4 * nl:
+        return None
+    names = fields[0::4]
+    steps, values = fields[1::4], fields[2::4]
+    if not _INTS.fullmatch(",".join(steps)) or not _JSON_NUMBERS.fullmatch(",".join(values)):
+        return None  # strings, booleans, NaN or anything odd: the exact reader
+    decoded = {}
+    for k in set(names):
+        try:
+            name = json.loads(k)
+        except ValueError:
+            return None
+        if type(name) is not str:
+            return None
+        decoded[k] = name
+    out: dict[str, RawSeries] = {}
+    if len(decoded) == 1:
+        out[decoded[names[0]]] = RawSeries(steps, values)
+        return out
+    order = sorted(range(nl), key=names.__getitem__)
+    groups: dict[str, RawSeries] = {}
+    start = 0
+    for i in range(1, nl + 1):
+        if i == nl or names[order[i]] != names[order[start]]:
+            idx = order[start:i]
+            groups[decoded[names[order[start]]]] = RawSeries([steps[j] for j in idx],
+                                                             [values[j] for j in idx])
+            start = i
+    first = {}  # keep the order of first appearance, like read_metrics
+    for i, k in enumerate(names):
+        if k not in first:
+            first[k] = i
+            if len(first) == len(decoded):
+                break
+    for k in sorted(first, key=first.__getitem__):
+        out[decoded[k]] = groups[decoded[k]]
+    return out
+
+
+def _series_json(s) -> tuple[str, int]:
+    """The JSON of one series for drawing: {"n", "steps", "values"} (downsampled if long)."""
+    from sitegen.site.render import dumps
+    n = len(s)
+    if isinstance(s, RawSeries) and n <= MAX_POINTS:
+        steps = ",".join(s.steps)
+        vals = ",".join(s.values)
+        if not _NUMS.search(vals):
+            return f'{{"n":{n},"steps":[{steps}],"values":[{vals}]}}', n
+    if isinstance(s, RawSeries):
+        steps_l = [int(x) for x in s.steps]
+        vals_l = [decode_value(x) for x in s.values]
+    else:
+        steps_l, vals_l = s.steps, s.values
+    st, vs = downsample(steps_l, vals_l, MAX_POINTS)
+    return dumps({"n": n, "steps": st, "values": vs}), n
+
+
+def _last(s) -> Any:
+    return decode_value(s.values[-1]) if isinstance(s, RawSeries) else s.values[-1]
+
+
+def _series_stats(s) -> dict:
+    return {"n": len(s), "last": json_value(_last(s)), "last_step": int(s.steps[-1])}
+
+
+def run_data_js(summary: dict, series: dict) -> str:
+    """The run's data file: everything the browser needs to draw and compare this run."""
+    from sitegen.site.render import dumps
     m = summary["meta"]
-    return {
+    info = {
         "id": summary["id"], "number": m.get("run_number"), "name": m.get("name"),
         "script": m.get("script_name"), "status": m.get("status"), "meta": display_meta(m),
-        "scalars": summary["scalars"], "series": lines,
+        "scalars": summary["scalars"],
         "images": [o["path"] for o in summary["outputs"] if o.get("image")],
     }
+    parts = [f"{dumps(name)}:{_series_json(series[name])[0]}" for name in sorted(series)]
+    key = dumps(summary["id"])
+    return (f"(function(R){{R[{key}]={dumps(info)};R[{key}].series={{{','.join(parts)}}};}})"
+            f"(window.SITEGEN_RUNS=window.SITEGEN_RUNS||{{}});\n")
 
 
 def display_meta(m: dict) -> list[list[str]]:
@@ -190,8 +286,6 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
 
     Returns the summary; warnings are collected into ``summary["warnings"]``.
     """
-    from sitegen.site.render import js_assign  # local: keeps workers' imports lazy
-
     store = Store(store_root)
     with capture_warnings() as warnings:
         try:
@@ -199,8 +293,16 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         except StoreError as e:
             warnings.append(f"{e}; skipped")
             return {"id": run_id, "fp": fp, "skip": True, "warnings": warnings}
-        metrics = store.metrics(run_id)
-    scalars_raw, series = split_metrics(metrics)
+        metrics = read_metrics_raw(os.path.join(store_root, run_id, METRICS_FILE))
+        if metrics is None:
+            metrics = store.metrics(run_id)
+    scalars_raw: dict[str, Any] = {}
+    series: dict = {}
+    for name, s in metrics.items():
+        if len(s) == 1 and str(s.steps[0]) == "0":
+            scalars_raw[name] = decode_value(s.values[0]) if isinstance(s, RawSeries) else s.values[0]
+        else:
+            series[name] = s
     m = {k: meta.get(k) for k in META_KEYS}
     m["run_id"] = run_id
     if not isinstance(m.get("tags"), dict):
@@ -229,7 +331,6 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         "warnings": warnings,
     }
     if data_path and not summary["hidden"]:
-        text = js_assign("SITEGEN_RUNS", run_id, chart_data(summary, series))
         with open(data_path, "w", encoding="utf-8") as f:
-            f.write(text)
+            f.write(run_data_js(summary, series))
     return summary

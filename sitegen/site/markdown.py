@@ -39,8 +39,8 @@ def _md() -> _markdown.Markdown:
     return _markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
 
 
-def _local(value: str, base: str | None) -> str | None:
-    """A relative URL inside ``base`` (a folder URL ending in /), or None if it leaves it."""
+def _local(value: str, base: str | None, folder: str, exists) -> str | None:
+    """A relative URL inside ``base`` (a folder URL ending in /) naming a published file, or None."""
     if value.startswith("#"):
         return value
     parts = urlsplit(value)
@@ -49,17 +49,21 @@ def _local(value: str, base: str | None) -> str | None:
     if base is None:
         return None
     path = posixpath.normpath(parts.path) if parts.path else ""
-    if path.startswith("..") or path.startswith("/"):
+    if path.startswith("..") or path.startswith("/") or not path or path == ".":
         return None
-    url = base + quote(path, safe="/%") if path and path != "." else base
+    from urllib.parse import unquote
+    if exists is not None and not exists(posixpath.join(folder, unquote(path)) if folder else unquote(path)):
+        return None
+    url = base + quote(path, safe="/")
     if parts.fragment:
         url += "#" + quote(parts.fragment, safe="")
     return url
 
 
-def render_markdown(text: str, base: str | None = None) -> str:
+def render_markdown(text: str, base: str | None = None, folder: str = "", exists=None) -> str:
     """Sanitised HTML for ``text``. ``base``: the URL folder relative links are resolved against
-    (None: relative links other than ``#anchors`` are dropped)."""
+    (None: relative links other than ``#anchors`` are dropped); ``exists(path)`` tells whether
+    ``folder/path`` is a published file (links to anything else are dropped)."""
     if not text:
         return ""
     md = _md()
@@ -68,12 +72,12 @@ def render_markdown(text: str, base: str | None = None) -> str:
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if tag == "img" and attr == "src":
-            return _local(value, base)
+            return _local(value, base, folder, exists)
         if tag == "a" and attr == "href":
             low = value.strip().lower()
             if low.startswith(("http://", "https://", "mailto:")):
                 return value  # a link (not a request): fine
-            return _local(value, base)
+            return _local(value, base, folder, exists)
         return value
 
     return nh3.clean(html, tags=_TAGS, attributes=_ATTRS, attribute_filter=attribute_filter,

@@ -5,11 +5,7 @@ their fingerprints here and read in :func:`prepare` only when the page is actual
 """
 from __future__ import annotations
 
-import html
 import os
-from typing import Any
-
-from sitegen.site.data import display_meta, is_number
 from sitegen.site.markdown import render_markdown
 from sitegen.site.render import url_quote
 
@@ -38,44 +34,6 @@ def compare_path(ids: list[str]) -> str:
 
 def output_url(run_id: str, rel: str) -> str:
     return f"files/{run_id}/outputs/{rel}"
-
-
-def compare_rows(runs: list[dict]) -> list[dict]:
-    """Side-by-side rows (metadata, scalars, last values of series) with a ``differ`` flag."""
-    rows: list[dict] = []
-    metas = [dict(display_meta(s["meta"])) for s in runs]
-    labels: list[str] = []
-    for meta in metas:
-        for k in meta:
-            if k not in labels:
-                labels.append(k)
-    for label in labels:
-        values = [m.get(label, "") for m in metas]
-        rows.append({"section": "Metadata", "label": label, "values": values, "numeric": False,
-                     "differ": len(set(values)) > 1})
-    names = sorted({k for s in runs for k in s["scalars"]})
-    for name in names:
-        values = [s["scalars"].get(name) for s in runs]
-        rows.append({"section": "Scalars", "label": name, "values": values, "numeric": True,
-                     "differ": len({repr(v) for v in values}) > 1})
-    names = sorted({k for s in runs for k in s["series"]})
-    for name in names:
-        values = [s["series"][name]["last"] if name in s["series"] else None for s in runs]
-        rows.append({"section": "Series (last value)", "label": name, "values": values,
-                     "numeric": True, "differ": len({repr(v) for v in values}) > 1})
-    return rows
-
-
-def compare_images(runs: list[dict]) -> list[dict]:
-    paths = sorted({o["path"] for s in runs for o in s["outputs"] if o.get("image")})
-    out = []
-    for p in paths:
-        cells = []
-        for s in runs:
-            has = any(o["path"] == p for o in s["outputs"])
-            cells.append(output_url(s["id"], p) if has else None)
-        out.append({"path": p, "urls": cells})
-    return out
 
 
 def jobs(runs: list[dict], limit_finished: int = 5) -> list[dict]:
@@ -140,6 +98,7 @@ def prepare(template: str, ctx: dict) -> dict:
     ctx["description_html"] = render_markdown(run["meta"].get("description") or "", base=None)
     run_dir = os.path.join(ctx["store_root"], run["id"])
     md = {}
+    published = {o["path"] for o in run["outputs"]}
     for o in run["outputs"]:
         if o.get("markdown") and o["size"] <= MARKDOWN_INLINE:
             try:
@@ -148,7 +107,8 @@ def prepare(template: str, ctx: dict) -> dict:
             except OSError:
                 continue
             folder = os.path.dirname(o["path"])
-            md[o["path"]] = render_markdown(text, base=base + (url_quote(folder) + "/" if folder else ""))
+            md[o["path"]] = render_markdown(text, base=base + (url_quote(folder) + "/" if folder else ""),
+                                            folder=folder, exists=published.__contains__)
     ctx["markdown_outputs"] = md
     if run.get("log"):
         text, truncated = _read_tail(os.path.join(run_dir, "driver.log"), LOG_EXCERPT)
@@ -158,9 +118,3 @@ def prepare(template: str, ctx: dict) -> dict:
     return ctx
 
 
-def numeric(v: Any) -> bool:
-    return is_number(v)
-
-
-__all__ = ["compare_images", "compare_path", "compare_rows", "html", "index_data", "jobs",
-           "numeric", "output_url", "prepare", "run_label", "run_ref"]

@@ -403,13 +403,6 @@
       box.addEventListener("change", upd); upd();
     });
   }
-  SG.comparePage = function (ids) {
-    var all = window.SITEGEN_RUNS || {};
-    var list = ids.map(function (i) { return all[i]; }).filter(Boolean);
-    onlyDiff();
-    if (list.length === ids.length) compareCharts(list);
-  };
-
   function loadRuns(ids, done) {
     var left = ids.length, failed = [];
     ids.forEach(function (id) {
@@ -441,6 +434,18 @@
       lead.textContent = "Runs ticked in the grid.";
       var links = document.getElementById("compare-links");
       list.forEach(function (r) { links.appendChild(el("a", {href: runUrl(r.id)}, "Run #" + r.number)); });
+      document.getElementById("compare-body").hidden = false;
+      renderCompare(list);
+    });
+  };
+
+  SG.comparePage = function (ids) {
+    var all = window.SITEGEN_RUNS || {};
+    var list = ids.map(function (i) { return all[i]; }).filter(Boolean);
+    if (list.length === ids.length) renderCompare(list);
+  };
+
+  function renderCompare(list) {
       var table = document.getElementById("compare-table");
       var thead = el("thead"), htr = el("tr"); htr.appendChild(el("th"));
       list.forEach(function (r) { var th = el("th"); th.appendChild(el("a", {href: runUrl(r.id)}, label(r))); htr.appendChild(th); });
@@ -495,9 +500,7 @@
           box.appendChild(row);
         });
       }
-      document.getElementById("compare-body").hidden = false;
       onlyDiff();
       compareCharts(list);
-    });
-  };
+  }
 })();
