@@ -175,6 +175,7 @@ def _put_blob(store: Store, data: bytes) -> str:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o444)  # shared by many runs: never edited in place
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -262,9 +263,15 @@ def manifest_id(manifest: dict) -> str:
 
 
 def write_manifest(store: Store, run_id: str, manifest: dict) -> None:
+    """Write ``<run>/snapshot.json``. The manifest is itself a blob (its name is the snapshot id)
+    and the run's file is a hard link to it, so identical snapshots share their bytes too."""
+    data = _canonical(manifest)
     path = store.run_dir(run_id) / SNAPSHOT_FILE
     tmp = path.with_name(f".{SNAPSHOT_FILE}.{os.getpid()}.tmp")
-    tmp.write_bytes(_canonical(manifest))
+    try:
+        os.link(blob_path(store, _put_blob(store, data)), tmp)
+    except OSError:  # no hard links here: a plain copy
+        tmp.write_bytes(data)
     os.replace(tmp, path)
 
 

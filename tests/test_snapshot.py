@@ -87,7 +87,12 @@ def test_dedup_over_real_runs(project: Path, cli) -> None:
     store = Store(project / "runs")
     ids = store.run_ids()
     assert len(ids) == 21
-    assert len(blobs(store.root)) == 3  # one copy of the code for 21 runs
+    # one copy of the code for 21 runs: 3 file blobs + 1 manifest blob, which every run's
+    # snapshot.json links to
+    assert len(blobs(store.root)) == 4
+    inodes = {os.stat(store.run_dir(r) / "snapshot.json").st_ino for r in ids}
+    assert len(inodes) == 1
+    assert inodes == {os.stat(blob_path(store, store.raw_meta(ids[0])["snapshot"])).st_ino}
     snapshots = {store.raw_meta(r)["snapshot"] for r in ids}
     assert len(snapshots) == 1
     manifest = load_manifest(store, ids[0])
@@ -98,7 +103,7 @@ def test_dedup_over_real_runs(project: Path, cli) -> None:
     # one changed file adds exactly one blob
     (project / "lib.py").write_text("X = 2\n")
     cli("run", "train.py", "x", check=True)
-    assert len(blobs(store.root)) == 4
+    assert len(blobs(store.root)) == 6  # the changed file + the new manifest
     newest = store.runs()[0]
     assert newest["snapshot"] != store.raw_meta(ids[0])["snapshot"]
 
