@@ -164,14 +164,19 @@ def check_limits(summary: SiteSummary, max_file: int = MAX_FILE_BYTES,
     """DeployError when a file is over 100 MB or the whole site over 1 GB (GitHub's limits)."""
     too_big = [f for f in summary.biggest(len(summary.files)) if f[1] > max_file]
     if too_big:
-        path, size = too_big[0]
+        # name a run's output first: that is what the user can leave out (a run's download-all
+        # zip is big because of it)
+        outputs = [f for f in too_big if "/outputs/" in f[0]]
+        path, size = (outputs or too_big)[0]
         more = f" (and {len(too_big) - 1} more)" if len(too_big) > 1 else ""
-        name = path.rsplit("/", 1)[-1]
-        glob = f"*{Path(name).suffix}" if Path(name).suffix else name
-        raise DeployError(
-            f"{path} is {human_size(size)}{more}: GitHub refuses files over {human_size(max_file)}; "
-            f"leave such outputs out with `unpublished = [\"{glob}\"]` in sitegen.toml, "
-            f"then deploy again")
+        if outputs:
+            name = path.rsplit("/", 1)[-1]
+            glob = f"*{Path(name).suffix}" if Path(name).suffix else name
+            fix = f"leave such outputs out with `unpublished = [\"{glob}\"]` in sitegen.toml"
+        else:
+            fix = "make it smaller or leave it out of the site"
+        raise DeployError(f"{path} is {human_size(size)}{more}: GitHub refuses files over "
+                          f"{human_size(max_file)}; {fix}, then deploy again")
     if summary.total > max_site:
         raise DeployError(
             f"the site is {human_size(summary.total)}: GitHub Pages sites are limited to "
