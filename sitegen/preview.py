@@ -238,8 +238,8 @@ class Preview:
                  echo: Callable[[str], None] | None = None,
                  builder: Callable[..., Any] | None = None) -> None:
         from sitegen.commands.common import open_store
-        self.builder = builder
         from sitegen.config import load_config
+        self.builder = builder
         self.config_dir = Path(config_dir or Path.cwd())
         self.config = load_config(self.config_dir)  # a broken config at start is a plain error
         self.store = open_store(store_path, must_exist=False)
@@ -289,10 +289,11 @@ class Preview:
             self.error = None
             self.builds += 1
             written = getattr(result, "pages_written", 0)
+            warnings = getattr(result, "warnings", 0)  # a count: the messages were logged already
+            warnings = len(warnings) if isinstance(warnings, (list, tuple)) else int(warnings or 0)
+            note = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
             self.echo(f"{'Recovered: b' if recovered else 'B'}uilt {written} of "
-                      f"{getattr(result, 'pages_total', '?')} pages in {seconds:.2f} s")
-            for w in getattr(result, "warnings", None) or []:
-                self.echo(f"Warning: {w}")
+                      f"{getattr(result, 'pages_total', '?')} pages in {seconds:.2f} s{note}")
             return BuildOutcome(True, seconds, written)
 
     # -- the watching thread
@@ -306,11 +307,12 @@ class Preview:
             self._thread.join(timeout)
 
     def _watch(self) -> None:
-        try:
-            last = self.watcher.poll()
-            while not self._stop.wait(POLL_SECONDS):
+        last: int | None = None
+        while not self._stop.wait(POLL_SECONDS):
+            try:
                 current = self.watcher.poll()
-                if current == last:
+                if last is None or current == last:
+                    last = current
                     continue
                 started = time.monotonic()
                 while time.monotonic() - started < MAX_SETTLE_SECONDS:  # let the changes settle
@@ -326,9 +328,12 @@ class Preview:
                     return
                 if self.on_built is not None:
                     self.on_built()
-        except Exception:  # noqa: BLE001 - the watcher must not die silently
-            self.echo("Error: the change watcher stopped (restart sitegen serve):")
-            traceback.print_exc()
+            except Exception as e:  # noqa: BLE001 - keep watching; say what went wrong
+                self.echo(f"Error: watching for changes failed ({type(e).__name__}: {e}); "
+                          f"retrying")
+                if os.environ.get("SITEGEN_DEBUG"):
+                    traceback.print_exc()
+                self._stop.wait(1.0)
 
 
 # ---------------------------------------------------------------- the server
