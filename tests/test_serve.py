@@ -365,3 +365,73 @@ def test_no_livereload_serves_plain_files(proj: Path, server_factory):
     run_id = log_run(proj, 0.6, "plain")  # still rebuilt, just not pushed to the browser
     wait_for(lambda: get(f"{server.base}/runs/{run_id}.html")[0] == 200, 20)
     assert server.interrupt() == 0
+
+
+# ---------------------------------------------------------------- the change watcher, in-process
+
+def test_change_watcher_sees_what_a_build_reads(tmp_path: Path, monkeypatch):
+    from sitegen.preview import ChangeWatcher
+    from sitegen.store import Store, write_json_atomic
+
+    store = Store(tmp_path / "runs")
+    done = store.create_run("W")
+    store.finish_run(done, "Completed")
+    running = store.create_run("W")          # this process is its pid: alive
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "run.html").write_text("a")
+    config = tmp_path / "sitegen.toml"
+    w = ChangeWatcher(store.root, [theme], [config])
+    w.COLD_MIN_SECONDS = 0.3
+    w.COLD_COST_FACTOR = 0
+    v = w.poll()
+    assert w.poll() == v                      # nothing changed
+
+    def changed() -> bool:
+        nonlocal v
+        new = w.poll()
+        seen, v = new != v, new
+        return seen
+
+    with open(store.root / running / "metrics.tsv", "a") as f:   # a new point of a running run
+        f.write('"loss"\t0\t0.5\t0\n')
+    assert changed()
+    os.utime(store.root / running / "heartbeat")                # a heartbeat tick: no rebuild
+    assert not changed()
+    new_run = store.create_run("W")                              # a new run folder
+    assert changed() and new_run
+    store.update_meta(done, {"hidden": True})                    # a finished run edited...
+    time.sleep(0.35)                                             # ...is seen by the cold scan
+    assert changed()
+    (theme / "run.html").write_text("bb")                        # a theme edit
+    assert changed()
+    config.write_text('title = "x"\n')                           # the config appears
+    assert changed()
+    write_json_atomic(store.internal / "pins.json", [[done, running]])   # a pinned comparison
+    assert changed()
+    meta = store.raw_meta(running)                               # the run dies (stale heartbeat)
+    monkeypatch.setenv("SITEGEN_HEARTBEAT_TIMEOUT", "0.01")
+    time.sleep(0.05)
+    assert changed()
+    assert meta["status"] == "Running" and not store.is_alive(running, meta)
+    assert not changed()
+
+
+def test_change_watcher_polls_cheaply_with_many_runs(tmp_path: Path):
+    """The hot poll (every 0.15 s) stats no finished run: fast with thousands of them."""
+    import json
+    from sitegen.preview import ChangeWatcher
+    root = tmp_path / "runs"
+    for i in range(2000):
+        d = root / f"W_{i}"
+        d.mkdir(parents=True)
+        (d / "run.json").write_text(json.dumps({"run_id": d.name, "status": "Completed"}))
+    w = ChangeWatcher(root, [], [])
+    w.poll()                                  # the first (cold) poll reads every run.json
+    w.COLD_MIN_SECONDS = 3600                 # no cold scan during the timing
+    w._next_cold = time.monotonic() + 3600
+    t0 = time.perf_counter()
+    for _ in range(50):
+        w.poll()
+    per_poll = (time.perf_counter() - t0) / 50
+    assert per_poll < 0.002, per_poll         # measured: ~0.2 ms at 10,000 runs
