@@ -14,7 +14,7 @@ from sitegen.commands.common import store_option
               help="Build into this folder instead of a temporary one (kept after exit).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on (0.0.0.0: reachable from other machines).")
-@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+@click.option("-p", "--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="The port to listen on.")
 @click.option("--base-path", default="/", show_default=True,
               help="Serve under this URL prefix, e.g. /repo/ to preview a GitHub Pages project site.")
