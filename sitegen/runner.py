@@ -50,6 +50,17 @@ def cancel_grace() -> float:
 
 # ---------------------------------------------------------------- launching
 
+def project_dir_for(cwd: Path | None = None) -> Path:
+    """The project folder: the cwd, or, inside a tracked run's working folder (a tracked script
+    that launches runs itself), the real project behind it."""
+    cwd = Path(cwd or Path.cwd()).absolute()
+    real = os.environ.get("SITEGEN_PROJECT_DIR")
+    if real and os.environ.get("SITEGEN_RUN_ID") and cwd.name.startswith("sitegen-") \
+            and (cwd / OUTPUTS_DIR).is_symlink() and Path(real).is_dir():
+        return Path(real)
+    return cwd
+
+
 def script_name(script: str, project_dir: Path) -> str:
     """The script as recorded: relative to the project when it lies inside it, else as given."""
     path = Path(script)
@@ -106,6 +117,7 @@ def prepare_run(store: Store, script: str, args: Sequence[str], name: str | None
         snapshot=snapshot_id,
         env={k: os.environ[k] for k in config.env if k in os.environ},
         command=display_command(name_, masked),
+        parent_run_id=os.environ.get("SITEGEN_RUN_ID") or None,  # launched from a tracked run
     )
     write_manifest(store, run_id, manifest)
     return run_id
@@ -179,6 +191,13 @@ class _Supervisor:
             self.kill_at = time.monotonic() + cancel_grace()
         self.send(sig)
 
+    def suspend(self, signum: int, frame) -> None:
+        self.send(signal.SIGTSTP)
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+    def resume(self, signum: int, frame) -> None:
+        self.send(signal.SIGCONT)
+
     def send(self, sig: int) -> None:
         if self.proc is not None and self.proc.returncode is None:
             try:
@@ -226,9 +245,13 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
     state = _Supervisor(foreground)
     handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     previous = {s: signal.signal(s, state.handle) for s in handled}
+    if foreground:  # Ctrl-Z / fg: suspend and resume the script with us
+        previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, state.suspend)
+        previous[signal.SIGCONT] = signal.signal(signal.SIGCONT, state.resume)
     env = dict(os.environ)
     env.update(SITEGEN_RUN_ID=run_id, SITEGEN_STORE=str(store.root),
-               SITEGEN_EXPERIMENT=str(meta.get("experiment_id") or ""), PYTHONUNBUFFERED="1")
+               SITEGEN_EXPERIMENT=str(meta.get("experiment_id") or ""), PYTHONUNBUFFERED="1",
+               SITEGEN_PROJECT_DIR=str(project_dir))
     log = open(run_dir / DRIVER_LOG, "ab")
     returncode: int | None = None
     workdir: Path | None = None

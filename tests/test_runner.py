@@ -433,3 +433,48 @@ time.sleep(60)
     finally:
         plain.kill()
         plain.wait()
+
+
+def test_a_tracked_script_can_launch_tracked_runs(project: Path, cli) -> None:
+    write(project / "child.py", "open('outputs/who.txt', 'w').write('child')\nprint('child ran')\n")
+    write(project / "sweep.py", """\
+import subprocess, sys
+open("outputs/who.txt", "w").write("sweep")
+for rate in ("1", "2"):
+    subprocess.run([sys.executable, "-m", "sitegen", "run", "child.py", rate], check=True)
+""")
+    proc = cli("run", "sweep.py")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("child ran") == 2
+    store = Store(project / "runs")
+    sweep, *children = sorted(store.runs(), key=lambda m: m["run_number"])
+    assert [m["script_name"] for m in (sweep, *children)] == ["sweep.py", "child.py", "child.py"]
+    assert [m["parent_run_id"] for m in children] == [sweep["run_id"]] * 2
+    assert [m["arguments"] for m in children] == [["1"], ["2"]]
+    assert {m["status"] for m in (sweep, *children)} == {"Completed"}
+    assert "child.py" in json.loads((store.run_dir(children[0]["run_id"]) / "snapshot.json").read_text())
+    assert children[0]["snapshot"] == sweep["snapshot"]
+    assert (store.run_dir(sweep["run_id"]) / "outputs" / "who.txt").read_text() == "sweep"
+    assert (store.run_dir(children[1]["run_id"]) / "outputs" / "who.txt").read_text() == "child"
+
+
+def proc_state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_ctrl_z_suspends_and_resumes_the_script(project: Path) -> None:
+    write(project / "nap.py", SLEEPER)
+    sup = subprocess.Popen([sys.executable, "-m", "sitegen", "run", "nap.py", str(project / "pid"), "60"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert sup.stdout.readline() == "started\n"
+        child = int((project / "pid").read_text())
+        sup.send_signal(signal.SIGTSTP)
+        wait_until(lambda: proc_state(child) == "T" and proc_state(sup.pid) == "T", 10, "both stopped")
+        sup.send_signal(signal.SIGCONT)
+        wait_until(lambda: proc_state(child) in "SR" and proc_state(sup.pid) in "SR", 10, "both resumed")
+    finally:
+        sup.send_signal(signal.SIGINT)
+        sup.communicate(timeout=30)
+    assert Store(project / "runs").runs()[0]["status"] == "Canceled"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sitegen.commands.common import open_store, store_option
-from sitegen.runner import prepare_run, start_detached, supervise
+from sitegen.runner import prepare_run, project_dir_for, start_detached, supervise
 from sitegen.store import Store
 
 
@@ -36,7 +36,7 @@ def cli(store_path: Path | None, name: str | None, detach: bool, script: str,
       sitegen cancel last                                  # stop it
     """
     store = Store(open_store(store_path, must_exist=False).root.absolute())
-    project_dir = Path.cwd()
+    project_dir = project_dir_for(Path.cwd())
     run_id = prepare_run(store, script, args, name=name, project_dir=project_dir)
     if detach:
         start_detached(store, run_id, script, args, project_dir)
