@@ -362,10 +362,17 @@ class Store:
             entries = os.scandir(self.root)
         except FileNotFoundError:
             return []
+        ids = []
         with entries:
-            return [e.name for e in entries
-                    if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
-                    and os.path.exists(os.path.join(e.path, RUN_FILE))]
+            for e in entries:
+                if e.name.startswith(".") or not e.is_dir(follow_symlinks=False):
+                    continue
+                if os.path.exists(os.path.join(e.path, RUN_FILE)):
+                    ids.append(e.name)
+                elif _has_files(e.path):  # an empty folder may be a run being created right now
+                    warn_once(f"meta:{e.name}", f"{os.path.join(e.path, RUN_FILE)}: missing; "
+                                                f"run folder skipped")
+        return ids
 
     def raw_meta(self, run_id: str) -> dict:
         """run.json as stored; raises StoreError if unreadable."""
@@ -540,6 +547,14 @@ class Store:
             return False
         beat = self.heartbeat_time(run_id)
         return beat is not None and time.time() - beat < heartbeat_timeout()
+
+
+def _has_files(path: str) -> bool:
+    try:
+        with os.scandir(path) as it:
+            return any(True for _ in it)
+    except OSError:
+        return False
 
 
 def _user() -> str:
