@@ -478,3 +478,30 @@ def test_ctrl_z_suspends_and_resumes_the_script(project: Path) -> None:
         sup.send_signal(signal.SIGINT)
         sup.communicate(timeout=30)
     assert Store(project / "runs").runs()[0]["status"] == "Canceled"
+
+
+def test_jobs_colours_status_on_a_terminal(project: Path, cli) -> None:
+    import pty
+    write(project / "ok.py", "print('ok')\n")
+    write(project / "bad.py", "raise SystemExit(2)\n")
+    cli("run", "ok.py")
+    cli("run", "bad.py")
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "sitegen", "jobs"], stdout=follower,
+                              stderr=subprocess.PIPE, timeout=60)
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(leader)
+    assert proc.returncode == 0, proc.stderr
+    text = out.decode()
+    assert "\x1b[31mFailed" in text and "\x1b[32mCompleted" in text
