@@ -120,7 +120,7 @@ def test_detach_returns_at_once_and_runs_in_parallel(project: Path, cli) -> None
     store = Store(project / "runs")
     ids = []
     for i in range(4):
-        proc = cli("run", "--detach", "nap.py", str(project / f"pid{i}"), "1")
+        proc = cli("run", "--detach", "nap.py", str(project / f"pid{i}"), "2")
         assert proc.returncode == 0, proc.stderr
         run_id = proc.stdout.strip()
         assert store.raw_meta(run_id)["status"] == "Running"  # exists when --detach returns
