@@ -61,6 +61,7 @@ class Run:
         self._owned = owned  # finished by us (False: a tracked run owned by `sitegen run`)
         self._buffer: deque = deque()
         self._pending = b""  # formatted records that a failed write left behind
+        self._midline = False  # a short write of ours stopped inside a record (the rest is pending)
         self._names: dict[str, str] = {}  # name -> encoded name
         self._steps: dict[str, int] = {}
         self._fd: int | None = None
@@ -156,6 +157,10 @@ class Run:
                     if self._fd is None:
                         self._fd = self._open_metrics()
                     written = os.write(self._fd, self._pending)
+                    if written < len(self._pending) and written:  # a short write (disk full)
+                        self._midline = self._pending[written - 1:written] != b"\n"
+                    elif written:
+                        self._midline = False
                     self._pending = self._pending[written:]
                 except OSError as e:
                     self._io_warning(e)
@@ -215,8 +220,13 @@ class Run:
             if size:
                 with open(path, "rb") as f:
                     f.seek(size - 1)
-                    if f.read(1) != b"\n":
-                        os.write(fd, b"\n")
+                    ends_line = f.read(1) == b"\n"
+                if self._midline and ends_line:  # our cut record can no longer be completed: drop it
+                    self._pending = self._pending[self._pending.find(b"\n") + 1:]
+                    self._midline = False
+                elif not ends_line and not self._midline:  # someone else's torn write
+                    os.write(fd, b"\n")
+                # (after a short write of ours, what is pending completes the cut record)
         except OSError:
             os.close(fd)
             raise
@@ -376,6 +386,7 @@ def _after_fork_in_child() -> None:
     for run in _registry:
         run._buffer = deque()
         run._pending = b""
+        run._midline = False
         run._lock = threading.Lock()
         run._fd = None
     if _registry:
