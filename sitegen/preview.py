@@ -247,6 +247,7 @@ class Preview:
         self.echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
         self.error: str | None = None
         self.builds = 0
+        self.built_version: int | None = None  # the watcher's version the last build started from
         self.on_built: Callable[[], None] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -267,6 +268,8 @@ class Preview:
         from sitegen.config import load_config
         t0 = time.monotonic()
         with self._building:
+            # what this build reads, as of now: a change from here on triggers the next build
+            self.built_version = self.watcher.poll()
             try:
                 self.config = load_config(self.config_dir)
                 self.watcher.theme_dirs = [str(d) for d in self._theme_dirs()]
@@ -307,12 +310,10 @@ class Preview:
             self._thread.join(timeout)
 
     def _watch(self) -> None:
-        last: int | None = None
         while not self._stop.wait(POLL_SECONDS):
             try:
                 current = self.watcher.poll()
-                if last is None or current == last:
-                    last = current
+                if current == self.built_version:
                     continue
                 started = time.monotonic()
                 while time.monotonic() - started < MAX_SETTLE_SECONDS:  # let the changes settle
@@ -322,7 +323,6 @@ class Preview:
                     if again == current:
                         break
                     current = again
-                last = current
                 self.build()
                 if self._stop.is_set():
                     return
