@@ -13,7 +13,7 @@ the base store is modified), and the parent records:
 - ``maxrss``: peak RSS of the largest process of the build (``os.wait4`` rusage: the child and its
   reaped worker processes);
 - ``pss``: peak of the summed PSS of the whole process tree (child + pool workers; shared pages
-  counted once), sampled from /proc every 20 ms.
+  counted once), sampled from /proc every 100 ms.
 
 Figures are medians over ``--repeat`` repetitions. A full build starts from an empty site folder; a
 no-change build rebuilds the site just built; an incremental build first logs one more run into the
@@ -100,7 +100,7 @@ def timed_build(store: Path, site: Path, clean: bool = False) -> dict:
     def sample() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], _tree_pss_kb(p.pid))
-            done.wait(0.02)
+            done.wait(0.1)
     th = threading.Thread(target=sample, daemon=True)
     th.start()
     out = p.stdout.read()

@@ -1,0 +1,187 @@
+"""The big dashboard in headless Chromium: time to open (grid rows on screen), to sort and to filter.
+
+    python benchmarks/bench_dashboard.py                       # /tmp/sitegen-bench/site-10000
+    python benchmarks/bench_dashboard.py --site site --repeat 7
+
+The site is opened from ``file://`` (the hardest case: no HTTP cache, ``<script src>`` data files).
+If ``--site`` does not exist it is built from the 10,000-run synthetic store (benchmarks/make_store.py).
+
+Measured in the page with ``performance.now()`` (milliseconds since navigation start):
+
+- **open**: a ``MutationObserver`` installed before any page script records when the first grid row
+  (``#grid tbody tr[data-id]``) is inserted; "open (frame)" is the next ``requestAnimationFrame`` after
+  it (the frame that paints the rows); "main thread free" is when a ``setTimeout(0)`` queued at that
+  moment runs (a click on the grid is answered no earlier: charts drawing below keep the thread busy).
+  ``DOMContentLoaded`` and ``load`` are reported too, and the longest main-thread task
+  (``PerformanceObserver`` "longtask") until 1 s after ``load``: the worst wait for a click meanwhile.
+- **sort**: click a column header; time from just before the click until the grid body has changed
+  (a ``MutationObserver`` on ``tbody``), and until the next animation frame.
+- **filter**: set the filter box and fire ``input``; time until the grid body has changed (this
+  includes the grid's 60 ms typing debounce), and until the next frame.
+
+Each figure is the median over ``--repeat`` fresh browser contexts (sort and filter: every action
+once per context, after the page has been idle for 1 s). Writes benchmarks/out/dashboard.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+INIT = """
+(() => {
+  window.__sg = {long: []};
+  try {
+    new PerformanceObserver(l => l.getEntries().forEach(e => window.__sg.long.push([e.startTime, e.duration])))
+      .observe({type: 'longtask', buffered: true});
+  } catch (e) {}
+  const seen = () => {
+    const row = document.querySelector('#grid tbody tr[data-id]');
+    if (!row || window.__sg.rows) return;
+    window.__sg.rows = performance.now();
+    window.__sg.count = document.querySelectorAll('#grid tbody tr[data-id]').length;
+    requestAnimationFrame(() => { window.__sg.frame = performance.now(); });
+    setTimeout(() => { window.__sg.idle = performance.now(); }, 0);
+    obs.disconnect();
+  };
+  const obs = new MutationObserver(seen);
+  obs.observe(document, {childList: true, subtree: true});
+})();
+"""
+
+ACTION = """
+async ([kind, arg]) => {
+  const tbody = document.querySelector('#grid tbody');
+  const changed = new Promise(resolve => {
+    const o = new MutationObserver(() => { o.disconnect(); resolve(performance.now()); });
+    o.observe(tbody, {childList: true, subtree: true, characterData: true});
+  });
+  let t0;
+  if (kind === 'sort') {
+    const th = [...document.querySelectorAll('#grid thead th')].find(t => t.textContent.trim().replace(/ [▾▴]$/, '') === arg);
+    if (!th) throw new Error('no column ' + arg);
+    t0 = performance.now();
+    th.click();
+  } else {
+    const box = document.getElementById('grid-filter');
+    t0 = performance.now();
+    box.value = arg;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  }
+  const t1 = await changed;
+  const t2 = await new Promise(r => requestAnimationFrame(() => r(performance.now())));
+  const first = tbody.querySelector('tr[data-id]');
+  return {dom: t1 - t0, frame: t2 - t0, rows: document.getElementById('grid-status').textContent,
+          first: first ? first.getAttribute('data-id') : null};
+}
+"""
+
+SORTS = [("Accuracy", "sort Accuracy (number)"), ("Name", "sort Name (text)"), ("#", "sort # (number)")]
+FILTERS = [("run-12", "filter 'run-12' (111 rows)"), ("completed", "filter 'completed' (all rows)"),
+           ("zzz", "filter 'zzz' (no row)"), ("", "clear filter")]
+
+
+def ensure_site(site: Path) -> Path:
+    if (site / "index.html").exists():
+        return site
+    import make_store
+    from sitegen.config import Config
+    from sitegen.store import Store
+    from sitegen.site.build import build_site
+    store = make_store.make_store(10000)
+    print(f"building {site} from {store} ...", flush=True)
+    r = build_site(Store(store), site, Config())
+    print(r.summary(), flush=True)
+    return site
+
+
+def measure(site: Path, repeat: int) -> dict:
+    from playwright.sync_api import sync_playwright
+    url = (site / "index.html").absolute().as_uri()
+    res: dict[str, list] = {}
+    errors: list[str] = []
+    outside: list[str] = []
+
+    def add(key: str, value) -> None:
+        res.setdefault(key, []).append(value)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            for _ in range(repeat):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = ctx.new_page()
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+                page.add_init_script(INIT)
+                page.goto(url, wait_until="load")
+                page.wait_for_function("window.__sg && window.__sg.frame && window.__sg.idle", timeout=60_000)
+                t = page.evaluate("""() => {
+                  const nav = performance.getEntriesByType('navigation')[0];
+                  return {rows: __sg.rows, frame: __sg.frame, idle: __sg.idle, count: __sg.count,
+                          dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
+                          status: document.getElementById('grid-status').textContent};
+                }""")
+                add("open (rows in DOM)", t["rows"])
+                add("open (rows painted)", t["frame"])
+                add("main thread free after open", t["idle"])
+                add("DOMContentLoaded", t["dcl"])
+                add("load", t["load"])
+                res.setdefault("_status", []).append(t["status"])
+                res.setdefault("_rows_drawn", []).append(t["count"])
+                page.wait_for_timeout(1000)
+                lt = page.evaluate("window.__sg.long")
+                add("longest main-thread task in the first seconds", max((d for _, d in lt), default=0))
+                add("end of the last long task (page settled)", max((s + d for s, d in lt), default=0))
+                for col, label in SORTS:
+                    r = page.evaluate(ACTION, ["sort", col])
+                    add(label, r["dom"])
+                    add(label + " + frame", r["frame"])
+                for q, label in FILTERS:
+                    r = page.evaluate(ACTION, ["filter", q])
+                    add(label, r["dom"])
+                    add(label + " + frame", r["frame"])
+                    res.setdefault("_filter_status", []).append(r["rows"])
+                ctx.close()
+        finally:
+            browser.close()
+    out = {k: statistics.median(v) for k, v in res.items() if not k.startswith("_")}
+    return {"medians_ms": out, "raw": res, "console_errors": errors[:20], "outside_requests": outside[:20],
+            "index_js_kb": (site / "data" / "index.js").stat().st_size / 1024,
+            "index_html_kb": (site / "index.html").stat().st_size / 1024}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--site", type=Path, default=Path("/tmp/sitegen-bench/site-10000"))
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=HERE / "out" / "dashboard.json")
+    args = ap.parse_args()
+    site = ensure_site(args.site)
+    load = os.getloadavg()
+    r = measure(site, args.repeat)
+    r["load_before"] = load
+    r["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"load average before: {load[0]:.2f}; grid: {r['raw']['_status'][0]}; "
+          f"rows drawn: {r['raw']['_rows_drawn'][0]}; index.js {r['index_js_kb']:.0f} KB")
+    print("| measure | median, ms |\n| --- | ---: |")
+    for k, v in r["medians_ms"].items():
+        print(f"| {k} | {v:.1f} |")
+    print(f"console errors: {len(r['console_errors'])}; requests outside the site: {len(r['outside_requests'])}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(r, indent=1))
+
+
+if __name__ == "__main__":
+    main()
