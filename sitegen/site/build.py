@@ -60,6 +60,7 @@ class BuildResult:
     runs: int = 0
     site_dir: Path | None = None
     changed: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per build phase
 
     def summary(self) -> str:
         index = (self.site_dir / "index.html") if self.site_dir else "index.html"
@@ -79,10 +80,13 @@ class _Counter(logging.Handler):
 
 # ---------------------------------------------------------------- file helpers
 
+_dumps_key = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def _key(*parts: Any) -> str:
     h = hashlib.sha1()
     for p in parts:
-        h.update(p.encode("utf-8") if isinstance(p, str) else json.dumps(p, sort_keys=True).encode())
+        h.update(p.encode("utf-8") if isinstance(p, str) else _dumps_key(p).encode())
         h.update(b"\0")
     return h.hexdigest()
 
@@ -211,7 +215,8 @@ def _render_job(item: tuple) -> tuple[str, bool]:
     dest = os.path.join(tmp, path)
     old_path = os.path.join(old, path) if old else None
     if old_path and _same_bytes(old_path, data):
-        _link_or_copy(old_path, dest)
+        if not _STATE.get("patch"):
+            _link_or_copy(old_path, dest)
         return path, False
     with open(dest, "wb") as f:
         f.write(data)
@@ -329,7 +334,16 @@ def build_site(store: Store, site_dir: Path, config, *, clean: bool = False, str
 
 def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict: bool,
            progress: Callable | None, counter: _Counter) -> BuildResult:
+    phases: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def phase(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = round(phases.get(name, 0.0) + now - clock[0], 4)
+        clock[0] = now
+
     old_cache = {} if clean else _load_cache(site_dir)
+    phase("load cache")
     old = str(site_dir) if old_cache else None
     old_keys: dict[str, str] = old_cache.get("keys", {})
     old_runs: dict[str, dict] = old_cache.get("runs", {})
@@ -337,9 +351,6 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     tmp.mkdir(parents=True)
     (tmp / "data" / "runs").mkdir(parents=True)
 
-    # Compile the theme first: a broken template fails before any work.
-    env = make_env(config)
-    load_templates(env, TEMPLATES)
     theme_fp = theme_fingerprint(config)
     config_fp = _key(config.title, config.primary_metric, config.goal, sorted(config.unpublished),
                      config.publish_credentials, os.environ.get("SOURCE_DATE_EPOCH") or "")
@@ -350,7 +361,6 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     ids = sorted(store.run_ids())
     summaries: dict[str, dict] = {}
     fresh: list[tuple] = []
-    keys: dict[str, str] = {}
     for run_id in ids:
         if not _data.valid_run_id(run_id):
             log.warning(f"{store.root / run_id}: run folder name {run_id!r} cannot be published; skipped")
@@ -362,19 +372,19 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                 and cached["meta"].get("status") != "Running"
                 and (cached.get("hidden") or (old and os.path.exists(os.path.join(old, data_rel))))):
             summaries[run_id] = cached
-            if not cached.get("hidden") and old_keys.get(data_rel):
-                keys[data_rel] = old_keys[data_rel]
         elif cached and cached.get("skip") and cached.get("fp") == fp:
             summaries[run_id] = cached
         else:
             fresh.append((str(store.root), run_id, fp, str(tmp / data_rel)))
     total_steps = len(fresh) + len(ids) * 3 + 10
+    phase("fingerprint")
     for s in _run_jobs(_summarize_job, fresh, progress, 0, total_steps):
         summaries[s["id"]] = s
     fresh_ids = {f[1] for f in fresh}
     for run_id in sorted(summaries):
         for w in summaries[run_id].get("warnings", []):
             log.warning(w)
+    phase("read runs")
     runs = [s for s in summaries.values() if not s.get("skip") and not s.get("hidden")]
     runs.sort(key=_order_key)
     by_id = {s["id"]: s for s in runs}
@@ -442,6 +452,9 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             "scripts": [{"name": k or "(no script)", "page": v} for k, v in script_pages.items()],
             "primary": primary, "goal": config.goal}
 
+    site_key = _key(common, site)
+    phase("shape")
+
     # ---- plan: path -> (key, producer); a page's key hashes what it is made from
     plan: dict[str, tuple[str, Callable[[str], None] | None]] = {}
     page_jobs: list[tuple[str, str, dict, str]] = []
@@ -455,7 +468,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         ctx["page"] = path
         ctx["root"] = "../" * path.count("/")
         ctx["site"] = site
-        key = _key(common, site, template, path, ctx if key_data is None else key_data)
+        key = _key(site_key, template, path, ctx if key_data is None else key_data)
         page_jobs.append((path, template, ctx, key))
 
     def add_text(path: str, text: str) -> None:
@@ -492,7 +505,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     for s in runs:
         rid = s["id"]
         data_rel = f"data/runs/{rid}.js"
-        plan[data_rel] = (keys.get(data_rel) or _key("data", token(s), DATA_VERSION), None)
+        plan[data_rel] = (_key("data", token(s), DATA_VERSION), None)
         run_dir = str(store.root / rid)
         done = s["meta"].get("status") != "Running"
         for o in s["outputs"]:
@@ -574,15 +587,19 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     new_keys: dict[str, str] = {path: key for path, (key, _) in plan.items()}
     new_keys.update((path, key) for path, _, _, key in page_jobs)
 
-    def reusable(path: str) -> bool:
-        return bool(old) and old_keys.get(path) == new_keys[path] and os.path.isfile(os.path.join(old, path))
+    def reusable(path: str) -> bool:  # the cache and the site were swapped in together
+        return bool(old) and old_keys.get(path) == new_keys[path]
+
+    phase("plan")
 
     fresh_data = {f"data/runs/{i}.js" for i in fresh_ids}
     todo_files = [p for p in plan if p in fresh_data or not reusable(p)]
     todo_pages = [job for job in page_jobs if not reusable(job[0])]
-    cache = {"version": [CACHE_VERSION, DATA_VERSION], "keys": new_keys,
-             "runs": {k: summaries[k] for k in sorted(summaries)}}
-    cache_text = json.dumps(cache, sort_keys=True, separators=(",", ":"))
+    def cache_text() -> str:
+        cache = {"version": [CACHE_VERSION, DATA_VERSION], "keys": new_keys,
+                 "runs": {k: summaries[k] for k in sorted(summaries)}}
+        return json.dumps(cache, sort_keys=True, separators=(",", ":"))
+
     if old and not todo_pages and set(new_keys) == set(old_keys) and not any(
             p not in fresh_data or not _same_file(os.path.join(old, p), os.path.join(tmp, p))
             for p in todo_files):
@@ -590,14 +607,20 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         shutil.rmtree(tmp, ignore_errors=True)
         if strict and counter.count:
             raise StrictError(f"{counter.count} warning(s) during the build (--strict)")
-        if cache_text != (site_dir / CACHE_NAME).read_text("utf-8"):
-            part = site_dir / f".{CACHE_NAME}.{os.getpid()}.tmp"
-            part.write_text(cache_text, "utf-8")
-            os.replace(part, site_dir / CACHE_NAME)
+        if fresh or new_keys != old_keys:
+            text = cache_text()
+            if text != (site_dir / CACHE_NAME).read_text("utf-8"):
+                part = site_dir / f".{CACHE_NAME}.{os.getpid()}.tmp"
+                part.write_text(text, "utf-8")
+                os.replace(part, site_dir / CACHE_NAME)
+        phase("finish")
         return BuildResult(pages_written=0, pages_total=len(page_jobs), warnings=counter.count,
-                           files_total=len(new_keys), runs=len(runs), site_dir=site_dir)
+                           files_total=len(new_keys), runs=len(runs), site_dir=site_dir, phases=phases)
 
-    # ---- execute
+    # ---- execute. Few changes: "patch" (render them into tmp, then move each into the site, the
+    # cache last). Many: build a whole new tree in tmp (unchanged files hard-linked) and swap it in.
+    patch = bool(old) and (len(todo_files) + len(todo_pages)) * 4 < len(new_keys)
+    _STATE["patch"] = patch
     written: list[str] = []
     made_dirs: set[str] = set()
 
@@ -607,28 +630,48 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             os.makedirs(os.path.join(tmp, d), exist_ok=True)
             made_dirs.add(d)
 
-    todo_set = set(todo_files) | {job[0] for job in todo_pages}
-    for path in new_keys:
-        if path not in todo_set:
-            ensure_dir(path)
-            _link_or_copy(os.path.join(old, path), os.path.join(tmp, path))
+    if not patch:
+        todo_set = set(todo_files) | {job[0] for job in todo_pages}
+        jobs_by_path = {job[0]: job for job in page_jobs}
+        for path in new_keys:
+            if path not in todo_set:
+                ensure_dir(path)
+                try:
+                    _link_or_copy(os.path.join(old, path), os.path.join(tmp, path))
+                except FileNotFoundError:  # removed from the site by hand: make it again
+                    if path in jobs_by_path:
+                        todo_pages.append(jobs_by_path[path])
+                    else:
+                        todo_files.append(path)
+    phase("link unchanged")
     for path in todo_files:
         produce = plan[path][1]
         dest = os.path.join(tmp, path)
         if produce is None:
-            if not os.path.exists(dest):
-                raise BuildError(f"internal: data file {path} is missing; rebuild with --clean")
+            if not os.path.exists(dest):  # a cached run: its data file is the previous one
+                src = os.path.join(old, path) if old else None
+                if not src or not os.path.isfile(src):
+                    raise BuildError(f"data file {path} is missing from {site_dir}; "
+                                     f"rebuild with --clean")
+                if not patch:
+                    ensure_dir(path)
+                    _link_or_copy(src, dest)
+                continue
         else:
             ensure_dir(path)
             produce(dest)
         old_path = os.path.join(old, path) if old else None
         if old_path and os.path.isfile(old_path) and _same_file(old_path, dest):
             os.unlink(dest)
-            _link_or_copy(old_path, dest)
+            if not patch:
+                _link_or_copy(old_path, dest)
         else:
             written.append(path)
+    phase("write files")
     for path, _, _, _ in todo_pages:
         ensure_dir(path)
+    if todo_pages:  # compile once here: workers inherit the templates (a broken one fails now)
+        _STATE["templates"] = load_templates(make_env(config), TEMPLATES)
     if progress:
         progress(len(fresh) + len(ids), total_steps)
     changed = []
@@ -636,19 +679,43 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     for path, was_written in _run_jobs(_render_job, jobs, progress, len(fresh) + len(ids), total_steps):
         if was_written:
             changed.append(path)
+    phase("render pages")
 
     # ---- finish
-    with open(tmp / CACHE_NAME, "w", encoding="utf-8") as f:
-        f.write(cache_text)
     if strict and counter.count:
         raise StrictError(f"{counter.count} warning(s) during the build (--strict); "
                           f"the previous site was left as it was")
-    _swap_in(tmp, site_dir)
+    if patch:
+        for path in written + changed:
+            dest = site_dir / path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / path, dest)
+        for path in sorted(set(old_keys) - set(new_keys)):
+            try:
+                os.unlink(site_dir / path)
+            except FileNotFoundError:
+                pass
+            parent = (site_dir / path).parent
+            while parent != site_dir:
+                try:
+                    parent.rmdir()  # only when empty
+                except OSError:
+                    break
+                parent = parent.parent
+        part = site_dir / f".{CACHE_NAME}.{os.getpid()}.tmp"
+        part.write_text(cache_text(), "utf-8")
+        os.replace(part, site_dir / CACHE_NAME)
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        with open(tmp / CACHE_NAME, "w", encoding="utf-8") as f:
+            f.write(cache_text())
+        _swap_in(tmp, site_dir)
+    phase("finish")
     if progress:
         progress(total_steps, total_steps)
     return BuildResult(pages_written=len(changed), pages_total=len(page_jobs), warnings=counter.count,
                        files_written=len(written) + len(changed), files_total=len(new_keys),
-                       runs=len(runs), site_dir=site_dir, changed=sorted(changed + written))
+                       runs=len(runs), site_dir=site_dir, changed=sorted(changed + written), phases=phases)
 
 
 def _same_file(a: str, b: str) -> bool:
