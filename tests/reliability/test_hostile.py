@@ -1,0 +1,231 @@
+"""Scenario 4: hostile input, checked in the built site in headless Chromium.
+
+Run names, descriptions (Markdown), tags, metric names, string values, arguments and output file names
+carry script tags, event handlers, ``javascript:`` links, ``</script>``, quotes, right-to-left and
+zero-width characters, ``../../``, 100 KB strings; one run has 10,000 metric names; values are NaN,
+±inf, 1e308 and -0.0. No dialog may fire, nothing may be written outside ``site/``, every page must
+stay usable and show the values faithfully.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from .conftest import check_html, clean_env, py, sg, tree, write_script
+
+H = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'javascript:alert(1)',
+     '</script><script>alert(1)</script>', '"\'><svg onload=alert(1)>',
+     '\u202eRTL\u202c zero\u200bwidth\u200d', '../../../../escape', '{{7*7}} ${alert(1)} %s']
+BIG = ('<script>alert(1)</script>' * 5000)[:100_000]
+OUTPUT_NAMES = ['<img src=x onerror=alert(1)>.png', '"quote\'s.txt', 'javascript:alert(1).txt',
+                '\u202etxt.exe', '..%2F..%2Fx.txt', '<script>alert(1)<.txt', 'evil.svg', 'notes.md']
+MAKE = f"""
+    from sitegen import start_run
+    H = {H!r}
+    BIG = {BIG!r}
+    PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    for i, h in enumerate(H):
+        with start_run(name=h) as r:
+            r.set_description(f"# Title {{h}}\\n\\n[click me](javascript:alert(1)) <script>alert(1)</script> "
+                              f"<img src=x onerror=alert(1)> **bold** {{h}}\\n\\n"
+                              f"<a href=\\"javascript:alert(1)\\">raw</a> <iframe src=\\"javascript:alert(1)\\"></iframe>")
+            r.set_tags(**{{h: h, "kind": "hostile"}})
+            r.log(h, 1.0 + i)
+            r.log("Accuracy", 0.5 + i / 100)
+            r.log(h + " series", [1.0, 2.0, 3.0])
+            r.log("note", h)
+            r.log("nan", float("nan")); r.log("inf", float("inf")); r.log("ninf", float("-inf"))
+            r.log("big", 1e308); r.log("negzero", -0.0)
+            for name in {OUTPUT_NAMES[:6]!r}:
+                (r.outputs / name).write_bytes(PNG if name.endswith(".png") else h.encode())
+            (r.outputs / "evil.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+                                                '<script>alert(1)</script></svg>')
+            (r.outputs / "notes.md").write_text(f"# Notes\\n\\n<script>alert(1)</script> "
+                                                f"[x](javascript:alert(1)) <img src=x onerror=alert(1)> {{h}}\\n")
+    with start_run(name=BIG) as r:
+        r.set_description(BIG)
+        r.set_tags(big=BIG)
+        r.log(BIG, 1.0)
+        r.log("Accuracy", 0.4)
+        r.log("note", BIG)
+    with start_run(name="many metrics") as r:
+        for j in range(10_000):
+            r.log(f"m{{j:05d}} <b>x</b>", j)
+        r.log("Accuracy", 0.3)
+"""
+ARGS_SCRIPT = """
+    from sitegen import get_logger
+    get_logger().log("Accuracy", 0.2)
+"""
+EXPECTED_VALUES = {"nan": "NaN", "inf": "inf", "ninf": "-inf", "big": "1e+308", "negzero": "-0"}
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+DOM_CHECK = r"""() => {
+  const bad = [];
+  for (const e of document.querySelectorAll('*')) {
+    for (const a of e.attributes) {
+      const n = a.name.toLowerCase(), v = a.value.replace(/[\s\u0000-\u001f]/g, '').toLowerCase();
+      if (n.startsWith('on')) bad.push(e.tagName + ' ' + n);
+      if (['href', 'src', 'action', 'formaction', 'xlink:href', 'data'].includes(n) &&
+          (v.startsWith('javascript:') || v.startsWith('data:text/html'))) bad.push(e.tagName + ' ' + n + '=' + a.value);
+    }
+    if (['IFRAME', 'OBJECT', 'EMBED', 'FRAME'].includes(e.tagName)) bad.push(e.tagName);
+    if (e.tagName === 'SCRIPT' && !e.src && /<\/?script/i.test(e.textContent)) bad.push('inline script with a script tag');
+  }
+  return bad;
+}"""
+LINKS = """() => Array.from(document.querySelectorAll('a[href], img[src], script[src], link[href]'))
+  .map(e => [e.tagName, e.getAttribute('href') || e.getAttribute('src'), e.href || e.src])"""
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    proj = root / "proj"
+    proj.mkdir()
+    write_script(proj / "make.py", MAKE)
+    write_script(proj / "args.py", ARGS_SCRIPT)
+    env = clean_env()
+    py(proj / "make.py", cwd=proj, env=env, timeout=300)
+    hostile_args = H + [BIG]
+    py(proj / "args.py", *hostile_args, cwd=proj, env=env)  # untracked: sys.argv recorded
+    r = sg("run", "args.py", *hostile_args, cwd=proj, env=env)  # tracked: arguments and command
+    assert r.returncode == 0, r.stderr
+    before = tree(root)
+    t0 = time.perf_counter()
+    b = sg("build", cwd=proj, env=env, timeout=300)
+    build_s = time.perf_counter() - t0
+    assert b.returncode == 0, b.stderr
+    return {"root": root, "proj": proj, "site": proj / "site", "before": before, "build_s": build_s}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("no /usr/bin/chromium")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+def test_static_files_stay_inside_the_site(hostile_site):
+    site = hostile_site["site"]
+    for p in site.rglob("*"):
+        assert not p.is_symlink(), p
+        assert os.path.realpath(p).startswith(str(site.resolve()) + os.sep)
+    for page in site.rglob("*.html"):
+        check_html(page)
+        text = page.read_text("utf-8")
+        assert "<script>alert(1)" not in text and "<img src=x" not in text and "<svg onload" not in text, page
+        assert 'href="javascript:' not in text.lower(), page
+    # the build wrote nothing but the site
+    after = tree(hostile_site["root"], skip=("proj/site",))
+    assert after == {k: v for k, v in hostile_site["before"].items()}
+
+
+def _file_of(url: str) -> Path:
+    assert url.startswith("file://"), url
+    return Path(unquote(urlparse(url).path))
+
+
+def test_hostile_site_in_chromium(hostile_site, browser):
+    site = hostile_site["site"].resolve()
+    dialogs, errors, requests = [], [], []
+    page = browser.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("popup", lambda p: dialogs.append("popup " + p.url))
+    timings = {}
+
+    def visit(url: str, what: str, ready: str | None = None, limit: float = 30.0) -> None:
+        t0 = time.perf_counter()
+        page.goto(url, timeout=limit * 1000)
+        if ready:
+            page.wait_for_selector(ready, timeout=limit * 1000)
+        page.wait_for_timeout(200)  # let onload/onerror handlers fire if any got in
+        timings[what] = max(timings.get(what, 0.0), time.perf_counter() - t0)
+        assert page.evaluate(DOM_CHECK) == [], (what, url)
+        for tag, raw, absolute in page.evaluate(LINKS):
+            if raw.startswith("#"):
+                continue
+            assert not urlparse(raw).scheme and not raw.startswith("//"), (what, tag, raw)  # relative only
+            target = _file_of(absolute.split("#")[0].split("?")[0])
+            assert target.is_file(), (what, tag, raw)
+            assert str(target.resolve()).startswith(str(site) + os.sep), (what, raw)
+
+    # dashboard: loads, the grid shows every run
+    visit((site / "index.html").as_uri(), "dashboard", "#grid tbody tr input[type=checkbox]", limit=60)
+    runs = sorted((site / "runs").glob("*.html"))
+    assert len(runs) == 12  # 8 hostile, the 100 KB one, 10,000 metrics, two with hostile arguments
+    ids_js = "() => Array.from(document.querySelectorAll('#grid tbody input[data-id]')).map(b => b.dataset.id)"
+    shown_ids = set(page.evaluate(ids_js))
+    grid = page.inner_text("#grid tbody")
+    page.evaluate("() => { const s = document.getElementById('grid-scroll'); s.scrollTop = s.scrollHeight; "
+                  "s.dispatchEvent(new Event('scroll')); }")
+    page.wait_for_timeout(300)
+    shown_ids |= set(page.evaluate(ids_js))
+    assert shown_ids == {r.stem for r in runs}  # the (virtual) grid has a row for every run
+    page.evaluate("() => { const s = document.getElementById('grid-scroll'); s.scrollTop = 0; "
+                  "s.dispatchEvent(new Event('scroll')); }")
+    page.wait_for_timeout(300)
+    for h in ("<script>alert(1)</script>", '"\'><svg onload=alert(1)>', "javascript:alert(1)"):
+        assert h in grid  # shown as text
+    for v in ("NaN", "1e+308", "-inf"):
+        assert v in grid
+
+    # tick three runs and compare them in the browser
+    boxes = page.locator("#grid tbody tr input[type=checkbox]")
+    for k in range(3):
+        boxes.nth(k).check()
+    t0 = time.perf_counter()
+    page.click("#grid-compare")
+    page.wait_for_url("**/compare.html#ids=*", timeout=30000)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
+    timings["compare.html (3 ticked)"] = time.perf_counter() - t0
+    assert page.evaluate(DOM_CHECK) == []
+    text = page.inner_text("body")
+    assert text.count("alert(1)") >= 3  # the names are there, as text
+
+    # every run page
+    for run in runs:
+        visit(run.as_uri(), "run pages", limit=20)
+        text = page.inner_text("body")
+        rows = dict(page.evaluate("""() => Array.from(document.querySelectorAll('tr'))
+            .filter(tr => tr.querySelector('th') && tr.querySelector('td'))
+            .map(tr => [tr.querySelector('th').innerText.trim(), tr.querySelector('td').innerText.trim()])"""))
+        if "negzero" in rows:
+            for name, shown in EXPECTED_VALUES.items():
+                assert rows[name] == shown, (run.name, name, rows[name])
+            imgs = page.evaluate("() => Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth])")
+            outs = [i for i in imgs if i[0] and "/outputs/" in i[0]]
+            assert len(outs) == 2 and all(w > 0 for _, w in outs), imgs  # the png (hostile name) and the svg
+            assert "Title" in text and "bold" in text  # the description is rendered
+        if "many metrics" in text:
+            assert "m09999 <b>x</b>" in text
+
+    # every precomputed comparison page
+    compares = sorted((site / "compare").glob("*.html"))
+    assert compares
+    for c in compares:
+        visit(c.as_uri(), "comparison pages", limit=20)
+
+    assert dialogs == []
+    assert errors == []
+    outside = [u for u in requests if not u.startswith("file://") and not u.startswith("data:")
+               and not u.startswith("blob:") and u != "about:blank"]
+    assert outside == []
+    after = tree(hostile_site["root"], skip=("proj/site",))
+    assert after == hostile_site["before"]  # browsing wrote nothing either
+    print(f"\nMEASURE hostile: build {hostile_site['build_s']:.1f} s; {len(runs)} run pages, "
+          f"{len(compares)} comparison pages; max load " +
+          ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
