@@ -39,7 +39,10 @@
   var lazy = null;
   var pending = new Map();
   function draw(box, spec) {
-    var opts = {actions: false, renderer: "svg", loader: {target: "_self"}, tooltip: {theme: "custom"}};
+    // SVG for ordinary charts (crisp, printable); canvas once there are thousands of marks
+    var n = spec.data && spec.data.values ? spec.data.values.length : 0;
+    var opts = {actions: false, renderer: n > 1500 ? "canvas" : "svg", loader: {target: "_self"},
+                tooltip: {theme: "custom"}};
     return window.vegaEmbed(box, spec, opts).catch(function (err) {
       box.textContent = "Chart failed: " + err.message;
     });
@@ -77,8 +80,8 @@
     var runs = data.runs.filter(function (r) { return page.scope == null || r.script === page.scope; });
     var several = new Set(runs.map(function (r) { return r.script; })).size > 1;
     tickJobs();
-    drawAcross(runs, page, data);
     SG.grid(runs, data, several);
+    setTimeout(function () { drawAcross(runs, page, data); }, 0);  // the grid paints first
   };
 
   function tickJobs() {
