@@ -320,6 +320,7 @@ def build_site(store: Store, site_dir: Path, config, *, clean: bool = False, str
     logger.addHandler(counter)
     _store_mod._warned.clear()  # every build reports its warnings (serve rebuilds in a loop)
     tmp = site_dir.with_name(f".{site_dir.name}.tmp-{os.getpid()}")
+    _remove_stale_temps(site_dir)
     try:
         result = _build(store, site_dir, tmp, config, clean, strict, progress, counter)
     except BaseException:
@@ -330,6 +331,15 @@ def build_site(store: Store, site_dir: Path, config, *, clean: bool = False, str
         _STATE.clear()
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _remove_stale_temps(site_dir: Path) -> None:
+    """Temp folders of builds that were killed (their process is gone) would stay forever."""
+    for pattern in (f".{site_dir.name}.tmp-*", f".{site_dir.name}.old-*"):
+        for stale in site_dir.parent.glob(pattern):
+            pid = stale.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and int(pid) != os.getpid() and not _store_mod.pid_alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict: bool,

@@ -289,6 +289,8 @@ def test_build_killed_halfway_leaves_the_previous_site(proj: Path):
     done_before_kill = len(list((tmp / "runs").glob("*.html")))
     os.killpg(p.pid, signal.SIGKILL)
     p.wait(timeout=30)
+    assert tmp.is_dir()  # killed in the middle: its temp folder is left behind
+    p.wait(timeout=30)
     killed_after = time.perf_counter() - t0
     assert p.returncode == -9
     assert done_before_kill < n, "the build finished before it could be killed"
@@ -302,6 +304,8 @@ def test_build_killed_halfway_leaves_the_previous_site(proj: Path):
     b = sg("build", "--strict", cwd=proj, timeout=300)
     assert b.returncode == 0, b.stderr
     assert (site / "data" / "index.js").read_text().count("(renamed)") == n
+    assert not tmp.exists()  # the killed build's temp folder is cleaned up by the next build
     leftovers = sorted(x.name for x in proj.iterdir() if x.name.startswith(".site"))
+    assert leftovers == []
     print(f"\nMEASURE build killed: {n} runs, {len(pages)} pages, killed after {killed_after:.1f} s with "
-          f"{done_before_kill} run pages rendered; previous site intact; leftovers {leftovers}")
+          f"{done_before_kill} run pages rendered; previous site intact; temp folder removed by the next build")
