@@ -379,8 +379,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         cached = old_runs.get(run_id)
         data_rel = f"data/runs/{run_id}.js"
         if (cached and cached.get("fp") == fp and not cached.get("skip")
-                and cached["meta"].get("status") != "Running"
-                and (cached.get("hidden") or (old and os.path.exists(os.path.join(old, data_rel))))):
+                and cached["meta"].get("status") != "Running"):
             summaries[run_id] = cached
         elif cached and cached.get("skip") and cached.get("fp") == fp:
             summaries[run_id] = cached
@@ -430,6 +429,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             best[s["id"]] = b
     order = {s["id"]: i for i, s in enumerate(runs)}
 
+    labels = {s["id"]: _pages.run_label(s) for s in runs}
+
     def canon(a: dict, b: dict) -> list[str]:
         return [a["id"], b["id"]] if order[a["id"]] < order[b["id"]] else [b["id"], a["id"]]
 
@@ -472,13 +473,18 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     def token(s: dict) -> Any:
         """Stands for a run's summary in keys: its fingerprint (the summary is a function of it),
         or the whole summary while it runs (its duration and status change with time)."""
-        return s["fp"] if s["meta"].get("status") != "Running" else s
+        return s["fp"] if s["meta"].get("status") != "Running" else _dumps_key(s)
 
     def add_page(path: str, template: str, ctx: dict, key_data: Any = None) -> None:
+        """``key_data``: what the page is made from, in a fixed order (hashed through repr, which is
+        fast but order-sensitive); default: the context (hashed as sorted JSON)."""
+        if key_data is None:
+            key = _key(site_key, template, path, ctx)
+        else:
+            key = hashlib.sha1(repr((site_key, template, path, key_data)).encode()).hexdigest()
         ctx["page"] = path
         ctx["root"] = "../" * path.count("/")
         ctx["site"] = site
-        key = _key(site_key, template, path, ctx if key_data is None else key_data)
         page_jobs.append((path, template, ctx, key))
 
     def add_text(path: str, text: str) -> None:
@@ -489,14 +495,14 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                 f.write(data)
         plan[path] = (_key(common, hashlib.sha1(data).hexdigest()), produce)
 
-    def add_file(path: str, src: str, key: Any, link: bool) -> None:
+    def add_file(path: str, src: str, key: list, link: bool) -> None:
         """A file copied from the store (hard-linked when the run is finished: it won't change)."""
         def produce(dest: str, src=src) -> None:
             if link:
                 _link_or_copy(src, dest)
             else:
                 shutil.copy2(src, dest)
-        plan[path] = (_key("file", key), produce)
+        plan[path] = (f"file:{key[0]}:{key[1]}", produce)  # size and mtime: no hashing needed
 
     # assets
     plan["assets/vega-bundle.js"] = (
@@ -512,23 +518,24 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     add_text("data/index.js", f"window.SITEGEN_INDEX={dumps(index)};\n")
 
     # run data files, downloads
+    root_str = str(store.root)
     for s in runs:
         rid = s["id"]
         data_rel = f"data/runs/{rid}.js"
-        plan[data_rel] = (_key("data", token(s), DATA_VERSION), None)
-        run_dir = str(store.root / rid)
+        plan[data_rel] = (hashlib.sha1(repr(("data", token(s), DATA_VERSION)).encode()).hexdigest(), None)
+        run_dir = f"{root_str}/{rid}"
         done = s["meta"].get("status") != "Running"
         for o in s["outputs"]:
-            add_file(f"files/{rid}/outputs/{o['path']}", os.path.join(run_dir, "outputs", o["path"]),
+            add_file(f"files/{rid}/outputs/{o['path']}", f"{run_dir}/outputs/{o['path']}",
                      [o["size"], o["mtime"]], done)
         if s["outputs"]:
             plan[f"files/{rid}/{rid}.zip"] = (
                 _key("zip", s["outputs"]),
                 lambda dest, d=os.path.join(run_dir, "outputs"), o=s["outputs"]: _zip_outputs(d, o, dest))
         if s.get("log"):
-            add_file(f"files/{rid}/driver.log", os.path.join(run_dir, "driver.log"), s["log"], done)
+            add_file(f"files/{rid}/driver.log", f"{run_dir}/driver.log", s["log"], done)
         if s.get("metrics_file"):
-            add_file(f"files/{rid}/metrics.tsv", os.path.join(run_dir, "metrics.tsv"), s["metrics_file"], done)
+            add_file(f"files/{rid}/metrics.tsv", f"{run_dir}/metrics.tsv", s["metrics_file"], done)
 
     # promoted assets
     asset_rows = []
@@ -581,15 +588,13 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             "compare_prev": compare_links[rid].get("prev"), "compare_best": compare_links[rid].get("best"),
             "restore": f"sitegen history restore {rid}", "store_root": store_root,
         }
-        key_data = [ctx, token(s)]
+        key_data = (tuple(ctx.items()), token(s))  # a snapshot: ctx gets the summary next
         ctx["run"] = s
         add_page(f"runs/{rid}.html", "run.html", ctx, key_data)
     for path, (cids, kind) in sorted(comparisons.items()):
-        members = [by_id[i] for i in cids]
         add_page(path, "compare.html", {
-            "ids": cids, "kind": kind,
-            "runs": [{"id": m["id"], "label": _pages.run_label(m)} for m in members],
-        })
+            "ids": cids, "kind": kind, "runs": [{"id": i, "label": labels[i]} for i in cids],
+        }, key_data=(kind, tuple(cids), tuple(labels[i] for i in cids)))
     add_page("compare.html", "compare_client.html", {})
     add_page("assets.html", "assets.html", {"assets": asset_rows})
 
@@ -620,7 +625,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         if fresh or new_keys != old_keys:
             text = cache_text()
             if text != (site_dir / CACHE_NAME).read_text("utf-8"):
-                part = site_dir / f".{CACHE_NAME}.{os.getpid()}.tmp"
+                part = site_dir / f"{CACHE_NAME}.{os.getpid()}.tmp"
                 part.write_text(text, "utf-8")
                 os.replace(part, site_dir / CACHE_NAME)
         phase("finish")
@@ -712,7 +717,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                 except OSError:
                     break
                 parent = parent.parent
-        part = site_dir / f".{CACHE_NAME}.{os.getpid()}.tmp"
+        part = site_dir / f"{CACHE_NAME}.{os.getpid()}.tmp"
         part.write_text(cache_text(), "utf-8")
         os.replace(part, site_dir / CACHE_NAME)
         shutil.rmtree(tmp, ignore_errors=True)
