@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sitegen.errors import UserError
-from sitegen.store import Store, format_duration, parse_utc, safe_name
+from sitegen.store import Store, safe_name
 from sitegen import store as _store_mod
 from sitegen.site import data as _data
 from sitegen.site import pages as _pages
 from sitegen.site.charts import spec_templates
-from sitegen.site.render import (dumps, js_assign, load_templates, make_env, static_files,
+from sitegen.site.render import (dumps, load_templates, make_env, static_files,
                                  theme_fingerprint)
 
 log = logging.getLogger("sitegen")
@@ -377,7 +377,6 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             continue
         fp = _data.fingerprint(store, run_id, config)
         cached = old_runs.get(run_id)
-        data_rel = f"data/runs/{run_id}.js"
         if (cached and cached.get("fp") == fp and not cached.get("skip")
                 and cached["meta"].get("status") != "Running"):
             summaries[run_id] = cached
