@@ -383,7 +383,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         elif cached and cached.get("skip") and cached.get("fp") == fp:
             summaries[run_id] = cached
         else:
-            fresh.append((str(store.root), run_id, fp, str(tmp / data_rel)))
+            fresh.append((str(store.root), run_id, fp, str(tmp / "data" / "runs" / f"{run_id}.js")))
     total_steps = len(fresh) + len(ids) * 3 + 10
     phase("fingerprint")
     for s in _run_jobs(_summarize_job, fresh, progress, 0, total_steps):
