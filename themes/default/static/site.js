@@ -97,6 +97,9 @@
     tick(); setInterval(tick, 1000);
   }
 
+  var MAX_CHARTS = 60;          // charts across runs (and scatters) drawn at most
+  var MAX_DEFAULT_VALUES = 30;  // value columns shown by default in the grid
+
   function drawAcross(runs, page, data) {
     var across = document.getElementById("charts-across");
     var scatter = document.getElementById("charts-scatter");
@@ -115,7 +118,17 @@
       });
       return out;
     }
-    names.concat(seriesNames).forEach(function (n) {
+    var charted = names.concat(seriesNames);
+    if (charted.length > MAX_CHARTS) {  // thousands of values: chart the first ones, say so
+      across.appendChild(el("p", {"class": "muted"}, "Charts for the first " + MAX_CHARTS + " of " +
+        charted.length + " values; every value is in the runs grid (Columns) and on the run pages."));
+      var keep = charted.slice(0, MAX_CHARTS);
+      if (data.primary && keep.indexOf(data.primary) < 0 && charted.indexOf(data.primary) >= 0) {
+        keep[MAX_CHARTS - 1] = data.primary;
+      }
+      charted = keep;
+    }
+    charted.forEach(function (n) {
       var s = spec("across");
       s.data.values = rowsFor(function (r) { return r.values[n]; });
       s.layer[0].encoding.y.title = n;
@@ -131,7 +144,7 @@
 
     var primary = data.primary;
     if (primary && names.concat(seriesNames).indexOf(primary) >= 0) {
-      names.concat(seriesNames).concat(["duration"]).forEach(function (n) {
+      charted.concat(["duration"]).forEach(function (n) {
         if (n === primary) return;
         var rows = [];
         runs.forEach(function (r) {
@@ -180,6 +193,9 @@
     var defaults = cols.filter(function (c) {
       return c.key !== "id" && c.key !== "tags" && (c.key !== "script" || several);
     }).map(function (c) { return c.key; });
+    var colKeys = new Set(cols.map(function (c) { return c.key; }));
+    var nBase = defaults.length - valueNames.length;
+    defaults = defaults.slice(0, nBase + MAX_DEFAULT_VALUES);  // more columns: pick them in Columns
     var storeKey = "sitegen.columns:" + location.pathname.split("/").slice(-1)[0];
     var visible = readHashCols() || readStoredCols() || defaults;
     var sortKey = "number", sortDesc = true, query = "";
@@ -193,14 +209,14 @@
       var m = /(?:^#|&)cols=([^&]*)/.exec(location.hash);
       if (!m) return null;
       var keys = m[1].split(",").map(function (s) { try { return decodeURIComponent(s); } catch (e) { return ""; } });
-      keys = keys.filter(function (k) { return cols.some(function (c) { return c.key === k; }); });
+      keys = keys.filter(function (k) { return colKeys.has(k); });
       return keys.length ? keys : null;
     }
     function readStoredCols() {
       try {
         var v = JSON.parse(localStorage.getItem(storeKey) || "null");
         if (Array.isArray(v)) {
-          v = v.filter(function (k) { return cols.some(function (c) { return c.key === k; }); });
+          v = v.filter(function (k) { return colKeys.has(k); });
           return v.length ? v : null;
         }
       } catch (e) { /* storage blocked (file://) */ }
@@ -213,13 +229,15 @@
     }
 
     // column chooser
+    var initial = new Set(visible);
     cols.forEach(function (c) {
       var label = el("label");
       var box = el("input", {type: "checkbox"});
-      box.checked = visible.indexOf(c.key) >= 0;
+      box.checked = initial.has(c.key);
       box.addEventListener("change", function () {
+        var was = new Set(visible);
         if (box.checked) visible = cols.map(function (x) { return x.key; }).filter(function (k) {
-          return k === c.key || visible.indexOf(k) >= 0; });
+          return k === c.key || was.has(k); });
         else visible = visible.filter(function (k) { return k !== c.key; });
         saveCols(); header(); render();
       });
@@ -228,7 +246,10 @@
       chooser.appendChild(label);
     });
 
-    function shown() { return cols.filter(function (c) { return visible.indexOf(c.key) >= 0; }); }
+    function shown() {
+      var vis = new Set(visible);
+      return cols.filter(function (c) { return vis.has(c.key); });
+    }
 
     function header() {
       thead.textContent = "";
@@ -474,7 +495,7 @@
       section("Metadata", labels.map(function (l) {
         return {label: l, values: list.map(function (r) {
           var hit = r.meta.filter(function (kv) { return kv[0] === l; })[0]; return hit ? hit[1] : ""; })};
-      }));
+      }).filter(function (row) { return row.values.some(function (v) { return v !== ""; }); }));
       function union(get) { var o = {}; list.forEach(function (r) { Object.keys(get(r)).forEach(function (k) { o[k] = 1; }); }); return Object.keys(o).sort(); }
       section("Scalars", union(function (r) { return r.scalars; }).map(function (k) {
         return {label: k, num: true, values: list.map(function (r) { return r.scalars[k]; })};
