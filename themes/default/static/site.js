@@ -22,6 +22,7 @@
     if (v == null) return "";
     if (typeof v === "boolean") return v ? "true" : "false";
     if (typeof v === "number") {
+      if (Object.is(v, -0)) return "-0";  // String(-0) is "0": keep the sign, as the run page does
       if (Number.isInteger(v)) return String(v);
       var s = v.toPrecision(6);
       if (s.indexOf("e") < 0 && s.indexOf(".") >= 0) s = s.replace(/0+$/, "").replace(/\.$/, "");
@@ -375,6 +376,9 @@
   };
 
   // ------------------------------------------------------------------ run page
+  document.addEventListener("DOMContentLoaded", function () {  // logs: show the latest lines
+    document.querySelectorAll("pre.log").forEach(function (p) { p.scrollTop = p.scrollHeight; });
+  });
   SG.runPage = function (id) {
     var run = (window.SITEGEN_RUNS || {})[id];
     var box = document.getElementById("charts-series");
