@@ -386,3 +386,16 @@ def test_long_series_are_downsampled_but_downloads_complete(store, tmp_path):
     assert series["steps"][0] == 0 and series["steps"][-1] == 19_999 and 99.0 in series["values"]
     assert (site / "files" / rid / "metrics.tsv").read_text().count("\n") == 20_000
     assert len((site / "runs" / f"{rid}.html").read_bytes()) < 100_000
+
+
+def test_hand_edited_metadata_of_any_type(store, tmp_path):
+    ids = make_iris(store, 3)
+    store.update_meta(ids[0], {"run_number": "one", "name": 5, "arguments": "--lr 1", "tags": ["x"],
+                               "properties": {"CommitId": 7, "score": float("nan")}, "status": None})
+    store.update_meta(ids[1], {"start_time_utc": 12, "description": ["not", "text"]})
+    site = tmp_path / "site"
+    result = build_site(store, site, Config())
+    assert result.runs == 3 and result.warnings == 0
+    check_site(site)
+    page = (site / "runs" / f"{ids[0]}.html").read_text("utf-8")
+    assert "<title>Run ? 5 · Experiment runs</title>" in page and "--lr 1" in page

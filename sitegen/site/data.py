@@ -47,6 +47,36 @@ def valid_run_id(run_id: str) -> bool:
     return bool(RUN_ID_RE.match(run_id)) and run_id not in (".", "..")
 
 
+_TEXT_KEYS = ("name", "description", "script_name", "status", "created_utc", "start_time_utc",
+              "end_time_utc", "duration", "target", "user_id", "host", "python_version",
+              "experiment_id", "parent_run_id")
+
+
+def _text(v: Any) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else str(v)
+
+
+def clean_meta(meta: dict, run_id: str) -> dict:
+    """run.json fields with the types pages rely on (a hand-edited file can hold anything)."""
+    m: dict[str, Any] = {k: _text(meta.get(k)) for k in _TEXT_KEYS}
+    m["run_id"] = run_id
+    n = meta.get("run_number")
+    m["run_number"] = n if type(n) is int else None
+    code = meta.get("exit_code")
+    m["exit_code"] = code if type(code) is int else _text(code)
+    args = meta.get("arguments")
+    m["arguments"] = ([_text(a) or "" for a in args] if isinstance(args, list)
+                      else ([] if args is None else [_text(args)]))
+    m["hidden"] = bool(meta.get("hidden"))
+    for key in ("tags", "properties"):
+        d = meta.get(key)
+        m[key] = {str(k): v if type(v) in (int, bool) or (type(v) is float and math.isfinite(v))
+                  else _text(v) for k, v in sorted(d.items())} if isinstance(d, dict) else {}
+    return {k: m[k] for k in META_KEYS}
+
+
 def _stat_fp(path: str) -> list[int] | None:
     try:
         st = os.stat(path)
@@ -303,12 +333,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
             scalars_raw[name] = decode_value(s.values[0]) if isinstance(s, RawSeries) else s.values[0]
         else:
             series[name] = s
-    m = {k: meta.get(k) for k in META_KEYS}
-    m["run_id"] = run_id
-    if not isinstance(m.get("tags"), dict):
-        m["tags"] = {}
-    if not isinstance(m.get("properties"), dict):
-        m["properties"] = {}
+    m = clean_meta(meta, run_id)
     start = parse_utc(m.get("start_time_utc"))
     end = parse_utc(m.get("end_time_utc"))
     m["duration_s"] = round(end - start, 6) if start is not None and end is not None else None

@@ -22,7 +22,8 @@ def run_ref(s: dict | None) -> dict | None:
 
 def run_label(s: dict) -> str:
     m = s["meta"]
-    label = f"#{m.get('run_number')}"
+    n = m.get("run_number")
+    label = f"#{n if n is not None else '?'}"
     if m.get("name"):
         label += f" {m['name']}"
     return label
