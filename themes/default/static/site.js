@@ -316,7 +316,7 @@
           var v = c.get(r);
           var cell = el("td", {"class": c.num ? "num" : null});
           if (c.key === "number" || c.key === "name") {
-            var a = el("a", {href: runUrl(r.id)}, c.key === "number" ? "#" + v : (v || r.id));
+            var a = el("a", {href: runUrl(r.id)}, c.key === "number" ? "#" + (v == null ? "?" : v) : (v || r.id));
             cell.appendChild(a);
           } else if (c.key === "status") {
             cell.appendChild(el("span", {"class": "badge badge-" + String(v).toLowerCase()}, v));
@@ -397,7 +397,7 @@
   };
 
   // ------------------------------------------------------------------ comparisons
-  function label(run) { return "#" + run.number + (run.name ? " " + run.name : ""); }
+  function label(run) { return "#" + (run.number == null ? "?" : run.number) + (run.name ? " " + run.name : ""); }
   function compareCharts(list) {
     var bars = document.getElementById("charts-bars");
     var overlay = document.getElementById("charts-overlay");
