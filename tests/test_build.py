@@ -18,7 +18,7 @@ import sitegen
 from sitegen.config import Config
 from sitegen.errors import UserError
 from sitegen.store import Store
-from sitegen.site.build import CACHE_NAME, BuildError, StrictError, build_site
+from sitegen.site.build import CACHE_NAME, STATE_NAME, BuildError, StrictError, build_site
 
 RATES = [10, 5, 2.5, 1.25, 0.625, 0.3125, 0.15625, 0.078125]
 ACCURACY = [0.6316, 0.6579, 0.7105, 0.7632, 0.8158, 0.8421, 0.8684, 0.8947]
@@ -262,7 +262,8 @@ def test_incremental_build_equals_full_build(store, tmp_path):
     first = build_site(store, site, Config())
     assert first.pages_written == first.pages_total == 1 + 5 + 4 + 3 + 2  # prev + distinct best pairs
     again = build_site(store, site, Config())
-    assert again.pages_written == 0 and again.files_written == 0
+    assert again.pages_written == 0 and again.files_written == 0 and again.pages_total == first.pages_total
+    assert "load cache" not in again.phases  # nothing changed: decided from fingerprints alone
     mtimes = {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
     time.sleep(0.05)
     new = log_iris_run(5, 0.3, 0.70)  # not the best run: the best stays ids[4]
@@ -280,7 +281,7 @@ def test_incremental_build_equals_full_build(store, tmp_path):
     assert result.pages_written == 4
     for p, t in mtimes.items():
         rel = p.relative_to(site).as_posix()
-        if rel in ("index.html", f"runs/{ids[4]}.html", "data/index.js", CACHE_NAME):
+        if rel in ("index.html", f"runs/{ids[4]}.html", "data/index.js", CACHE_NAME, STATE_NAME):
             assert p.stat().st_mtime_ns != t, rel
         else:
             assert p.stat().st_mtime_ns == t, rel  # unchanged files are not rewritten

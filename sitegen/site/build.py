@@ -34,7 +34,8 @@ from sitegen.site.render import (dumps, load_templates, make_env, static_files,
 
 log = logging.getLogger("sitegen")
 
-CACHE_NAME = ".sitegen-build.json"
+CACHE_NAME = ".sitegen-build.json"   # run summaries and the key of every file of the site
+STATE_NAME = ".sitegen-build-state.json"  # a digest of the inputs: "nothing changed" without the cache
 CACHE_VERSION = 1
 DATA_VERSION = 1          # bump when the shape of summaries / data files changes
 POOL_MIN = 200            # fewer jobs than this: no worker processes
@@ -259,6 +260,29 @@ def _run_jobs(fn: Callable, jobs: list, progress: Callable | None, done0: int, t
 
 # ---------------------------------------------------------------- the build
 
+def _sitegen_version() -> str:
+    from sitegen import __version__
+    return __version__
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    part = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    part.write_text(text, "utf-8")
+    os.replace(part, path)
+
+
+def _read_state(site_dir: Path, key: str | None = None) -> Any:
+    try:
+        state = json.loads((site_dir / STATE_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict):
+        return None
+    if key is not None:
+        return state.get(key)
+    return {k: state.get(k) for k in ("inputs", "live", "warnings")}
+
+
 def _load_cache(site_dir: Path) -> dict:
     try:
         cache = json.loads((site_dir / CACHE_NAME).read_text("utf-8"))
@@ -352,6 +376,28 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         phases[name] = round(phases.get(name, 0.0) + now - clock[0], 4)
         clock[0] = now
 
+    theme_fp = theme_fingerprint(config)
+    config_fp = _key(config.title, config.primary_metric, config.goal, sorted(config.unpublished),
+                     config.publish_credentials, os.environ.get("SOURCE_DATE_EPOCH") or "")
+    common = _key(theme_fp, config_fp, DATA_VERSION, _sitegen_version())
+
+    # ---- fingerprints: enough to tell that nothing changed since the last build
+    ids = sorted(store.run_ids())
+    fps: dict[str, list] = {}
+    for run_id in ids:
+        if not _data.valid_run_id(run_id):
+            log.warning(f"{store.root / run_id}: run folder name {run_id!r} cannot be published; skipped")
+            continue
+        fps[run_id] = _data.fingerprint(store, run_id, config)
+    inputs = _key(common, vega_bundle_version(), store.pins(), store.assets(), sorted(fps.items()))
+    phase("fingerprint")
+    if not clean and not counter.count and _read_state(site_dir) == {"inputs": inputs, "live": False,
+                                                                     "warnings": 0}:
+        # Same runs, theme, config and pins; no run was live and none warned: nothing to do.
+        phase("finish")
+        return BuildResult(pages_written=0, pages_total=_read_state(site_dir, "pages"), runs=len(fps),
+                           site_dir=site_dir, phases=phases)
+
     old_cache = {} if clean else _load_cache(site_dir)
     phase("load cache")
     old = str(site_dir) if old_cache else None
@@ -360,22 +406,12 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     (tmp / "data" / "runs").mkdir(parents=True)
-
-    theme_fp = theme_fingerprint(config)
-    config_fp = _key(config.title, config.primary_metric, config.goal, sorted(config.unpublished),
-                     config.publish_credentials, os.environ.get("SOURCE_DATE_EPOCH") or "")
-    common = _key(theme_fp, config_fp, DATA_VERSION)
     _STATE.update(config=config, tmp=str(tmp), old=old)
 
     # ---- gather
-    ids = sorted(store.run_ids())
     summaries: dict[str, dict] = {}
     fresh: list[tuple] = []
-    for run_id in ids:
-        if not _data.valid_run_id(run_id):
-            log.warning(f"{store.root / run_id}: run folder name {run_id!r} cannot be published; skipped")
-            continue
-        fp = _data.fingerprint(store, run_id, config)
+    for run_id, fp in fps.items():
         cached = old_runs.get(run_id)
         if (cached and cached.get("fp") == fp and not cached.get("skip")
                 and cached["meta"].get("status") != "Running"):
@@ -385,7 +421,6 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         else:
             fresh.append((str(store.root), run_id, fp, str(tmp / "data" / "runs" / f"{run_id}.js")))
     total_steps = len(fresh) + len(ids) * 3 + 10
-    phase("fingerprint")
     for s in _run_jobs(_summarize_job, fresh, progress, 0, total_steps):
         summaries[s["id"]] = s
     fresh_ids = {f[1] for f in fresh}
@@ -609,6 +644,12 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     fresh_data = {f"data/runs/{i}.js" for i in fresh_ids}
     todo_files = [p for p in plan if p in fresh_data or not reusable(p)]
     todo_pages = [job for job in page_jobs if not reusable(job[0])]
+    live = any(s.get("meta", {}).get("status") == "Running" for s in summaries.values())
+
+    def state_text() -> str:
+        return json.dumps({"inputs": inputs, "live": live, "warnings": counter.count,
+                           "pages": len(page_jobs)}, sort_keys=True)
+
     def cache_text() -> str:
         cache = {"version": [CACHE_VERSION, DATA_VERSION], "keys": new_keys,
                  "runs": {k: summaries[k] for k in sorted(summaries)}}
@@ -624,9 +665,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         if fresh or new_keys != old_keys:
             text = cache_text()
             if text != (site_dir / CACHE_NAME).read_text("utf-8"):
-                part = site_dir / f"{CACHE_NAME}.{os.getpid()}.tmp"
-                part.write_text(text, "utf-8")
-                os.replace(part, site_dir / CACHE_NAME)
+                _write_atomic(site_dir / CACHE_NAME, text)
+        _write_atomic(site_dir / STATE_NAME, state_text())
         phase("finish")
         return BuildResult(pages_written=0, pages_total=len(page_jobs), warnings=counter.count,
                            files_total=len(new_keys), runs=len(runs), site_dir=site_dir, phases=phases)
@@ -716,13 +756,13 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                 except OSError:
                     break
                 parent = parent.parent
-        part = site_dir / f"{CACHE_NAME}.{os.getpid()}.tmp"
-        part.write_text(cache_text(), "utf-8")
-        os.replace(part, site_dir / CACHE_NAME)
+        _write_atomic(site_dir / CACHE_NAME, cache_text())
+        _write_atomic(site_dir / STATE_NAME, state_text())
         shutil.rmtree(tmp, ignore_errors=True)
     else:
         with open(tmp / CACHE_NAME, "w", encoding="utf-8") as f:
             f.write(cache_text())
+        (tmp / STATE_NAME).write_text(state_text(), "utf-8")
         _swap_in(tmp, site_dir)
     phase("finish")
     if progress:
