@@ -16,6 +16,8 @@ from sitegen.config import Config
 from sitegen.store import Store
 from sitegen.site.build import CACHE_NAME, build_site
 
+BOOKKEEPING = {CACHE_NAME, ".sitegen-build-state.json"}  # never published (deploy leaves them out)
+
 # Accuracy per run, in logging order: run 1 (0.91) is the best; runs added later never are.
 ACCURACY = [0.62, 0.91, 0.55, 0.70, 0.66]
 
@@ -54,13 +56,13 @@ def snapshot(site: Path) -> dict[str, tuple[int, int]]:
 
 
 def tree_bytes(site: Path) -> dict[str, bytes]:
-    """Every published file's bytes (the build cache is bookkeeping, not output)."""
+    """Every published file's bytes (the build cache and state are bookkeeping, not output)."""
     out = {}
     for dirpath, _, names in os.walk(site):
         for n in names:
             p = Path(dirpath) / n
             rel = p.relative_to(site).as_posix()
-            if rel != CACHE_NAME:
+            if rel not in BOOKKEEPING:
                 out[rel] = p.read_bytes()
     return out
 
@@ -118,10 +120,9 @@ def test_new_run_rewrites_only_what_it_changes(setup, tmp_path: Path) -> None:
     last, best = ids[-1], ids[1]
     expected_pages = {f"runs/{new}.html", f"runs/{last}.html",  # the new page; its neighbour's next link
                       f"compare/{last}--{new}.html", f"compare/{best}--{new}.html", "index.html"}
-    expected = expected_pages | {f"data/runs/{new}.js", "data/index.js", f"files/{new}/metrics.tsv",
-                                 CACHE_NAME}
-    assert changed(before, after) == expected
-    assert set(result.changed) == expected - {CACHE_NAME}
+    expected = expected_pages | {f"data/runs/{new}.js", "data/index.js", f"files/{new}/metrics.tsv"}
+    assert changed(before, after) - BOOKKEEPING == expected
+    assert set(result.changed) == expected
     assert result.pages_written == len(expected_pages)
     assert result.pages_total == 6 + 8 + 3
     assert_same_as_full(store, site, tmp_path)
