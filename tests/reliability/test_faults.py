@@ -309,3 +309,44 @@ def test_build_killed_halfway_leaves_the_previous_site(proj: Path):
     assert leftovers == []
     print(f"\nMEASURE build killed: {n} runs, {len(pages)} pages, killed after {killed_after:.1f} s with "
           f"{done_before_kill} run pages rendered; previous site intact; temp folder removed by the next build")
+
+
+FILE_SIZE_LIMIT = """
+    import os, resource, signal
+    from sitegen import start_run
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    run = start_run("fsize")
+    for k in range(2000):
+        run.log("v", k)
+    run.flush()
+    size0 = os.path.getsize(run.dir / "metrics.tsv")
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size0 + 1000, hard))  # room for part of one flush
+    for k in range(2000, 20000):
+        run.log("v", k)
+    run.flush()
+    run.flush()
+    run.flush()
+    size1 = os.path.getsize(run.dir / "metrics.tsv")
+    print("grew while limited:", size1 - size0)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    run.finish()
+    print("finished")
+"""
+
+
+def test_file_size_limit_while_logging(proj: Path):
+    """A real write error on the open metrics file without root tricks: RLIMIT_FSIZE (EFBIG), with
+    a short write first. The script goes on; every point is written once the limit is lifted."""
+    write_script(proj / "fsize.py", FILE_SIZE_LIMIT)
+    p = py(proj / "fsize.py", cwd=proj, env=clean_env(SITEGEN_STORE=str(proj / "runs")), check=False)
+    assert p.returncode == 0, p.stderr
+    assert "grew while limited: 1000" in p.stdout and "finished" in p.stdout  # a short write happened
+    assert p.stderr.count("cannot write to the run store") == 1, p.stderr
+    assert "File too large" in p.stderr
+    store = Store(proj / "runs")
+    (run_id,) = store.run_ids()
+    text = (store.root / run_id / "metrics.tsv").read_bytes()
+    assert all(line.count(b"\t") == 3 for line in text.split(b"\n")[:-1])  # no torn record
+    assert _points(store, run_id) == list(range(20000))
+    assert store.load_meta(run_id)["status"] == "Completed"

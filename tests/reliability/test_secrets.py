@@ -87,6 +87,7 @@ def test_secrets_stay_home(proj: Path):
     files: nothing secret in the store's metadata, any CLI output or any file of the built site."""
     write_script(proj / "train.py", TRAIN)
     (proj / "sitegen.toml").write_text('env = ["MY_VAR"]\n', "utf-8")
+    (proj / ".env").write_text("PROJECT_TOKEN=projenv-SS-777\n", "utf-8")  # goes into the code snapshot
     env = clean_env(MY_VAR="visible-value-1", AWS_SECRET_ACCESS_KEY=SECRETS["aws"],
                     OTHER_VAR="not-allowlisted-2")
     tracked = sg("run", "train.py", *ARGS, cwd=proj, env=env)
@@ -119,7 +120,7 @@ def test_secrets_stay_home(proj: Path):
         p = sg(*args, cwd=proj, env=env)
         assert p.returncode == 0, (args, p.stderr)
         outputs.append(p.stdout + p.stderr)
-        for s in secret_values:
+        for s in secret_values + ["projenv-SS-777"]:
             assert s not in p.stdout + p.stderr, (args, s)
     info1 = json.loads(outputs[3])
     assert MASK in json.dumps(info1["arguments"])
@@ -128,7 +129,7 @@ def test_secrets_stay_home(proj: Path):
     b = sg("build", cwd=proj, env=env)
     assert b.returncode == 0, b.stderr
     site = proj / "site"
-    assert _grep(site, secret_values + [CRED_CONTENT, "not-allowlisted-2"]) == []
+    assert _grep(site, secret_values + [CRED_CONTENT, "not-allowlisted-2", "projenv-SS-777"]) == []
     published = sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file() and "outputs" in p.parts)
     assert len(published) == 2 and all(p.endswith("/outputs/model.txt") for p in published), published
     for z in site.rglob("*.zip"):
