@@ -47,7 +47,8 @@ from sitegen.site.build import build_site
 r = build_site(Store(sys.argv[1]), Path(sys.argv[2]), Config(), clean=sys.argv[3] == "clean")
 print(json.dumps({"seconds": r.seconds, "in_process": time.perf_counter() - t, "pages_written": r.pages_written,
                   "pages_total": r.pages_total, "files_written": getattr(r, "files_written", None),
-                  "files_total": getattr(r, "files_total", None), "warnings": r.warnings}))
+                  "files_total": getattr(r, "files_total", None), "warnings": r.warnings,
+                  "phases": getattr(r, "phases", {})}))
 """
 
 
@@ -190,7 +191,7 @@ def med(rows: list[dict], key: str) -> float:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| runs | full build, s (wall / build_site) | ms per run (wall) | peak RSS largest process, MB "
+    lines = ["| runs | full build, s (wall / build_site) | ms per run (wall / build_site) | peak RSS largest process, MB "
              "| peak PSS all processes, MB | +1 run, s (wall / build_site) | +1 run / full | no-change, s "
              "(wall / build_site) | no-change / full | run page max, KB | index.js, KB |",
              "| ---: | --- | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |"]
@@ -199,10 +200,13 @@ def table(results: list[dict]) -> str:
         iw, ib = med(r["incremental"], "wall"), med(r["incremental"], "seconds")
         nw, nb = med(r["nochange"], "wall"), med(r["nochange"], "seconds")
         lines.append(
-            f"| {r['runs']:,} | {fw:.2f} / {fb:.2f} | {fw / r['runs'] * 1000:.2f} "
+            f"| {r['runs']:,} | {fw:.2f} / {fb:.2f} | {fw / r['runs'] * 1000:.2f} / {fb / r['runs'] * 1000:.2f} "
             f"| {max(x['maxrss_mb'] for x in r['full']):.0f} | {max(x['pss_mb'] for x in r['full']):.0f} "
             f"| {iw:.2f} / {ib:.2f} | {iw / fw:.1%} | {nw:.2f} / {nb:.2f} | {nw / fw:.1%} "
             f"| {r['site']['run_page_max_kb']:.1f} | {r['site']['index_js_kb']:.0f} |")
+    for a, b in zip(results, results[1:]):
+        d = (med(b["full"], "wall") - med(a["full"], "wall")) / (b["runs"] - a["runs"]) * 1000
+        lines.append(f"\nMarginal cost of a run from {a['runs']:,} to {b['runs']:,} runs: {d:.2f} ms")
     return "\n".join(lines)
 
 
