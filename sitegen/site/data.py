@@ -166,10 +166,9 @@ def capture_warnings() -> Iterator[list[str]]:
         logger.handlers, logger.propagate = saved
 
 
-_NUMS = re.compile(r"[^0-9eE.+\-,]")
-_INTS = re.compile(r"-?\d+(?:,-?\d+)*")
-_NUM = r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?"
-_JSON_NUMBERS = re.compile(f"{_NUM}(?:,{_NUM})*")
+_INTS = re.compile(r"-?\d++(?:,-?\d++)*+")
+_NUM = r"-?(?:0|[1-9]\d*+)(?:\.\d++)?+(?:[eE][+-]?+\d++)?+"
+_JSON_NUMBERS = re.compile(f"{_NUM}(?:,{_NUM})*+")  # JSON numbers, comma-separated
 
 
 class RawSeries:
@@ -207,7 +206,7 @@ def read_metrics_raw(path: str) -> dict[str, RawSeries] | None:
         return None
     names = fields[0::4]
     steps, values = fields[1::4], fields[2::4]
-    if not _INTS.fullmatch(",".join(steps)) or not _JSON_NUMBERS.fullmatch(",".join(values)):
+    if not _JSON_NUMBERS.fullmatch(",".join(values)):
         return None  # strings, booleans, NaN or anything odd: the exact reader
     decoded = {}
     for k in set(names):
@@ -221,7 +220,7 @@ def read_metrics_raw(path: str) -> dict[str, RawSeries] | None:
     out: dict[str, RawSeries] = {}
     if len(decoded) == 1:
         out[decoded[names[0]]] = RawSeries(steps, values)
-        return out
+        return out if _valid_steps(steps) else None
     order = sorted(range(nl), key=names.__getitem__)
     groups: dict[str, RawSeries] = {}
     start = 0
@@ -238,19 +237,24 @@ def read_metrics_raw(path: str) -> dict[str, RawSeries] | None:
             if len(first) == len(decoded):
                 break
     for k in sorted(first, key=first.__getitem__):
-        out[decoded[k]] = groups[decoded[k]]
+        g = out[decoded[k]] = groups[decoded[k]]
+        if not _valid_steps(g.steps):
+            return None
     return out
+
+
+def _valid_steps(steps: list[str]) -> bool:
+    """Integers: usually 0, 1, 2, … (a cheap comparison), else checked with a pattern."""
+    joined = ",".join(steps)
+    return joined == ",".join(map(str, range(len(steps)))) or bool(_INTS.fullmatch(joined))
 
 
 def _series_json(s) -> tuple[str, int]:
     """The JSON of one series for drawing: {"n", "steps", "values"} (downsampled if long)."""
     from sitegen.site.render import dumps
     n = len(s)
-    if isinstance(s, RawSeries) and n <= MAX_POINTS:
-        steps = ",".join(s.steps)
-        vals = ",".join(s.values)
-        if not _NUMS.search(vals):
-            return f'{{"n":{n},"steps":[{steps}],"values":[{vals}]}}', n
+    if isinstance(s, RawSeries) and n <= MAX_POINTS:  # validated JSON numbers: used as they are
+        return f'{{"n":{n},"steps":[{",".join(s.steps)}],"values":[{",".join(s.values)}]}}', n
     if isinstance(s, RawSeries):
         steps_l = [int(x) for x in s.steps]
         vals_l = [decode_value(x) for x in s.values]
