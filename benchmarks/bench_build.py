@@ -214,7 +214,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--jobs", type=int, default=2, help="writer processes for new stores")
+    ap.add_argument("--jobs", type=int, default=4, help="writer processes for new stores")
     ap.add_argument("--progress-check", action="store_true",
                     help="also run `sitegen build --clean` on a pipe and on a pseudo-terminal (largest size)")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "build.json")
