@@ -39,11 +39,23 @@
   // ------------------------------------------------------------------ charts
   var lazy = null;
   var pending = new Map();
+  var DARK = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  function darkConfig(config) {
+    var fg = "#c9d1db", line = "#3a4452";
+    config.axis = Object.assign({}, config.axis, {labelColor: fg, titleColor: fg, gridColor: line,
+                                                  domainColor: line, tickColor: line});
+    config.legend = Object.assign({}, config.legend, {labelColor: fg, titleColor: fg});
+    config.title = Object.assign({}, config.title, {color: fg});
+    config.range = {category: ["#7aa7ff", "#ffb454", "#5cc27f", "#ff8a7a", "#c792ea", "#4dd0e1",
+                               "#f48fb1", "#d4e157", "#bcaaa4", "#90a4ae"]};
+    return config;
+  }
   function draw(box, spec) {
     // SVG for ordinary charts (crisp, printable); canvas once there are thousands of marks
     var n = spec.data && spec.data.values ? spec.data.values.length : 0;
+    if (DARK) spec.config = darkConfig(spec.config || {});
     var opts = {actions: false, renderer: n > 1500 ? "canvas" : "svg", loader: {target: "_self"},
-                tooltip: {theme: "custom"}};
+                tooltip: {theme: DARK ? "dark" : "light"}};
     return window.vegaEmbed(box, spec, opts).catch(function (err) {
       box.textContent = "Chart failed: " + err.message;
     });
