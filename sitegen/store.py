@@ -550,9 +550,10 @@ class Store:
 
 
 def _has_files(path: str) -> bool:
+    """True if a folder holds anything but dot files (run.json's temp file is one while it is made)."""
     try:
         with os.scandir(path) as it:
-            return any(True for _ in it)
+            return any(not e.name.startswith(".") for e in it)
     except OSError:
         return False
 

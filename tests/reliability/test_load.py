@@ -40,11 +40,15 @@ def test_load_16_processes_while_building(proj: Path, caplog):
     t0 = time.perf_counter()
     go.touch()
     builds = []
+    lists = []
     running_seen = 0
     while any(w.poll() is None for w in workers):
         b = subprocess.run([PY, "-m", "sitegen", "build"], cwd=proj, env=env, capture_output=True,
                            text=True, timeout=120)
         builds.append(b)
+        h = subprocess.run([PY, "-m", "sitegen", "history", "list", "-o", "json"], cwd=proj, env=env,
+                           capture_output=True, text=True, timeout=120)
+        lists.append(h)
         if b.returncode == 0:
             index = (proj / "site" / "data" / "index.js").read_text()
             running_seen += index.count('"Running"')
@@ -59,9 +63,11 @@ def test_load_16_processes_while_building(proj: Path, caplog):
 
     # every build during the load succeeded
     assert len(builds) >= 2, f"only {len(builds)} build(s) overlapped the logging"
-    for b in builds + [final]:
+    for b in builds + [final] + lists:
         assert b.returncode == 0, b.stderr
         assert "Traceback" not in b.stderr
+        assert "run.json" not in b.stderr  # a run being created is not a broken run
+    assert all(len(json.loads(h.stdout or "[]")) <= WORKERS for h in lists)
     assert running_seen > 0, "no build saw a run still being written"
     torn_warnings = sum(line.count("unreadable metric record") for b in builds for line in b.stderr.splitlines())
     assert final.stderr == "", final.stderr
@@ -101,4 +107,4 @@ def test_load_16_processes_while_building(proj: Path, caplog):
     index = (site / "data" / "index.js").read_text()
     assert all(m["run_id"] in index for m in metas)
     print(f"\nMEASURE load: {WORKERS} processes x {POINTS} points, logging {log_s:.1f} s, "
-          f"{len(builds)} builds during it ({running_seen} running runs published, torn-tail warnings: {torn_warnings}), total {total_s:.1f} s")
+          f"{len(builds)} builds and {len(lists)} history lists during it ({running_seen} running runs published, torn-tail warnings: {torn_warnings}), total {total_s:.1f} s")
