@@ -1,12 +1,24 @@
-"""``build_site``: gather runs from the store, plan every file of the site, render what changed into a
-temporary folder next to the site, then swap it in.
+"""``build_site``: gather runs from the store, plan every file of the site, render what changed, and
+put it in place without ever leaving a half-built site.
 
-Incremental by design. The build cache (``<site>/.sitegen-build.json``) keeps, per run, the summary
-read from the store and its fingerprint (size and mtime of run.json, metrics.tsv, driver.log and every
-output), and, per site file, a key: the hash of everything that file is made from (its context, the
-theme and config fingerprints). A file whose key did not change is hard-linked from the previous site
-(same bytes, same mtime); a re-rendered file whose bytes did not change is linked too. With nothing
-changed at all, the site is left untouched.
+Phases (timed in ``BuildResult.phases``):
+
+1. *fingerprint*: size and mtime of each run's run.json, metrics.tsv, driver.log and outputs. Hashed with
+   the theme, config, pins and promoted assets into one digest; if it equals the digest of the last
+   build (``.sitegen-build-state.json``) and no run was live or warned, the build stops here.
+2. *read runs*: a run whose fingerprint is in the build cache (``.sitegen-build.json``) is not read
+   again; others are summarised (metadata, scalars, series statistics) and get their chart data file
+   (``data/runs/<id>.js``), in worker processes when there are many.
+3. *shape* and *plan*: previous/next/best runs, comparisons, and for every file of the site a key: the
+   hash of what it is made from. A file whose key is unchanged is taken from the previous site.
+4. *render*: pages whose key changed are rendered (worker processes when many); bytes equal to the
+   previous file keep the previous file (and its mtime).
+5. *finish*: few changes are moved into the site one by one (the cache last); many are built into a
+   complete new tree next to the site (unchanged files hard-linked) that is swapped in atomically.
+   Any failure before this step leaves the previous site untouched.
+
+The output depends only on the store, theme and config: an incremental build equals a full one byte
+for byte.
 """
 from __future__ import annotations
 
