@@ -45,7 +45,7 @@ def cli(store_path: Path | None, site_dir: Path | None, clean: bool, strict: boo
     logger = logging.getLogger("sitegen")
     handler = _EchoHandler(logging.WARNING)
     logger.addHandler(handler)
-    logger.propagate = False
+    propagate, logger.propagate = logger.propagate, False
     bar = None
     progress = None
     if sys.stderr.isatty():
@@ -66,4 +66,5 @@ def cli(store_path: Path | None, site_dir: Path | None, clean: bool, strict: boo
         if bar and bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)
         logger.removeHandler(handler)
+        logger.propagate = propagate
     click.echo(result.summary())
