@@ -62,6 +62,7 @@ ARGS_SCRIPT = """
     from sitegen import get_logger
     get_logger().log("Accuracy", 0.2)
 """
+HOSTILE_SCRIPT = "\"'><img src=x onerror=alert(1)> \u202e<script>.py"
 EXPECTED_VALUES = {"nan": "NaN", "inf": "inf", "ninf": "-inf", "big": "1e+308", "negzero": "-0"}
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -97,6 +98,9 @@ def hostile_site(tmp_path_factory):
     py(proj / "args.py", *hostile_args, cwd=proj, env=env)  # untracked: sys.argv recorded
     r = sg("run", "args.py", *hostile_args, cwd=proj, env=env)  # tracked: arguments and command
     assert r.returncode == 0, r.stderr
+    evil_script = proj / HOSTILE_SCRIPT  # a script name becomes a dashboard page of its own
+    evil_script.write_text((proj / "args.py").read_text())
+    py(evil_script, "--note", H[3], cwd=proj, env=env)
     before = tree(root)
     t0 = time.perf_counter()
     b = sg("build", cwd=proj, env=env, timeout=300)
@@ -185,7 +189,7 @@ def test_hostile_site_in_chromium(hostile_site, browser):
     assert page.locator("#charts-across figure").count() <= 61
     assert page.locator("#charts-scatter figure").count() <= 60
     runs = sorted((site / "runs").glob("*.html"))
-    assert len(runs) == 12  # 8 hostile, the 100 KB one, 10,000 metrics, two with hostile arguments
+    assert len(runs) == 13  # 8 hostile, the 100 KB one, 10,000 metrics, three with hostile arguments
     ids_js = "() => Array.from(document.querySelectorAll('#grid tbody input[data-id]')).map(b => b.dataset.id)"
     shown_ids = set(page.evaluate(ids_js))
     grid = page.inner_text("#grid tbody")
@@ -215,7 +219,7 @@ def test_hostile_site_in_chromium(hostile_site, browser):
                   "s.dispatchEvent(new Event('scroll')); }")
     page.wait_for_timeout(300)
     rows.update({r[0]: r for r in page.evaluate(rows_js)})
-    assert len(rows) == 12
+    assert len(rows) == 13
     faithful = [r for r in rows.values() if all(r[heads.index(n)] == v for n, v in EXPECTED_VALUES.items())]
     assert len(faithful) == 8, (heads, rows)  # the 8 hostile runs
 
@@ -256,6 +260,10 @@ def test_hostile_site_in_chromium(hostile_site, browser):
     # every precomputed comparison page
     compares = sorted((site / "compare").glob("*.html"))
     assert compares
+    scripts = sorted((site / "scripts").glob("*.html"))
+    assert len(scripts) == 3  # make.py, args.py and the hostile script name
+    for sp in scripts:
+        visit(sp.as_uri(), "script dashboards", "#grid tbody tr input[type=checkbox]", limit=30)
     checked = 0
     for c in compares:
         visit(c.as_uri(), "comparison pages", limit=20)
@@ -270,5 +278,5 @@ def test_hostile_site_in_chromium(hostile_site, browser):
     after = tree(hostile_site["root"], skip=("proj/site",))
     assert after == hostile_site["before"]  # browsing wrote nothing either
     print(f"\nMEASURE hostile: build {hostile_site['build_s']:.1f} s; {len(runs)} run pages, "
-          f"{len(compares)} comparison pages; max load " +
+          f"{len(compares)} comparison pages, {len(scripts)} script dashboards; max load " +
           ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
