@@ -101,6 +101,8 @@ def hostile_site(tmp_path_factory):
     evil_script = proj / HOSTILE_SCRIPT  # a script name becomes a dashboard page of its own
     evil_script.write_text((proj / "args.py").read_text())
     py(evil_script, "--note", H[3], cwd=proj, env=env)
+    pr = sg("history", "promote", "1", f"outputs/{OUTPUT_NAMES[1]}", "--name", H[1] + "../../x", cwd=proj, env=env)
+    assert pr.returncode == 0, pr.stderr
     before = tree(root)
     t0 = time.perf_counter()
     b = sg("build", cwd=proj, env=env, timeout=300)
@@ -260,6 +262,8 @@ def test_hostile_site_in_chromium(hostile_site, browser):
     # every precomputed comparison page
     compares = sorted((site / "compare").glob("*.html"))
     assert compares
+    visit((site / "assets.html").as_uri(), "assets page", limit=20)
+    assert len(page.locator("a[href*='promoted/']").all()) == 1  # the promoted output, downloadable
     scripts = sorted((site / "scripts").glob("*.html"))
     assert len(scripts) == 3  # make.py, args.py and the hostile script name
     for sp in scripts:
