@@ -33,7 +33,11 @@ MAKE = f"""
         with start_run(name=h) as r:
             r.set_description(f"# Title {{h}}\\n\\n[click me](javascript:alert(1)) <script>alert(1)</script> "
                               f"<img src=x onerror=alert(1)> **bold** {{h}}\\n\\n"
-                              f"<a href=\\"javascript:alert(1)\\">raw</a> <iframe src=\\"javascript:alert(1)\\"></iframe>")
+                              f"<a href=\\"javascript:alert(1)\\">raw</a> <iframe src=\\"javascript:alert(1)\\"></iframe> "
+                              f"<a href=\\"JaVaScRiPt:alert(1)\\">case</a> [tab](java\\tscript:alert(1)) "
+                              f"[data](data:text/html,<script>alert(1)</script>) "
+                              f"<a href=\\"&#106;avascript:alert(1)\\">entity</a> <svg><script>alert(1)</script></svg> "
+                              f"<details open ontoggle=alert(1)>x</details> <style>body{{{{display:none}}}}</style>")
             r.set_tags(**{{h: h, "kind": "hostile"}})
             r.log(h, 1.0 + i)
             r.log("Accuracy", 0.5 + i / 100)
