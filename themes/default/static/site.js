@@ -60,15 +60,28 @@
       box.textContent = "Chart failed: " + err.message;
     });
   }
+  // Charts draw after the page has loaded, one per task, when they come near the screen: the page
+  // (and the runs grid) is usable at once even with 10,000 points per chart.
+  var queue = [], loaded = document.readyState === "complete", busy = false;
+  function pump() {
+    if (busy || !loaded || !queue.length) return;
+    busy = true;
+    var job = queue.shift();
+    Promise.resolve(draw(job[0], job[1])).then(function () {
+      busy = false; setTimeout(pump, 0);
+    });
+  }
+  if (!loaded) window.addEventListener("load", function () { loaded = true; setTimeout(pump, 0); });
+  function schedule(box, spec) { queue.push([box, spec]); pump(); }
   function embed(box, spec) {
     if (!window.vegaEmbed) { box.textContent = "(charts need assets/vega-bundle.js)"; return; }
-    if (!("IntersectionObserver" in window)) { draw(box, spec); return; }
+    if (!("IntersectionObserver" in window)) { schedule(box, spec); return; }
     if (!lazy) {
       lazy = new IntersectionObserver(function (entries) {
         entries.forEach(function (en) {
           if (en.isIntersecting && pending.has(en.target)) {
             var s = pending.get(en.target); pending.delete(en.target);
-            lazy.unobserve(en.target); draw(en.target, s);
+            lazy.unobserve(en.target); schedule(en.target, s);
           }
         });
       }, {rootMargin: "400px"});
@@ -77,6 +90,14 @@
     lazy.observe(box);
   }
   function spec(name) { return JSON.parse(JSON.stringify(window.SITEGEN_SPECS[name])); }
+  function crowded(s) {  // thousands of runs: small, translucent points
+    if (s.data.values.length <= 1000) return s;
+    var marks = s.layer ? s.layer.map(function (l) { return l.mark; }) : [s.mark];
+    marks.forEach(function (m) {
+      if (m.type === "point") { m.size = 10; m.opacity = 0.5; } else { m.opacity = 0.12; }
+    });
+    return s;
+  }
   function chartBox(container, title, note) {
     var fig = el("figure", {"class": "chart"});
     fig.appendChild(el("figcaption", null, title));
@@ -146,13 +167,13 @@
       s.data.values = rowsFor(function (r) { return r.values[n]; });
       s.layer[0].encoding.y.title = n;
       s.layer[1].encoding.tooltip[3].title = n;
-      embed(chartBox(across, n, seriesNames.indexOf(n) >= 0 ? "last value of the series" : null), s);
+      embed(chartBox(across, n, seriesNames.indexOf(n) >= 0 ? "last value of the series" : null), crowded(s));
     });
     var d = spec("across");
     d.data.values = rowsFor(function (r) { return r.duration; });
     d.layer[0].encoding.y.title = "seconds";
     d.layer[1].encoding.tooltip[3].title = "duration (s)";
-    if (d.data.values.length) embed(chartBox(across, "Duration (seconds)"), d);
+    if (d.data.values.length) embed(chartBox(across, "Duration (seconds)"), crowded(d));
     if (!across.children.length) across.appendChild(el("p", {"class": "muted"}, "No numeric values logged yet."));
 
     var primary = data.primary;
@@ -170,7 +191,7 @@
         s.data.values = rows;
         s.encoding.x.title = n; s.encoding.y.title = primary;
         s.encoding.tooltip[3].title = n; s.encoding.tooltip[4].title = primary;
-        embed(chartBox(scatter, primary + " against " + n), s);
+        embed(chartBox(scatter, primary + " against " + n), crowded(s));
       });
     }
     if (!scatter.children.length) {
