@@ -263,6 +263,7 @@ def test_incremental_build_equals_full_build(store, tmp_path):
     assert first.pages_written == first.pages_total == 1 + 5 + 4 + 3 + 2  # prev + distinct best pairs
     again = build_site(store, site, Config())
     assert again.pages_written == 0 and again.files_written == 0 and again.pages_total == first.pages_total
+    assert again.mode == "unchanged"
     assert "load cache" not in again.phases  # nothing changed: decided from fingerprints alone
     mtimes = {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}
     time.sleep(0.05)
@@ -427,3 +428,26 @@ def test_fast_metrics_reader_agrees_with_the_store(tmp_path, text, fast):
     for name, s in exact.items():
         assert [int(x) for x in raw[name].steps] == s.steps
         assert [decode_value(x) for x in raw[name].values] == s.values
+
+
+@pytest.mark.parametrize("title,mode", [("Experiment runs", "patch"), ("Renamed", "swap")])
+def test_incremental_after_delete_hide_and_pin_equals_full(store, tmp_path, title, mode):
+    """A few changes are moved into the site; many (a new title: every page) swap a new tree in."""
+    import shutil
+    ids = [log_iris_run(i, 1.0 / (i + 1), 0.5 + i / 100) for i in range(8)]
+    site, full = tmp_path / "site", tmp_path / "full"
+    build_site(store, site, Config())
+    shutil.rmtree(store.root / ids[0])            # a run deleted
+    store.update_meta(ids[2], {"hidden": True})   # a run hidden
+    store.add_pin([ids[5], ids[1]])               # a comparison pinned
+    result = build_site(store, site, Config(title=title))
+    assert not (site / "runs" / f"{ids[0]}.html").exists() and not (site / "files" / ids[0]).exists()
+    assert not (site / "runs" / f"{ids[2]}.html").exists()
+    assert (site / "compare" / f"{ids[5]}--{ids[1]}.html").is_file()
+    assert f"compare/{ids[5]}--{ids[1]}.html" in result.changed and result.mode == mode
+    build_site(store, full, Config(title=title), clean=True)
+    a = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    b = {p.relative_to(full).as_posix(): p.read_bytes() for p in full.rglob("*") if p.is_file()}
+    assert a == b
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir() and not any(p.iterdir())) == []
+    check_site(site)

@@ -74,6 +74,7 @@ class BuildResult:
     site_dir: Path | None = None
     changed: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)  # seconds per build phase
+    mode: str = ""  # "unchanged", "patch" (changed files moved in) or "swap" (a new tree swapped in)
 
     def summary(self) -> str:
         index = (self.site_dir / "index.html") if self.site_dir else "index.html"
@@ -408,7 +409,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         # Same runs, theme, config and pins; no run was live and none warned: nothing to do.
         phase("finish")
         return BuildResult(pages_written=0, pages_total=_read_state(site_dir, "pages"), runs=len(fps),
-                           site_dir=site_dir, phases=phases)
+                           site_dir=site_dir, phases=phases, mode="unchanged")
 
     old_cache = {} if clean else _load_cache(site_dir)
     phase("load cache")
@@ -681,7 +682,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         _write_atomic(site_dir / STATE_NAME, state_text())
         phase("finish")
         return BuildResult(pages_written=0, pages_total=len(page_jobs), warnings=counter.count,
-                           files_total=len(new_keys), runs=len(runs), site_dir=site_dir, phases=phases)
+                           files_total=len(new_keys), runs=len(runs), site_dir=site_dir, phases=phases,
+                           mode="unchanged")
 
     # ---- execute. Few changes: "patch" (render them into tmp, then move each into the site, the
     # cache last). Many: build a whole new tree in tmp (unchanged files hard-linked) and swap it in.
@@ -781,7 +783,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         progress(total_steps, total_steps)
     return BuildResult(pages_written=len(changed), pages_total=len(page_jobs), warnings=counter.count,
                        files_written=len(written) + len(changed), files_total=len(new_keys),
-                       runs=len(runs), site_dir=site_dir, changed=sorted(changed + written), phases=phases)
+                       runs=len(runs), site_dir=site_dir, changed=sorted(changed + written), phases=phases,
+                       mode="patch" if patch else "swap")
 
 
 def _same_file(a: str, b: str) -> bool:
