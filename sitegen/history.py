@@ -33,6 +33,7 @@ from sitegen.store import (
     METRICS_FILE, OUTPUTS_DIR, Series, Store, StoreError, decode_value, file_lock, safe_name,
     warn_once,
 )
+from sitegen.store import format_value as store_format_value
 
 #: The seed's run keys, in the order ``info`` prints them (after the metrics), plus ours.
 INFO_KEYS = (
@@ -239,17 +240,7 @@ def list_runs(store: Store, script: str | None = None, include_hidden: bool = Fa
 
 def format_value(value: Any, column: str = "") -> str:
     """A value as a short, readable table cell."""
-    if value is None:
-        return ""
     t = type(value)
-    if t is bool:
-        return "true" if value else "false"
-    if t is float:
-        if value != value:
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return f"{value:.6g}"
     if column == "Duration" and t is str:
         head, dot, frac = value.partition(".")
         return head + (dot + frac[:3] if dot else "")
@@ -257,7 +248,7 @@ def format_value(value: Any, column: str = "") -> str:
         return value.split(".")[0].replace("T", " ")
     if t is list or t is dict:
         return json.dumps(json_safe(value), ensure_ascii=False)
-    return str(value)
+    return store_format_value(value)
 
 
 def truncate(text: str, width: int = MAX_CELL) -> str:

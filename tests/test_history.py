@@ -262,7 +262,7 @@ def test_info_nonfinite_values_and_name_clashes(tmp_path):
     assert data[0]["Status"] == "Completed" and data[0]["metric:Status"] == 3
     assert data[0]["nan"] == "NaN" and "curve" not in data[0]
     table = sitegen(store, "list").stdout.splitlines()
-    assert "metric:Status" in table[0] and "nan" in table[2] and "-inf" in table[2]
+    assert "metric:Status" in table[0] and "NaN" in table[2] and "-inf" in table[2]
 
 
 # ---------------------------------------------------------------- compare

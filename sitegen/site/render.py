@@ -14,6 +14,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from sitegen.errors import UserError
+from sitegen.store import format_value
 
 
 class ThemeError(UserError):
@@ -104,18 +105,7 @@ def url(ctx, path: str) -> str:
     return ctx.get("root", "") + url_quote(path)
 
 
-def fmt(value: Any) -> str:
-    """A metric value for tables: 6 significant digits; NaN/inf as text; None as an empty cell."""
-    if value is None:
-        return ""
-    t = type(value)
-    if t is bool:
-        return "true" if value else "false"
-    if t is float:
-        if not math.isfinite(value):
-            return "NaN" if value != value else ("inf" if value > 0 else "-inf")
-        return f"{value:.6g}"
-    return str(value)
+fmt = format_value  # a metric value for tables: 6 significant digits; NaN/inf as text
 
 
 def full(value: Any) -> str:
