@@ -62,9 +62,21 @@
   }
   // Charts draw after the page has loaded, one per task, when they come near the screen: the page
   // (and the runs grid) is usable at once even with 10,000 points per chart.
-  var queue = [], loaded = document.readyState === "complete", busy = false;
+  // A chart takes one long task (~0.2-0.5 s at 10,000 points): none starts within 300 ms of the
+  // reader typing or clicking, so the grid answers first (its filter waits 60 ms for typing to pause).
+  var queue = [], loaded = document.readyState === "complete", busy = false, quietUntil = 0, waiting = false;
+  ["input", "keydown", "pointerdown", "click", "wheel"].forEach(function (type) {
+    document.addEventListener(type, function () { quietUntil = performance.now() + 300; },
+                              {capture: true, passive: true});
+  });
   function pump() {
-    if (busy || !loaded || !queue.length) return;
+    if (busy || !loaded || !queue.length || waiting) return;
+    var wait = quietUntil - performance.now();
+    if (wait > 0) {
+      waiting = true;
+      setTimeout(function () { waiting = false; pump(); }, wait);
+      return;
+    }
     busy = true;
     var job = queue.shift();
     Promise.resolve(draw(job[0], job[1])).then(function () {
