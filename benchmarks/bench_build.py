@@ -8,6 +8,8 @@ Stores come from benchmarks/make_store.py (kept in /tmp/sitegen-bench/, reused).
 runs in a fresh child process (``build_site`` on a hard-linked working copy of the store; nothing in
 the base store is modified), and the parent records:
 
+- ``cpu``: user + system CPU seconds of the child and its pool workers (``os.wait4`` rusage): on a
+  machine shared with other work this, not the wall time, shows whether the cost per run is flat;
 - ``wall``: the child's wall time (interpreter start, imports and the build: what ``sitegen build``
   costs), and ``build``: the ``BuildResult.seconds`` the child reports;
 - ``maxrss``: peak RSS of the largest process of the build (``os.wait4`` rusage: the child and its
@@ -114,7 +116,8 @@ def timed_build(store: Path, site: Path, clean: bool = False) -> dict:
     if p.returncode != 0:
         raise SystemExit(f"build failed ({p.returncode}):\n{err.decode(errors='replace')[-3000:]}")
     report = json.loads(out.decode().strip().splitlines()[-1])
-    report.update(wall=wall, maxrss_mb=rusage.ru_maxrss / 1024, pss_mb=peak[0] / 1024)
+    report.update(wall=wall, cpu=rusage.ru_utime + rusage.ru_stime, maxrss_mb=rusage.ru_maxrss / 1024,
+                  pss_mb=peak[0] / 1024)
     return report
 
 
@@ -149,7 +152,7 @@ def bench_size(n: int, repeat: int, jobs: int) -> dict:
         shutil.rmtree(site, ignore_errors=True)
         r = timed_build(work, site)
         res["full"].append(r)
-        print(f"  {n} runs: full build {r['wall']:.2f} s wall, {r['seconds']:.2f} s build, "
+        print(f"  {n} runs: full build {r['wall']:.2f} s wall, {r['seconds']:.2f} s build, {r['cpu']:.2f} s CPU, "
               f"maxrss {r['maxrss_mb']:.0f} MB, tree PSS {r['pss_mb']:.0f} MB, {r['pages_written']} pages",
               flush=True)
         r = timed_build(work, site)
@@ -191,22 +194,25 @@ def med(rows: list[dict], key: str) -> float:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| runs | full build, s (wall / build_site) | ms per run (wall / build_site) | peak RSS largest process, MB "
+    lines = ["| runs | full build, s (wall / build_site) | ms per run (wall / build_site) | CPU ms per run | peak RSS largest process, MB "
              "| peak PSS all processes, MB | +1 run, s (wall / build_site) | +1 run / full | no-change, s "
              "(wall / build_site) | no-change / full | run page max, KB | index.js, KB |",
-             "| ---: | --- | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |"]
+             "| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |"]
     for r in results:
         fw, fb = med(r["full"], "wall"), med(r["full"], "seconds")
         iw, ib = med(r["incremental"], "wall"), med(r["incremental"], "seconds")
         nw, nb = med(r["nochange"], "wall"), med(r["nochange"], "seconds")
         lines.append(
             f"| {r['runs']:,} | {fw:.2f} / {fb:.2f} | {fw / r['runs'] * 1000:.2f} / {fb / r['runs'] * 1000:.2f} "
+            f"| {med(r['full'], 'cpu') / r['runs'] * 1000:.2f} "
             f"| {max(x['maxrss_mb'] for x in r['full']):.0f} | {max(x['pss_mb'] for x in r['full']):.0f} "
             f"| {iw:.2f} / {ib:.2f} | {iw / fw:.1%} | {nw:.2f} / {nb:.2f} | {nw / fw:.1%} "
             f"| {r['site']['run_page_max_kb']:.1f} | {r['site']['index_js_kb']:.0f} |")
     for a, b in zip(results, results[1:]):
         d = (med(b["full"], "wall") - med(a["full"], "wall")) / (b["runs"] - a["runs"]) * 1000
-        lines.append(f"\nMarginal cost of a run from {a['runs']:,} to {b['runs']:,} runs: {d:.2f} ms")
+        c = (med(b["full"], "cpu") - med(a["full"], "cpu")) / (b["runs"] - a["runs"]) * 1000
+        lines.append(f"\nMarginal cost of a run from {a['runs']:,} to {b['runs']:,} runs: {d:.2f} ms wall, "
+                     f"{c:.2f} ms CPU")
     return "\n".join(lines)
 
 
