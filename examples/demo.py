@@ -2,7 +2,7 @@
 
 Runs examples/iris_sklearn.py as tracked runs for the eight regularization rates, two at a time
 (`sitegen run --detach`), waits for them, prints `sitegen history list -o table`, then builds the
-site and serves it (when those commands exist).
+site into ./site and serves it with live reload (`--no-serve` stops after the table).
 
     python examples/demo.py [--port 8000] [--parallel 2] [--no-serve] [--store PATH]
 
@@ -11,7 +11,6 @@ Runs from the repository root, whose pyproject.toml names the project "IrisDemo"
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import subprocess
 import sys
@@ -28,10 +27,6 @@ def sitegen(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
     """Run the sitegen CLI (this interpreter's) in the project folder."""
     return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=ROOT, text=True,
                           capture_output=capture)
-
-
-def has_command(module: str) -> bool:
-    return importlib.util.find_spec(f"sitegen.commands.{module}") is not None
 
 
 def launch(rate: float) -> str:
@@ -70,29 +65,23 @@ def run_all(rates: list[float], parallel: int) -> dict[str, str]:
 
 def show_history() -> None:
     print()
-    if has_command("history"):
-        sitegen("history", "list", "-o", "table")
-    else:  # the history command is not there yet
-        sitegen("jobs", "--all")
+    sitegen("history", "list", "-o", "table")
 
 
-def build_and_serve(port: int) -> int:
-    """Hook for the site: `sitegen build` (./site, opens from disk too), then `sitegen serve`.
+def has_display() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
-    Each step is skipped while its command does not exist yet.
-    """
-    if has_command("build"):
-        if sitegen("build").returncode != 0:
-            return 1
-        print(f"\nBuilt the site: {ROOT / 'site' / 'index.html'}", flush=True)
-    if not has_command("serve"):
-        print("\n(sitegen serve is not available yet)")
+
+def build_and_serve(port: int, serve: bool = True) -> int:
+    """`sitegen build` (./site, which opens from disk too), then `sitegen serve` (opens a browser)."""
+    if sitegen("build").returncode != 0:
+        return 1
+    print(f"\nBuilt the site: {ROOT / 'site' / 'index.html'}", flush=True)
+    if not serve:
         return 0
-    help_text = sitegen("serve", "--help", capture=True).stdout
-    args = ["serve"]
-    if "--port" in help_text:
-        args += ["--port", str(port)]
-    if "--open" in help_text:
+    args = ["serve", "--port", str(port)]
+    if has_display():
         args.append("--open")
     print(f"\nServing the site at http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
     try:
@@ -105,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8000, help="port for `sitegen serve`")
     parser.add_argument("--parallel", type=int, default=2, help="runs at a time (2)")
-    parser.add_argument("--no-serve", action="store_true", help="stop after the history table")
+    parser.add_argument("--no-serve", action="store_true", help="build the site, do not serve it")
     parser.add_argument("--store", default=None, help="the run store (default: ./runs)")
     parser.add_argument("--rates", type=float, nargs="+", default=RATES, help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
@@ -121,9 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{len(failed)} run(s) did not complete: {', '.join(failed)}; "
               f"see `sitegen history info RUN` and the run's driver.log", file=sys.stderr)
         return 1
-    if opts.no_serve:
-        return 0
-    return build_and_serve(opts.port)
+    return build_and_serve(opts.port, serve=not opts.no_serve)
 
 
 if __name__ == "__main__":
