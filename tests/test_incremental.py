@@ -135,35 +135,37 @@ def test_new_run_rewrites_only_what_it_changes(setup, tmp_path: Path) -> None:
 @pytest.mark.parametrize("change", ["tags", "description", "hidden"])
 def test_metadata_change(setup, tmp_path: Path, change: str) -> None:
     store, site, ids = setup
-    target = ids[3]
+    r = {f"R{i}": rid for i, rid in enumerate(ids)}
     before = snapshot(site)
     time.sleep(0.01)
     if change == "tags":
-        store.update_meta(target, lambda m: m.setdefault("tags", {}).update(stage="<b>prod</b>"))
+        store.update_meta(r["R3"], lambda m: m.setdefault("tags", {}).update(stage="<b>prod</b>"))
     elif change == "description":
-        store.update_meta(target, {"description": "# Better\n\nwith *momentum* <script>x</script>"})
+        store.update_meta(r["R3"], {"description": "# Better\n\nwith *momentum* <script>x</script>"})
     else:
-        store.update_meta(target, {"hidden": True})
+        store.update_meta(r["R3"], {"hidden": True})
     result = build_site(store, site, Config())
     after = snapshot(site)
-    moved = changed(before, after)
     assert_same_as_full(store, site, tmp_path)
-    # Runs 0 and 1 are neither the changed run nor its neighbours: their pages are not rewritten.
-    for rid in ids[:2]:
-        assert f"runs/{rid}.html" not in moved
-        assert after[f"runs/{rid}.html"] == before[f"runs/{rid}.html"]
-    assert "assets/vega-bundle.js" not in moved
-    assert CACHE_NAME in moved
+    expected = {
+        # the run page, its data file (metadata rows) and the grid's data file (the grid shows and
+        # filters tags); comparison pages draw from the run data files, so they are not rewritten
+        "tags": {"runs/R3.html", "data/runs/R3.js", "data/index.js"},
+        "description": {"runs/R3.html"},
+        # R3's page, data, downloads and comparisons go; R2 and R4 become neighbours (their pages
+        # link each other, and get a new "previous" comparison); the dashboard counts one run less
+        "hidden": {"runs/R3.html", "data/runs/R3.js", "files/R3/metrics.tsv", "compare/R1--R3.html",
+                   "compare/R2--R3.html", "compare/R3--R4.html", "compare/R2--R4.html",
+                   "runs/R2.html", "runs/R4.html", "index.html", "data/index.js"},
+    }[change]
+    for name, rid in sorted(r.items(), reverse=True):  # R3 before R1 in "compare/R1--R3.html"
+        expected = {p.replace(name, rid) for p in expected}
+    assert changed(before, after) - BOOKKEEPING == expected
+    assert set(after) - BOOKKEEPING - set(before) == ({f"compare/{r['R2']}--{r['R4']}.html"}
+                                                      if change == "hidden" else set())
+    assert result.pages_written == {"tags": 1, "description": 1, "hidden": 4}[change]
     if change == "hidden":
-        assert f"runs/{target}.html" not in after and f"data/runs/{target}.js" not in after
-        assert f"runs/{ids[2]}.html" in moved and f"runs/{ids[4]}.html" in moved  # prev/next links
-        assert "data/index.js" in moved and "index.html" in moved
-    else:
-        assert f"runs/{target}.html" in moved
-        assert f"runs/{ids[2]}.html" not in moved and f"runs/{ids[4]}.html" not in moved
-        if change == "tags":
-            assert "data/index.js" in moved  # the grid shows and filters tags
-    assert result.pages_written >= 1
+        assert f"runs/{r['R3']}.html" not in after
 
 
 def test_running_run_then_finished(setup, tmp_path: Path) -> None:
