@@ -50,7 +50,7 @@ r = build_site(Store(sys.argv[1]), Path(sys.argv[2]), Config(), clean=sys.argv[3
 print(json.dumps({"seconds": r.seconds, "in_process": time.perf_counter() - t, "pages_written": r.pages_written,
                   "pages_total": r.pages_total, "files_written": getattr(r, "files_written", None),
                   "files_total": getattr(r, "files_total", None), "warnings": r.warnings,
-                  "phases": getattr(r, "phases", {})}))
+                  "phases": getattr(r, "phases", {}), "mode": getattr(r, "mode", None)}))
 """
 
 
