@@ -344,7 +344,8 @@
     }
     function render() {
       var cs = shown();
-      var top = scroll.scrollTop, height = scroll.clientHeight || 480;
+      // the box may still be empty (its height: the header) at the first render: fill the window
+      var top = scroll.scrollTop, height = Math.max(scroll.clientHeight, window.innerHeight || 800);
       var first = Math.max(0, Math.floor(top / ROW_H) - 10);
       var last = Math.min(rows.length, Math.ceil((top + height) / ROW_H) + 10);
       var frag = document.createDocumentFragment();
