@@ -148,6 +148,9 @@ def measure(site: Path, repeat: int) -> dict:
                   const nav = performance.getEntriesByType('navigation')[0];
                   return {rows: __sg.rows, frame: __sg.frame, idle: __sg.idle, count: __sg.count,
                           dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
+                          box: document.getElementById('grid-scroll').clientHeight,
+                          drawn: [...document.querySelectorAll('#grid tbody tr[data-id]')]
+                                 .reduce((h, tr) => h + tr.getBoundingClientRect().height, 0),
                           status: document.getElementById('grid-status').textContent};
                 }""")
                 add("open (rows in DOM)", t["rows"])
@@ -157,6 +160,8 @@ def measure(site: Path, repeat: int) -> dict:
                 add("load", t["load"])
                 res.setdefault("_status", []).append(t["status"])
                 res.setdefault("_rows_drawn", []).append(t["count"])
+                # the rows drawn must cover the grid's box (else part of it stays blank until a scroll)
+                res.setdefault("_box_filled", []).append(t["drawn"] >= t["box"] - 40)
                 page.wait_for_timeout(1000)
                 lt = page.evaluate("window.__sg.long")
                 add("longest main-thread task in the first seconds", max((d for _, d in lt), default=0))
@@ -196,7 +201,8 @@ def main() -> None:
     r["load_before"] = load
     r["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"load average before: {load[0]:.2f}; grid: {r['raw']['_status'][0]}; "
-          f"rows drawn: {r['raw']['_rows_drawn'][0]}; index.js {r['index_js_kb']:.0f} KB")
+          f"rows drawn: {r['raw']['_rows_drawn'][0]}; grid box filled: {all(r['raw']['_box_filled'])}; "
+          f"index.js {r['index_js_kb']:.0f} KB")
     print("| measure | median, ms |\n| --- | ---: |")
     for k, v in r["medians_ms"].items():
         print(f"| {k} | {v:.1f} |")
