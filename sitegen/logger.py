@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import sys
 import threading
 import time
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from sitegen import store as _store
-from sitegen.secrets import mask_arguments
 
 FLUSH_INTERVAL = 1.0
 HEARTBEAT_INTERVAL = 5.0
@@ -273,6 +271,7 @@ class Run:
                 if path.is_file() and not path.is_symlink() and path.stat().st_mtime >= self._start - 1:
                     dest = self.outputs / path.relative_to(src)
                     dest.parent.mkdir(parents=True, exist_ok=True)
+                    import shutil
                     shutil.copy2(path, dest)
         except OSError as e:
             self._io_warning(e)
@@ -321,6 +320,7 @@ def _allowed_env() -> dict[str, str]:
 
 
 def _new_run(name: str | None, parent: Run | None) -> Run:
+    from sitegen.secrets import mask_arguments  # compiled regexes: not at `import sitegen`
     script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] not in ("", "-c") else None
     fields = {
         "experiment_id": _experiment_name(),

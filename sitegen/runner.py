@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Sequence
 
 from sitegen.errors import UserError
-from sitegen.store import DRIVER_LOG, OUTPUTS_DIR, TERMINAL_STATUSES, Store, parse_utc
+from sitegen.store import DRIVER_LOG, OUTPUTS_DIR, TERMINAL_STATUSES, Store, hostname, parse_utc
 
 CANCEL_FILE = "cancel"
 HEARTBEAT_EVERY = 2.0
@@ -398,7 +397,7 @@ def request_cancel(store: Store, run_id: str) -> dict:
     if not meta.get("command"):
         raise RunnerError(f"run {run_id} was not started by `sitegen run`; stop its process "
                           f"yourself (pid {meta.get('pid')} on {meta.get('host')})")
-    if meta.get("host") != socket.gethostname():
+    if meta.get("host") != hostname():
         raise RunnerError(f"run {run_id} runs on host {meta.get('host')}; cancel it there")
     (store.run_dir(run_id) / CANCEL_FILE).touch()
     try:

@@ -20,12 +20,9 @@ from __future__ import annotations
 import datetime as _dt
 import errno
 import fcntl
-import getpass
 import json
-import logging
 import os
 import re
-import socket
 import sys
 import time
 from contextlib import contextmanager
@@ -43,7 +40,6 @@ DRIVER_LOG = "driver.log"
 OUTPUTS_DIR = "outputs"
 TERMINAL_STATUSES = ("Completed", "Failed", "Killed", "Canceled")
 
-log = logging.getLogger("sitegen")
 _warned: set[str] = set()
 
 
@@ -55,7 +51,8 @@ def warn_once(key: str, message: str) -> None:
     """Log a warning the first time ``key`` is seen in this process."""
     if key not in _warned:
         _warned.add(key)
-        log.warning(message)
+        import logging  # only on this rare path: `import sitegen` stays cheap
+        logging.getLogger("sitegen").warning(message)
 
 
 def heartbeat_timeout() -> float:
@@ -353,7 +350,7 @@ class Store:
             "exit_code": None,
             "target": "local",
             "user_id": _user(),
-            "host": socket.gethostname(),
+            "host": hostname(),
             "pid": os.getpid(),
             "python_version": sys.version.split()[0],
             "heartbeat_enabled": True,
@@ -560,7 +557,7 @@ class Store:
     def is_alive(self, run_id: str, meta: dict) -> bool:
         """False when a Running run's process is gone (same host) or its heartbeat went stale."""
         pid = meta.get("pid")
-        if pid and meta.get("host") == socket.gethostname() and not pid_alive(int(pid)):
+        if pid and meta.get("host") == hostname() and not pid_alive(int(pid)):
             return False
         beat = self.heartbeat_time(run_id)
         return beat is not None and time.time() - beat < heartbeat_timeout()
@@ -575,8 +572,14 @@ def _has_files(path: str) -> bool:
         return False
 
 
+def hostname() -> str:
+    """This machine's name (what socket.gethostname() returns, without importing socket)."""
+    return os.uname().nodename
+
+
 def _user() -> str:
     try:
+        import getpass
         return getpass.getuser()
     except Exception:  # no passwd entry in some containers
         return os.environ.get("USER", "unknown")
