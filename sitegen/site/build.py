@@ -6,7 +6,7 @@ Phases (timed in ``BuildResult.phases``):
 1. *fingerprint*: size and mtime of each run's run.json, metrics.tsv, driver.log and outputs. Hashed with
    the theme, config, pins and promoted assets into one digest; if it equals the digest of the last
    build (``.sitegen-build-state.json``) and no run was live or warned, the build stops here.
-2. *read runs*: a run whose fingerprint is in the build cache (``.sitegen-build.json``) is not read
+2. *read runs*: a run whose fingerprint is in the build cache (``.sitegen-build.cache``) is not read
    again; others are summarised (metadata, scalars, series statistics) and get their chart data file
    (``data/runs/<id>.js``), in worker processes when there are many.
 3. *shape* and *plan*: previous/next/best runs, comparisons, and for every file of the site a key: the
@@ -26,9 +26,11 @@ import ctypes
 import hashlib
 import json
 import logging
+import marshal
 import multiprocessing
 import os
 import shutil
+import sys
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -46,10 +48,15 @@ from sitegen.site.render import (dumps, load_templates, make_env, static_files,
 
 log = logging.getLogger("sitegen")
 
-CACHE_NAME = ".sitegen-build.json"   # run summaries and the key of every file of the site
+CACHE_NAME = ".sitegen-build.cache"  # run summaries and the key of every file of the site (marshal)
+LEGACY_CACHE_NAMES = (".sitegen-build.json",)  # earlier versions' cache: the folder is ours; removed
 STATE_NAME = ".sitegen-build-state.json"  # a digest of the inputs: "nothing changed" without the cache
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+# marshal format 2: plain types, no back-references, so equal data always gives equal bytes (an
+# incremental build writes the same cache as a full one); ~7x faster to write than sorted JSON.
+MARSHAL_FORMAT = 2
 DATA_VERSION = 1          # bump when the shape of summaries / data files changes
+CACHE_HEADER = ["sitegen-build-cache", CACHE_VERSION, DATA_VERSION, list(sys.version_info[:2])]
 POOL_MIN = 200            # fewer jobs than this: no worker processes
 TEMPLATES = ["dashboard.html", "run.html", "compare.html", "compare_client.html", "assets.html"]
 
@@ -278,9 +285,12 @@ def _sitegen_version() -> str:
     return __version__
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, data: str | bytes) -> None:
     part = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    part.write_text(text, "utf-8")
+    if isinstance(data, str):
+        part.write_text(data, "utf-8")
+    else:
+        part.write_bytes(data)
     os.replace(part, path)
 
 
@@ -298,19 +308,27 @@ def _read_state(site_dir: Path, key: str | None = None) -> Any:
 
 def _load_cache(site_dir: Path) -> dict:
     try:
-        cache = json.loads((site_dir / CACHE_NAME).read_text("utf-8"))
-    except (OSError, ValueError):
+        cache = marshal.loads((site_dir / CACHE_NAME).read_bytes())
+    except Exception:  # missing, truncated or from another Python: build everything again
         return {}
-    if not isinstance(cache, dict) or cache.get("version") != [CACHE_VERSION, DATA_VERSION]:
+    if not isinstance(cache, dict) or cache.get("version") != CACHE_HEADER:
         return {}
     return cache
+
+
+def _remove_legacy_cache(site_dir: Path) -> None:
+    for name in LEGACY_CACHE_NAMES:
+        try:
+            os.unlink(site_dir / name)
+        except FileNotFoundError:
+            pass
 
 
 def _check_site_dir(site_dir: Path) -> None:
     if site_dir.exists():
         if not site_dir.is_dir():
             raise BuildError(f"{site_dir} is a file, not a folder; choose another --site-dir")
-        if (site_dir / CACHE_NAME).exists():
+        if any((site_dir / name).exists() for name in (CACHE_NAME,) + LEGACY_CACHE_NAMES):
             return
         if any(site_dir.iterdir()):
             raise BuildError(f"{site_dir} exists and was not made by `sitegen build` (no {CACHE_NAME}); "
@@ -402,7 +420,9 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             log.warning(f"{store.root / run_id}: run folder name {run_id!r} cannot be published; skipped")
             continue
         fps[run_id] = _data.fingerprint(store, run_id, config)
-    inputs = _key(common, vega_bundle_version(), store.pins(), store.assets(), sorted(fps.items()))
+    # fps: plain lists, ints and strings in run id order, so repr is a stable (and fast) encoding
+    runs_digest = hashlib.sha1(repr(list(fps.items())).encode()).hexdigest()
+    inputs = _key(common, vega_bundle_version(), store.pins(), store.assets(), CACHE_VERSION, runs_digest)
     phase("fingerprint")
     if not clean and not counter.count and _read_state(site_dir) == {"inputs": inputs, "live": False,
                                                                      "warnings": 0}:
@@ -663,10 +683,10 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         return json.dumps({"inputs": inputs, "live": live, "warnings": counter.count,
                            "pages": len(page_jobs)}, sort_keys=True)
 
-    def cache_text() -> str:
-        cache = {"version": [CACHE_VERSION, DATA_VERSION], "keys": new_keys,
+    def cache_bytes() -> bytes:
+        cache = {"version": CACHE_HEADER, "keys": new_keys,
                  "runs": {k: summaries[k] for k in sorted(summaries)}}
-        return json.dumps(cache, sort_keys=True, separators=(",", ":"))
+        return marshal.dumps(cache, MARSHAL_FORMAT)
 
     if old and not todo_pages and set(new_keys) == set(old_keys) and not any(
             p not in fresh_data or not _same_file(os.path.join(old, p), os.path.join(tmp, p))
@@ -676,10 +696,11 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         if strict and counter.count:
             raise StrictError(f"{counter.count} warning(s) during the build (--strict)")
         if fresh or new_keys != old_keys:
-            text = cache_text()
-            if text != (site_dir / CACHE_NAME).read_text("utf-8"):
-                _write_atomic(site_dir / CACHE_NAME, text)
+            data = cache_bytes()
+            if data != (site_dir / CACHE_NAME).read_bytes():
+                _write_atomic(site_dir / CACHE_NAME, data)
         _write_atomic(site_dir / STATE_NAME, state_text())
+        _remove_legacy_cache(site_dir)
         phase("finish")
         return BuildResult(pages_written=0, pages_total=len(page_jobs), warnings=counter.count,
                            files_total=len(new_keys), runs=len(runs), site_dir=site_dir, phases=phases,
@@ -770,12 +791,12 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                 except OSError:
                     break
                 parent = parent.parent
-        _write_atomic(site_dir / CACHE_NAME, cache_text())
+        _write_atomic(site_dir / CACHE_NAME, cache_bytes())
         _write_atomic(site_dir / STATE_NAME, state_text())
+        _remove_legacy_cache(site_dir)
         shutil.rmtree(tmp, ignore_errors=True)
     else:
-        with open(tmp / CACHE_NAME, "w", encoding="utf-8") as f:
-            f.write(cache_text())
+        (tmp / CACHE_NAME).write_bytes(cache_bytes())
         (tmp / STATE_NAME).write_text(state_text(), "utf-8")
         _swap_in(tmp, site_dir)
     phase("finish")
