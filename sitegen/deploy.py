@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.errors import UserError
+from sitegen.formatting import format_size
 
 MAX_FILE_BYTES = 100 * 1024 * 1024      # GitHub refuses a pushed file over 100 MB
 MAX_SITE_BYTES = 1024 * 1024 * 1024     # GitHub Pages: a published site may be at most 1 GB
@@ -23,14 +24,6 @@ class DeployError(UserError):
     """Deployment refused or failed: one line saying what to do."""
 
 
-def human_size(n: int) -> str:
-    """``1536`` -> ``"1.5 KB"`` (binary units, as GitHub counts them)."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"  # pragma: no cover
 
 
 # ---------------------------------------------------------------- git helpers
@@ -175,21 +168,21 @@ def check_limits(summary: SiteSummary, max_file: int = MAX_FILE_BYTES,
             fix = f"leave such outputs out with `unpublished = [\"{glob}\"]` in sitegen.toml"
         else:
             fix = "make it smaller or leave it out of the site"
-        raise DeployError(f"{path} is {human_size(size)}{more}: GitHub refuses files over "
-                          f"{human_size(max_file)}; {fix}, then deploy again")
+        raise DeployError(f"{path} is {format_size(size)}{more}: GitHub refuses files over "
+                          f"{format_size(max_file)}; {fix}, then deploy again")
     if summary.total > max_site:
         raise DeployError(
-            f"the site is {human_size(summary.total)}: GitHub Pages sites are limited to "
-            f"{human_size(max_site)}; leave big outputs out with `unpublished = [...]` in sitegen.toml")
+            f"the site is {format_size(summary.total)}: GitHub Pages sites are limited to "
+            f"{format_size(max_site)}; leave big outputs out with `unpublished = [...]` in sitegen.toml")
 
 
 def describe(summary: SiteSummary, n: int = 10) -> list[str]:
     """Lines for --dry-run: count, total size, the biggest files."""
-    lines = [f"{len(summary.files)} files, {human_size(summary.total)} in {summary.root}"]
+    lines = [f"{len(summary.files)} files, {format_size(summary.total)} in {summary.root}"]
     if summary.files:
         lines.append("biggest files:")
-        width = max(len(human_size(s)) for _, s in summary.biggest(n))
-        lines += [f"  {human_size(s):>{width}}  {p}" for p, s in summary.biggest(n)]
+        width = max(len(format_size(s)) for _, s in summary.biggest(n))
+        lines += [f"  {format_size(s):>{width}}  {p}" for p, s in summary.biggest(n)]
     return lines
 
 

@@ -33,7 +33,8 @@ from sitegen.store import (
     METRICS_FILE, OUTPUTS_DIR, Series, Store, StoreError, decode_value, file_lock, safe_name,
     warn_once,
 )
-from sitegen.store import format_value as store_format_value
+from sitegen.formatting import format_size
+from sitegen.formatting import format_value as plain_value
 
 #: The seed's run keys, in the order ``info`` prints them (after the metrics), plus ours.
 INFO_KEYS = (
@@ -248,7 +249,7 @@ def format_value(value: Any, column: str = "") -> str:
         return value.split(".")[0].replace("T", " ")
     if t is list or t is dict:
         return json.dumps(json_safe(value), ensure_ascii=False)
-    return store_format_value(value)
+    return plain_value(value)
 
 
 def truncate(text: str, width: int = MAX_CELL) -> str:
@@ -542,20 +543,9 @@ def assets_text(assets: list[dict], style: Styler | None = None) -> str:
     for a in assets:
         rows.append([truncate(str(a.get("name", ""))), str(a.get("version", "")),
                      truncate(str(a.get("run_id", "")), 40), truncate(str(a.get("artifact", "")), 40),
-                     human_size(a.get("size")), str(a.get("sha256", ""))[:12],
+                     format_size(a.get("size")), str(a.get("sha256", ""))[:12],
                      format_value(a.get("created_utc"), "Created_utc")])
     return render_table(list(ASSET_COLUMNS), rows, right={1, 4})
-
-
-def human_size(n: Any) -> str:
-    if not isinstance(n, int):
-        return ""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(n)
 
 
 # ---------------------------------------------------------------- update

@@ -169,23 +169,6 @@ def decode_value(text: str) -> Any:
     return int(text)
 
 
-def format_value(value: Any) -> str:
-    """A value for people (terminal and site): 6 significant digits, ``NaN``/``inf``/``-inf`` as text,
-    booleans lower-case, None as an empty string."""
-    if value is None:
-        return ""
-    t = type(value)
-    if t is bool:
-        return "true" if value else "false"
-    if t is float:
-        if value != value:
-            return "NaN"
-        if value in (float("inf"), float("-inf")):
-            return "inf" if value > 0 else "-inf"
-        return f"{value:.6g}"
-    return str(value)
-
-
 class Series:
     """The points of one metric in logging order."""
 

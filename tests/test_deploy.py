@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.formatting import format_size
+
 from sitegen import deploy
 from sitegen.deploy import DeployError, SiteSummary, check_limits, pages_url
 
@@ -255,8 +257,8 @@ def test_pages_url_prefers_cname(tmp_path: Path):
         "https://alice.github.io/experiments/"
 
 
-def test_human_size():
-    assert [deploy.human_size(n) for n in (0, 1023, 1024, 1536, 101 * 1024 ** 2, 3 * 1024 ** 3)] == \
+def test_format_size():
+    assert [format_size(n) for n in (0, 1023, 1024, 1536, 101 * 1024 ** 2, 3 * 1024 ** 3)] == \
         ["0 B", "1023 B", "1.0 KB", "1.5 KB", "101.0 MB", "3.0 GB"]
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from sitegen.commands.common import open_store, store_option
+from sitegen.formatting import format_size
 
 
 @click.command("deploy")
@@ -61,7 +62,7 @@ def cli(store_path: Path | None, site_dir: Path | None, remote: str, branch: str
         return
     deploy.publish(p, message=message, force=force)
     n = len(p.summary.files)
-    click.echo(f"Published {n} file{'' if n == 1 else 's'} ({deploy.human_size(p.summary.total)}) "
+    click.echo(f"Published {n} file{'' if n == 1 else 's'} ({format_size(p.summary.total)}) "
                f"to {remote}/{branch}")
     if p.url:
         click.echo(f"Your site will be at {p.url} in a minute or so (GitHub Pages: source "

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sitegen.commands.common import open_store, store_option
+from sitegen.formatting import format_value
 from sitegen.runner import jobs
 
 STATUS_COLOURS = {"Running": "cyan", "Completed": "green", "Failed": "red", "Killed": "red",
@@ -20,12 +21,6 @@ def format_elapsed(seconds: float | None) -> str:
         return ""
     s = int(seconds)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
-def format_value(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 def clean(text: str) -> str:

@@ -14,7 +14,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from sitegen.errors import UserError
-from sitegen.store import format_value
+from sitegen.formatting import format_size, format_value
 
 
 class ThemeError(UserError):
@@ -105,7 +105,6 @@ def url(ctx, path: str) -> str:
     return ctx.get("root", "") + url_quote(path)
 
 
-fmt = format_value  # a metric value for tables: 6 significant digits; NaN/inf as text
 
 
 def full(value: Any) -> str:
@@ -113,19 +112,8 @@ def full(value: Any) -> str:
     if value is None:
         return ""
     if type(value) is float:
-        return fmt(value) if not math.isfinite(value) else repr(value)
+        return format_value(value) if not math.isfinite(value) else repr(value)
     return str(value)
-
-
-def filesize(n: int | None) -> str:
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 def dumps(data: Any) -> str:
@@ -155,7 +143,7 @@ def make_env(config) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, auto_reload=False, cache_size=-1)
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "allow_nan": False}
-    env.filters.update(fmt=fmt, full=full, filesize=filesize, tojson=tojson)
+    env.filters.update(fmt=format_value, full=full, filesize=format_size, tojson=tojson)
     env.globals.update(url=url)
     return env
 

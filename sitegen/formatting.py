@@ -1,0 +1,32 @@
+"""How values and sizes read for people: one format for the terminal and the site."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def format_value(value: Any) -> str:
+    """6 significant digits, ``NaN``/``inf``/``-inf`` as text, booleans lower-case, None empty."""
+    if value is None:
+        return ""
+    t = type(value)
+    if t is bool:
+        return "true" if value else "false"
+    if t is float:
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:.6g}"
+    return str(value)
+
+
+def format_size(n: Any) -> str:
+    """``1536`` -> ``"1.5 KB"`` (binary units, as GitHub counts them); not a number -> ``""``."""
+    if type(n) is not int:
+        return ""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"  # pragma: no cover
