@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.errors import UserError
-from sitegen.store import INTERNAL_DIR, Store
+from sitegen.store import INTERNAL_DIR, Store, write_bytes_atomic
 
 MAX_FILE_SIZE = 1_000_000
 SNAPSHOT_FILE = "snapshot.json"
@@ -169,17 +169,7 @@ def _put_blob(store: Store, data: bytes) -> str:
     if path.exists():
         return digest
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o444)  # shared by many runs: never edited in place
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_bytes_atomic(path, data, mode=0o444)  # shared by many runs: never edited in place
     return digest
 
 
@@ -384,18 +374,8 @@ def apply_restore(store: Store, run_id: str, project_dir: Path, plan: RestorePla
         dest.parent.mkdir(parents=True, exist_ok=True)
         if not _inside(project_dir, dest.parent):
             raise SnapshotError(f"refusing to write {rel}: it would land outside {project_dir}")
-        data = blob_path(store, entry["sha256"]).read_bytes()
-        tmp = dest.with_name(f".{dest.name}.sitegen-restore.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, int(entry.get("mode", 0o644)) & 0o7777)
-            os.replace(tmp, dest)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        write_bytes_atomic(dest, blob_path(store, entry["sha256"]).read_bytes(),
+                           mode=int(entry.get("mode", 0o644)) & 0o7777)
     for rel in plan.remove:
         path = project_dir / rel
         if not _inside(project_dir, path.parent):

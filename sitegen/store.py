@@ -88,20 +88,27 @@ def format_duration(seconds: float | None) -> str | None:
     return str(_dt.timedelta(seconds=max(0.0, seconds)))
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Replace ``path`` with ``data`` as JSON: write a temp file, fsync, rename."""
+def write_bytes_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data``: write a temp file beside it, fsync, chmod, rename."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Replace ``path`` with ``data`` as JSON, atomically (see :func:`write_bytes_atomic`)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 @contextmanager
