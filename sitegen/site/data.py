@@ -132,14 +132,21 @@ def list_outputs(run_dir: Path, config) -> tuple[list[dict], list[str]]:
     return out, skipped
 
 
-def fingerprint(store: Store, run_id: str, config) -> list:
-    """What a run's summary depends on: run.json, metrics.tsv, driver.log, the outputs, liveness."""
-    d = os.path.join(store.root, run_id)
-    run_fp = _stat_fp(os.path.join(d, RUN_FILE))
+def fingerprint(store: Store, run_id: str, config, root: str | None = None) -> list:
+    """What a run's summary depends on: run.json, metrics.tsv, driver.log, the outputs, liveness.
+
+    Called for every run on every build (a no-change build is little else), hence the plain string
+    paths; ``root``: ``str(store.root)``, if the caller has it."""
+    d = f"{root or store.root}/{run_id}/"
+    run_fp = _stat_fp(d + RUN_FILE)
+    metrics_fp = _stat_fp(d + METRICS_FILE)
+    log_fp = _stat_fp(d + DRIVER_LOG)
+    try:
+        os.lstat(d + OUTPUTS_DIR)
+    except OSError:  # no outputs folder (most runs): nothing to list
+        return [run_fp, metrics_fp, log_fp, [], []]
     outputs, skipped = list_outputs(Path(d), config)
-    fp: list = [run_fp, _stat_fp(os.path.join(d, METRICS_FILE)), _stat_fp(os.path.join(d, DRIVER_LOG)),
-                [[o["path"], o["size"], o["mtime"]] for o in outputs], skipped]
-    return fp
+    return [run_fp, metrics_fp, log_fp, [[o["path"], o["size"], o["mtime"]] for o in outputs], skipped]
 
 
 class _Capture(logging.Handler):
