@@ -451,6 +451,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     old = str(site_dir) if old_cache else None
     old_keys: dict[str, str] = old_cache.get("keys", {})
     old_runs: dict[str, dict] = old_cache.get("runs", {})
+    old_rows: dict[str, str] = old_cache.get("rows", {})
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     (tmp / "data" / "runs").mkdir(parents=True)
@@ -600,11 +601,16 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     for rel, src in static_files(config).items():
         add_text(f"assets/{rel}", src.read_text("utf-8"))
     add_text("assets/specs.js", f"window.SITEGEN_SPECS={dumps(spec_templates())};\n")
-    index = _pages.index_data(runs)
-    index["primary"] = primary
-    index["goal"] = config.goal
-    index["scripts"] = {k: v for k, v in script_pages.items()}
-    add_text("data/index.js", f"window.SITEGEN_INDEX={dumps(index)};\n")
+    rows_json: dict[str, str] = {}  # each run's grid row as JSON (cached while its summary is)
+    for s in runs:
+        rid = s["id"]
+        j = None if rid in fresh_ids else old_rows.get(rid)
+        rows_json[rid] = j if j is not None else dumps(_pages.index_row(s))
+    index = {"goal": config.goal, "primary": primary,
+             "scalars": sorted({k for s in runs for k in s["scalars"]}),
+             "scripts": {k: v for k, v in script_pages.items()},
+             "series": sorted({k for s in runs for k in s["series"]})}
+    add_text("data/index.js", _pages.index_js(index, list(rows_json.values())))
 
     # run data files, downloads
     root_str = str(store.root)
@@ -660,7 +666,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     # pages
     store_root = str(store.root.absolute())
     all_jobs = _pages.jobs(runs)
-    scalars_all = sorted({k for s in runs for k in s["scalars"]})
+    scalars_all = index["scalars"]
     for scope, page in [(None, "index.html")] + list(script_pages.items()):
         members = runs if scope is None else groups[scope]
         add_page(page, "dashboard.html", {
@@ -714,7 +720,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
 
     def cache_bytes() -> bytes:
         cache = {"version": CACHE_HEADER, "keys": new_keys,
-                 "runs": {k: summaries[k] for k in sorted(summaries)}}
+                 "runs": {k: summaries[k] for k in sorted(summaries)}, "rows": rows_json}
         return marshal.dumps(cache, MARSHAL_FORMAT)
 
     if old and not todo_pages and set(new_keys) == set(old_keys) and not any(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from sitegen.site.markdown import render_markdown
-from sitegen.site.render import url_quote
+from sitegen.site.render import dumps, url_quote
 
 LOG_EXCERPT = 40_000       # bytes of the driver log shown on a run page (the end of it)
 MARKDOWN_INLINE = 60_000   # Markdown outputs larger than this are linked, not rendered
@@ -54,22 +54,34 @@ def jobs(runs: list[dict], limit_finished: int = 5) -> list[dict]:
     return out
 
 
+def index_row(s: dict) -> dict:
+    """One run's row of the grid (a function of its summary alone)."""
+    m = s["meta"]
+    vals = {k: v for k, v in s["scalars"].items()}
+    for k, st in s["series"].items():
+        vals.setdefault(k, st["last"])
+    return {"id": s["id"], "number": m.get("run_number"), "name": m.get("name") or "",
+            "script": m.get("script_name") or "", "status": m.get("status") or "",
+            "start": m.get("start_time_utc") or "", "duration": m.get("duration_s"),
+            "tags": " ".join(f"{k}={v}" for k, v in sorted((m.get("tags") or {}).items())),
+            "values": vals}
+
+
 def index_data(runs: list[dict]) -> dict:
     """The grid's data file: one row per published run (newest last: the grid sorts itself)."""
     scalars = sorted({k for s in runs for k in s["scalars"]})
     series = sorted({k for s in runs for k in s["series"]})
-    rows = []
-    for s in runs:
-        m = s["meta"]
-        vals = {k: v for k, v in s["scalars"].items()}
-        for k, st in s["series"].items():
-            vals.setdefault(k, st["last"])
-        rows.append({"id": s["id"], "number": m.get("run_number"), "name": m.get("name") or "",
-                     "script": m.get("script_name") or "", "status": m.get("status") or "",
-                     "start": m.get("start_time_utc") or "", "duration": m.get("duration_s"),
-                     "tags": " ".join(f"{k}={v}" for k, v in sorted((m.get("tags") or {}).items())),
-                     "values": vals})
-    return {"scalars": scalars, "series": series, "runs": rows}
+    return {"scalars": scalars, "series": series, "runs": [index_row(s) for s in runs]}
+
+
+def index_js(index: dict, rows_json: list[str]) -> str:
+    """``data/index.js`` from ``index`` (without "runs") and each row's JSON (``render.dumps``, so
+    unchanged runs' rows are not encoded again): the same bytes as ``dumps`` of the whole."""
+    assert list(index) == sorted(index) and "runs" not in index
+    parts = [f"{dumps(k)}:{dumps(v)}" for k, v in index.items() if k < "runs"]
+    parts.append(f'"runs":[{",".join(rows_json)}]')
+    parts += [f"{dumps(k)}:{dumps(v)}" for k, v in index.items() if k > "runs"]
+    return f"window.SITEGEN_INDEX={{{','.join(parts)}}};\n"
 
 
 # ---------------------------------------------------------------- render-time preparation
