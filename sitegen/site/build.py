@@ -427,14 +427,29 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     common = _key(theme_fp, config_fp, DATA_VERSION, _sitegen_version())
 
     # ---- fingerprints: enough to tell that nothing changed since the last build
-    ids = sorted(store.run_ids())
+    # Store.run_ids() and a fingerprint per run in one pass: run.json is stat'ed once, not twice.
+    ids: list[str] = []
     fps: dict[str, list] = {}
     store_str = str(store.root)
-    for run_id in ids:
+    try:
+        with os.scandir(store_str) as entries:
+            folders = sorted(e.name for e in entries
+                             if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
+    except FileNotFoundError:
+        folders = []
+    for run_id in folders:
+        fp = _data.fingerprint(store, run_id, config, store_str)
+        if fp[0] is None:  # no run.json: not a run (the rule of Store.run_ids, and its warning)
+            path = f"{store_str}/{run_id}"
+            if not os.path.exists(f"{path}/{_store_mod.RUN_FILE}") and _store_mod._has_files(path):
+                _store_mod.warn_once(f"meta:{run_id}", f"{os.path.join(path, _store_mod.RUN_FILE)}: "
+                                                       f"missing; run folder skipped")
+            continue
+        ids.append(run_id)
         if not _data.valid_run_id(run_id):
             log.warning(f"{store.root / run_id}: run folder name {run_id!r} cannot be published; skipped")
             continue
-        fps[run_id] = _data.fingerprint(store, run_id, config, store_str)
+        fps[run_id] = fp
     # fps: plain lists, ints and strings in run id order, so repr is a stable (and fast) encoding
     runs_digest = hashlib.sha1(repr(list(fps.items())).encode()).hexdigest()
     inputs = _key(common, vega_bundle_version(), store.pins(), store.assets(), CACHE_VERSION, runs_digest)
