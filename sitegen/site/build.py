@@ -52,7 +52,7 @@ log = logging.getLogger("sitegen")
 CACHE_NAME = ".sitegen-build.cache"  # run summaries and the key of every file of the site (marshal)
 LEGACY_CACHE_NAMES = (".sitegen-build.json",)  # earlier versions' cache: the folder is ours; removed
 STATE_NAME = ".sitegen-build-state.json"  # a digest of the inputs: "nothing changed" without the cache
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 # marshal format 2: plain types, no back-references, so equal data always gives equal bytes (an
 # incremental build writes the same cache as a full one); ~7x faster to write than sorted JSON.
 MARSHAL_FORMAT = 2
@@ -562,27 +562,35 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             "primary": primary, "goal": config.goal}
 
     site_key = _key(common, site)
+    store_root = str(store.root.absolute())
+    page_salt = _key(site_key, store_root)
+
+    # What changed since the last build, run by run. A run whose summary differs from the cached one
+    # (new, changed, running) has its own files made again; one whose text on other pages (number,
+    # name) or place in the order changed also has its neighbours' pages and its comparisons made
+    # again. Everything else about a page is in its key (which runs it links to).
+    def ident(s: dict) -> tuple:
+        return s["meta"].get("run_number"), s["meta"].get("name"), _order_key(s)
+
+    changed_runs = {rid for rid in fresh_ids if old_runs.get(rid) != summaries[rid]}
+    moved: set[str] = set()
+    for rid in changed_runs:
+        o, s = old_runs.get(rid), summaries[rid]
+        if not o or o.get("skip") or s.get("skip") or ident(o) != ident(s):
+            moved.add(rid)
     phase("shape")
 
-    # ---- plan: path -> (key, producer). A key stands for what the file is made from: a hash, or
-    # for the files of each run (tens of thousands) the tuple of its inputs itself, compared with the
-    # cached one as it is (cheaper than encoding and hashing it every build).
-    plan: dict[str, tuple[Any, Callable[[str], None] | None]] = {}
-    page_jobs: list[tuple[str, str, Any, Any]] = []  # path, template, ctx (or a function making it), key
+    # ---- plan: path -> (key, producer); a key stands for what the file is made from. Files made
+    # again whatever their key (their run changed) are in ``forced``.
+    plan: dict[str, tuple[str, Callable[[str], None] | None]] = {}
+    page_jobs: list[tuple[str, str, Any, str]] = []  # path, template, ctx (or a function making it), key
+    forced: set[str] = {f"data/runs/{i}.js" for i in fresh_ids}
 
-    def token(s: dict) -> Any:
-        """Stands for a run's summary in keys: its fingerprint (the summary is a function of it),
-        or the whole summary while it runs (its duration and status change with time)."""
-        return s["fp"] if s["meta"].get("status") != "Running" else _dumps_key(s)
-
-    def add_page(path: str, template: str, ctx: Any, key_data: tuple | None = None) -> None:
-        """``key_data``: what the page is made from (plain values, kept as the key: the path is
-        implied); default: the context, hashed as sorted JSON. ``ctx`` may be a function making the
-        context: called only if the page is rendered."""
-        if key_data is None:
+    def add_page(path: str, template: str, ctx: Any, key: str | None = None) -> None:
+        """``key``: what the page is made from, if not its context (hashed as sorted JSON). ``ctx``
+        may be a function making the context: called only if the page is rendered."""
+        if key is None:
             key = _key(site_key, template, path, ctx)
-        else:
-            key = (site_key, template) + key_data
         page_jobs.append((path, template, ctx, key))
 
     def page_ctx(path: str, ctx: Any) -> dict:
@@ -607,7 +615,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                 _link_or_copy(src, dest)
             else:
                 shutil.copy2(src, dest)
-        plan[path] = (("file", key[0], key[1]), produce)  # size and mtime: no hashing needed
+        plan[path] = (f"file:{key[0]}:{key[1]}", produce)  # size and mtime: no hashing needed
 
     # assets
     plan["assets/vega-bundle.js"] = (
@@ -632,7 +640,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     for s in runs:
         rid = s["id"]
         data_rel = f"data/runs/{rid}.js"
-        plan[data_rel] = (("data", DATA_VERSION, token(s)), None)
+        plan[data_rel] = (f"data:{DATA_VERSION}", None)  # made again when its run is read again
         run_dir = f"{root_str}/{rid}"
         done = s["meta"].get("status") != "Running"
         for o in s["outputs"]:
@@ -679,7 +687,6 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         asset_rows.append(row)
 
     # pages
-    store_root = str(store.root.absolute())
     all_jobs = _pages.jobs(runs)
     scalars_all = index["scalars"]
     for scope, page in [(None, "index.html")] + list(script_pages.items()):
@@ -699,19 +706,25 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             "restore": f"sitegen history restore {rid}", "store_root": store_root, "run": s,
         }
 
-    refs = {s["id"]: (s["id"], s["meta"].get("run_number"), s["meta"].get("name")) for s in runs}
+    def compare_ctx(cids: list[str], kind: str) -> dict:
+        return {"ids": cids, "kind": kind, "runs": [{"id": i, "label": labels[i]} for i in cids]}
+
+    # A run page shows its run, and the runs it links to by number and name; the links' targets
+    # follow from the ids and their order. Run ids have no ":" (valid_run_id).
     for s in runs:
         rid = s["id"]
         p, n, b = prev[rid], nxt[rid], best[rid]
-        links = compare_links[rid]
-        # everything run_ctx reads (prev/next/best as (id, number, name), as run_ref shows them)
-        key_data = (token(s), refs[p["id"]] if p else None, refs[n["id"]] if n else None,
-                    refs[b["id"]] if b else None, links.get("prev"), links.get("best"), store_root)
-        add_page(f"runs/{rid}.html", "run.html", lambda s=s: run_ctx(s), key_data)
+        p_id, n_id, b_id = p["id"] if p else "", n["id"] if n else "", b["id"] if b else ""
+        path = f"runs/{rid}.html"
+        add_page(path, "run.html", lambda s=s: run_ctx(s), f"{page_salt}:{p_id}:{n_id}:{b_id}")
+        if rid in changed_runs or p_id in moved or n_id in moved or b_id in moved:
+            forced.add(path)
+    # A comparison shows its runs' ids and labels (the rest is drawn from their data files).
     for path, (cids, kind) in sorted(comparisons.items()):
-        add_page(path, "compare.html", {
-            "ids": cids, "kind": kind, "runs": [{"id": i, "label": labels[i]} for i in cids],
-        }, key_data=(kind, tuple(cids), tuple(labels[i] for i in cids)))
+        add_page(path, "compare.html", lambda c=cids, k=kind: compare_ctx(c, k),
+                 f"{page_salt}:{kind}:{':'.join(cids)}")
+        if any(i in moved for i in cids):
+            forced.add(path)
     add_page("compare.html", "compare_client.html", {})
     add_page("assets.html", "assets.html", {"assets": asset_rows})
 
@@ -720,12 +733,12 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     new_keys.update((path, key) for path, _, _, key in page_jobs)
 
     def reusable(path: str) -> bool:  # the cache and the site were swapped in together
-        return bool(old) and old_keys.get(path) == new_keys[path]
+        return bool(old) and path not in forced and old_keys.get(path) == new_keys[path]
 
     phase("plan")
 
     fresh_data = {f"data/runs/{i}.js" for i in fresh_ids}
-    todo_files = [p for p in plan if p in fresh_data or not reusable(p)]
+    todo_files = [p for p in plan if not reusable(p)]
     todo_pages = [job for job in page_jobs if not reusable(job[0])]
     live = any(s.get("meta", {}).get("status") == "Running" for s in summaries.values())
 
