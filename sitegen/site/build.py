@@ -9,8 +9,12 @@ Phases (timed in ``BuildResult.phases``):
 2. *read runs*: a run whose fingerprint is in the build cache (``.sitegen-build.cache``) is not read
    again; others are summarised (metadata, scalars, series statistics) and get their chart data file
    (``data/runs/<id>.js``), in worker processes when there are many.
-3. *shape* and *plan*: previous/next/best runs, comparisons, and for every file of the site a key: the
-   hash of what it is made from. A file whose key is unchanged is taken from the previous site.
+3. *shape* and *plan*: previous/next/best runs, comparisons, and for every file of the site a key
+   (what it is made from: a hash, or for run and comparison pages the runs they link to). A file
+   whose key is unchanged is taken from the previous site, unless a run it shows changed (read
+   again, or renamed, renumbered or moved in the order: then its neighbours' pages and its
+   comparisons are made again too). The cache is marshal data of plain types (fast to load and
+   write; deterministic bytes) holding the run summaries, each run's grid row and the keys.
 4. *render*: pages whose key changed are rendered (worker processes when many); bytes equal to the
    previous file keep the previous file (and its mtime).
 5. *finish*: few changes are moved into the site one by one (the cache last); many are built into a
