@@ -127,7 +127,7 @@ class SiteSummary:
 
 
 def is_internal(rel: str) -> bool:
-    """Build bookkeeping at the site's top (``.sitegen-build.json``): never published."""
+    """Build bookkeeping at the site's top (``.sitegen-build.cache`` and friends): never published."""
     return "/" not in rel and rel.startswith(".sitegen")
 
 

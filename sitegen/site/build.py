@@ -35,6 +35,7 @@ import marshal
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import time
 import zipfile
@@ -249,6 +250,12 @@ def _render_job(item: tuple) -> tuple[str, bool]:
     return path, True
 
 
+def _worker_init() -> None:
+    """Workers collect garbage again, and leave Ctrl-C to the parent (which terminates them)."""
+    gc.enable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _pool(n_jobs: int):
     if n_jobs < POOL_MIN or (os.cpu_count() or 1) < 2:
         return None
@@ -258,7 +265,7 @@ def _pool(n_jobs: int):
         return None
     gc.freeze()  # what the workers inherit is never scanned by their collector (no copy-on-write)
     try:
-        return ctx.Pool(min(os.cpu_count() or 2, 4), initializer=gc.enable)
+        return ctx.Pool(min(os.cpu_count() or 2, 4), initializer=_worker_init)
     except BaseException:
         gc.unfreeze()
         raise
