@@ -10,7 +10,6 @@ import pytest
 
 from sitegen.formatting import format_size
 
-from sitegen import deploy
 from sitegen.deploy import DeployError, SiteSummary, check_limits, pages_url
 
 pytestmark = pytest.mark.timeout(120)

@@ -1,7 +1,6 @@
 """The logger API (issue 2, point 2) against a real store, in-process and in real script processes."""
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
