@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from sitegen.commands.common import open_store, store_option
 from sitegen.formatting import format_value
+from sitegen.history import json_safe
 from sitegen.runner import jobs
 
 STATUS_COLOURS = {"Running": "cyan", "Completed": "green", "Failed": "red", "Killed": "red",
@@ -58,7 +60,12 @@ def render_table(rows: list[dict], colour: bool) -> str:
               help="How many finished runs to show (besides the running ones).")
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output format.")
-def cli(store_path: Path | None, show_all: bool, limit: int, fmt: str) -> None:
+@click.option("-w", "--watch", is_flag=True,
+              help="Keep the panel on screen, refreshed every --interval seconds (Ctrl-C to stop).")
+@click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(min=0.2),
+              help="Seconds between refreshes with --watch.")
+def cli(store_path: Path | None, show_all: bool, limit: int, fmt: str, watch: bool,
+        interval: float) -> None:
     """The jobs panel: running runs and the most recent finished ones, newest first.
 
     Columns: run number, run id, script, status, elapsed time (running: so far), latest values.
@@ -66,16 +73,33 @@ def cli(store_path: Path | None, show_all: bool, limit: int, fmt: str) -> None:
     \b
     Examples:
       sitegen jobs
+      sitegen jobs --watch            # refreshed every 2 s until Ctrl-C
       sitegen jobs --all
       sitegen jobs -o json
-      watch -n 2 sitegen jobs
     """
     store = open_store(store_path)
+    if not watch:
+        click.echo(panel(store, show_all, limit, fmt), color=sys.stdout.isatty())
+        return
+    tty = sys.stdout.isatty()
+    try:
+        while True:
+            text = panel(store, show_all, limit, fmt)
+            if tty:
+                click.clear()
+            stamp = time.strftime("%H:%M:%S")
+            click.echo(f"{text}\n\n(refreshed {stamp}, every {interval:g} s; Ctrl-C to stop)",
+                       color=tty)
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+
+
+def panel(store, show_all: bool, limit: int, fmt: str) -> str:
+    """The jobs panel as text: a table (coloured on a terminal) or strict JSON."""
     rows = jobs(store, show_all=show_all, limit=limit)
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=True))
-        return
+        return json.dumps(json_safe(rows), indent=2, ensure_ascii=False)
     if not rows:
-        click.echo("no runs yet: start one with `sitegen run SCRIPT`")
-        return
-    click.echo(render_table(rows, colour=sys.stdout.isatty()), color=sys.stdout.isatty())
+        return "no runs yet: start one with `sitegen run SCRIPT`"
+    return render_table(rows, colour=sys.stdout.isatty())
