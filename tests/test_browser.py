@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import os
 import shutil
@@ -170,7 +171,7 @@ def test_site_from_file_url(browser, site, tmp_path):
     page.close()
 
 
-def test_site_over_http_under_a_subpath(browser, site, tmp_path):
+def test_site_over_http_under_a_subpath(browser, site, store, tmp_path):  # noqa: F811
     root = tmp_path / "www"
     root.mkdir()
     shutil.copytree(site, root / "repo")
@@ -181,6 +182,31 @@ def test_site_over_http_under_a_subpath(browser, site, tmp_path):
         watch = Watch(page, host)
         check_dashboard_flow(page, f"http://{host}/repo/", watch)
         page.goto(f"http://{host}/repo/assets.html")
+        # a run page draws every logged point from its compact data file (steps as a range, values
+        # rounded to 7 digits), and its download is metrics.tsv exactly, gzipped
+        for rid in sorted(p.stem for p in (site / "runs").glob("*.html"))[:2]:
+            exact = store.metrics(rid)["loss"]
+            page.goto(f"http://{host}/repo/runs/{rid}.html")
+            charts_drawn(page, 1)
+            line = page.locator("#charts-series svg path[aria-roledescription='line mark'], "
+                                "#charts-series svg .mark-line path").first.get_attribute("d")
+            assert line.count("L") == len(exact) - 1, line
+            steps, values = page.evaluate(
+                "id => { var l = SITEGEN_RUNS[id].series.loss; return [SG.lineSteps(l), l.values]; }", rid)
+            assert steps == exact.steps and len(values) == len(exact.values)
+            assert all(abs(a - b) <= 5e-7 * abs(b) for a, b in zip(values, exact.values))
+            href = page.locator(".downloads a").get_attribute("href")
+            assert href == f"../files/{rid}/metrics.tsv.gz"
+            body = page.request.get(f"http://{host}/repo/files/{rid}/metrics.tsv.gz").body()
+            assert gzip.decompress(body) == (store.root / rid / "metrics.tsv").read_bytes()
+        # the comparison's "last value" of a series is the exact one (the title), not the rounded
+        compare = sorted((site / "compare").iterdir())[0]
+        ids = compare.stem.split("--")
+        page.goto(f"http://{host}/repo/compare/{compare.name}")
+        page.wait_for_selector("#compare-table tbody tr.differ")
+        cells = page.locator("#compare-table tr", has_text="loss").locator("td")
+        assert [cells.nth(k).get_attribute("title") for k in range(len(ids))] == [
+            repr(store.metrics(i)["loss"].values[-1]) for i in ids]
         assert watch.errors == [] and watch.outside == []
         page.close()
     finally:

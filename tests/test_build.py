@@ -1,6 +1,7 @@
 """sitegen build: sites made from stores written by real logger calls, checked file by file."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import struct
@@ -246,7 +247,7 @@ def test_outputs_never_leak(store, tmp_path):
     result = build_site(store, site, Config(unpublished=["*.ckpt"]))
     files = sorted(p.relative_to(site / "files" / rid).as_posix() for p in (site / "files" / rid).rglob("*")
                    if p.is_file())
-    assert files == sorted(["metrics.tsv", f"{rid}.zip", "outputs/ok.txt"])
+    assert files == sorted(["metrics.tsv.gz", f"{rid}.zip", "outputs/ok.txt"])
     assert not any(hidden in p.name for p in site.rglob("*"))
     assert hidden not in (site / "data" / "index.js").read_text("utf-8")
     assert result.warnings == 1 and not (site / "runs" / "bad id.html").exists()
@@ -386,8 +387,54 @@ def test_long_series_are_downsampled_but_downloads_complete(store, tmp_path):
     series = json.loads(text.split(".series=", 1)[1].split(";}", 1)[0])["loss"]
     assert series["n"] == 20_000 and len(series["values"]) <= 2500
     assert series["steps"][0] == 0 and series["steps"][-1] == 19_999 and 99.0 in series["values"]
-    assert (site / "files" / rid / "metrics.tsv").read_text().count("\n") == 20_000
+    download = gzip.decompress((site / "files" / rid / "metrics.tsv.gz").read_bytes())
+    assert download == (store.root / rid / "metrics.tsv").read_bytes() and download.count(b"\n") == 20_000
     assert len((site / "runs" / f"{rid}.html").read_bytes()) < 100_000
+
+
+def _series_of(site: Path, rid: str) -> dict:
+    text = (site / "data" / "runs" / f"{rid}.js").read_text("utf-8")
+    return json.loads(text.split(".series=", 1)[1].split(";}", 1)[0])
+
+
+def test_downloads_are_the_exact_metrics_and_chart_data_is_compact(store, tmp_path):
+    """metrics.tsv is published gzipped byte for byte (NaN, inf, -0.0, strings, steps, times); the
+    chart data has steps as a range when evenly spaced, values rounded to 7 digits, gaps as null."""
+    with sitegen.start_run("odd values") as run:
+        run.log("Accuracy", 0.123456789)
+        for k, v in enumerate([0.1234567891234, float("nan"), float("inf"), -0.0, 1e-300, 12345678901,
+                               float("-inf"), 2.5, 1 / 3]):
+            run.log("loss", v, step=10 + 5 * k)
+        for k, v in zip([3, 7, 8], [1.0, 2.0, 3.0]):
+            run.log("uneven", v, step=k)
+        for k, v in enumerate(["a", True, 0.5]):
+            run.log("mixed", v, step=k)
+        for k in range(5):
+            run.log("ints", k * 7, step=k)
+        for k in range(3):
+            run.log("tenth", 0.1 * (k + 1), step=k)
+        rid = run.run_id
+    site = tmp_path / "site"
+    build_site(store, site, Config())
+    raw = (store.root / rid / "metrics.tsv").read_bytes()
+    gz = (site / "files" / rid / "metrics.tsv.gz").read_bytes()
+    assert gzip.decompress(gz) == raw and len(gz) < len(raw)
+    assert b"\tnan\t" in raw and b"\t-0.0\t" in raw and b'\t"a"\t' in raw and b"\ttrue\t" in raw
+    assert not (site / "files" / rid / "metrics.tsv").exists()
+    page = (site / "runs" / f"{rid}.html").read_text("utf-8")
+    assert f'<a href="../files/{rid}/metrics.tsv.gz" download>All logged points (metrics.tsv.gz, ' in page
+    series = _series_of(site, rid)
+    assert series["loss"] == {"n": 9, "start": 10, "stride": 5, "last": 1 / 3,
+                              "values": [0.1234568, None, None, -0.0, 1e-300, 1.234568e10, None, 2.5,
+                                         0.3333333]}
+    assert series["uneven"] == {"n": 3, "steps": [3, 7, 8], "values": [1, 2, 3]}
+    assert series["mixed"] == {"n": 3, "start": 0, "stride": 1, "values": [None, None, 0.5]}
+    assert series["ints"] == {"n": 5, "start": 0, "stride": 1, "values": [0, 7, 14, 21, 28]}
+    assert series["tenth"] == {"n": 3, "start": 0, "stride": 1, "values": [0.1, 0.2, 0.3],
+                               "last": 0.30000000000000004}
+    text = (site / "data" / "runs" / f"{rid}.js").read_text("utf-8")
+    assert '"values":[0.1234568,null,null,-0,1e-300,1.234568e+10,null,2.5,0.3333333]' in text
+    assert '"scalars":{"Accuracy":0.123456789}' in text  # scalars are exact
 
 
 def test_hand_edited_metadata_of_any_type(store, tmp_path):

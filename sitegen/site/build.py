@@ -8,7 +8,8 @@ Phases (timed in ``BuildResult.phases``):
    build (``.sitegen-build-state.json``) and no run was live or warned, the build stops here.
 2. *read runs*: a run whose fingerprint is in the build cache (``.sitegen-build.cache``) is not read
    again; others are summarised (metadata, scalars, series statistics) and get their chart data file
-   (``data/runs/<id>.js``), in worker processes when there are many.
+   (``data/runs/<id>.js``) and their download ``files/<id>/metrics.tsv.gz`` (metrics.tsv gzipped,
+   deterministically), in worker processes when there are many.
 3. *shape* and *plan*: previous/next/best runs, comparisons, and for every file of the site a key
    (what it is made from: a hash, or for run and comparison pages the runs they link to). A file
    whose key is unchanged is taken from the previous site, unless a run it shows changed (read
@@ -61,7 +62,7 @@ CACHE_VERSION = 3
 # marshal format 2: plain types, no back-references, so equal data always gives equal bytes (an
 # incremental build writes the same cache as a full one); ~7x faster to write than sorted JSON.
 MARSHAL_FORMAT = 2
-DATA_VERSION = 1          # bump when the shape of summaries / data files changes
+DATA_VERSION = 2          # bump when the shape of summaries / data files changes
 CACHE_HEADER = ["sitegen-build-cache", CACHE_VERSION, DATA_VERSION, list(sys.version_info[:2])]
 POOL_MIN = 200            # fewer jobs than this: no worker processes
 TEMPLATES = ["dashboard.html", "run.html", "compare.html", "compare_client.html", "assets.html"]
@@ -220,8 +221,8 @@ _STATE: dict[str, Any] = {}
 
 
 def _summarize_job(args: tuple) -> dict:
-    store_root, run_id, fp, data_path = args
-    return _data.summarize(store_root, run_id, _STATE["config"], fp, data_path)
+    store_root, run_id, fp, data_path, download_path = args
+    return _data.summarize(store_root, run_id, _STATE["config"], fp, data_path, download_path)
 
 
 def _render_job(item: tuple) -> tuple[str, bool]:
@@ -494,7 +495,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         elif cached and cached.get("skip") and cached.get("fp") == fp:
             summaries[run_id] = cached
         else:
-            fresh.append((str(store.root), run_id, fp, str(tmp / "data" / "runs" / f"{run_id}.js")))
+            fresh.append((str(store.root), run_id, fp, str(tmp / "data" / "runs" / f"{run_id}.js"),
+                          str(tmp / _download_rel(run_id))))
     total_steps = len(fresh) + len(ids) * 3 + 10
     for s in _run_jobs(_summarize_job, fresh, progress, 0, total_steps):
         summaries[s["id"]] = s
@@ -595,7 +597,10 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     # again whatever their key (their run changed) are in ``forced``.
     plan: dict[str, tuple[str, Callable[[str], None] | None]] = {}
     page_jobs: list[tuple[str, str, Any, str]] = []  # path, template, ctx (or a function making it), key
-    forced: set[str] = {f"data/runs/{i}.js" for i in fresh_ids}
+    # made by the run's reader (a worker): data file and metrics download
+    fresh_data = {f"data/runs/{i}.js" for i in fresh_ids} | {
+        _download_rel(i) for i in fresh_ids if summaries[i].get("metrics_file")}
+    forced: set[str] = set(fresh_data)
 
     def add_page(path: str, template: str, ctx: Any, key: str | None = None) -> None:
         """``key``: what the page is made from, if not its context (hashed as sorted JSON). ``ctx``
@@ -663,8 +668,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                 lambda dest, d=os.path.join(run_dir, "outputs"), o=s["outputs"]: _zip_outputs(d, o, dest))
         if s.get("log"):
             add_file(f"files/{rid}/driver.log", f"{run_dir}/driver.log", s["log"], done)
-        if s.get("metrics_file"):
-            add_file(f"files/{rid}/metrics.tsv", f"{run_dir}/metrics.tsv", s["metrics_file"], done)
+        if s.get("metrics_file"):  # written when its run is read (gzipped metrics.tsv)
+            plan[_download_rel(rid)] = (f"data:{DATA_VERSION}", None)
 
     # promoted assets
     asset_rows = []
@@ -748,7 +753,6 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
 
     phase("plan")
 
-    fresh_data = {f"data/runs/{i}.js" for i in fresh_ids}
     todo_files = [p for p in plan if not reusable(p)]
     todo_pages = [job for job in page_jobs if not reusable(job[0])]
     live = any(s.get("meta", {}).get("status") == "Running" for s in summaries.values())
@@ -814,7 +818,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             if not os.path.exists(dest):  # a cached run: its data file is the previous one
                 src = os.path.join(old, path) if old else None
                 if not src or not os.path.isfile(src):
-                    raise BuildError(f"data file {path} is missing from {site_dir}; "
+                    raise BuildError(f"{path} is missing from {site_dir}; "
                                      f"rebuild with --clean")
                 if not patch:
                     ensure_dir(path)
@@ -880,6 +884,10 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                        files_written=len(written) + len(changed), files_total=len(new_keys),
                        runs=len(runs), site_dir=site_dir, changed=sorted(changed + written), phases=phases,
                        mode="patch" if patch else "swap")
+
+
+def _download_rel(run_id: str) -> str:
+    return f"files/{run_id}/{_data.DOWNLOAD_NAME}"
 
 
 def _same_file(a: str, b: str) -> bool:

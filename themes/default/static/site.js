@@ -422,6 +422,16 @@
   };
 
   // ------------------------------------------------------------------ run page
+  // A series in a run's data file: {n: points logged, values: drawn (rounded to 7 significant
+  // digits, null for NaN/inf), steps: [...] or start + stride (evenly spaced steps), last: the exact
+  // last value when rounding changed it}.
+  function lineSteps(line) {
+    if (line.steps) return line.steps;
+    var out = new Array(line.values.length);
+    for (var i = 0; i < out.length; i++) out[i] = line.start + i * line.stride;
+    return out;
+  }
+  SG.lineSteps = lineSteps;
   document.addEventListener("DOMContentLoaded", function () {  // logs: show the latest lines
     document.querySelectorAll("pre.log").forEach(function (p) { p.scrollTop = p.scrollHeight; });
   });
@@ -430,14 +440,14 @@
     var box = document.getElementById("charts-series");
     if (!run || !box) return;
     Object.keys(run.series).sort().forEach(function (name) {
-      var line = run.series[name];
+      var line = run.series[name], steps = lineSteps(line);
       var s = spec("series");
       var vals = [];
-      for (var i = 0; i < line.steps.length; i++) vals.push({step: line.steps[i], value: line.values[i]});
+      for (var i = 0; i < steps.length; i++) vals.push({step: steps[i], value: line.values[i]});
       s.data.values = vals;
       delete s.encoding.color;
       s.encoding.y.title = name;
-      var note = line.n > line.steps.length ? line.steps.length + " of " + line.n + " points drawn" : null;
+      var note = line.n > steps.length ? steps.length + " of " + line.n + " points drawn" : null;
       embed(chartBox(box, name, note), s);
     });
   };
@@ -463,7 +473,8 @@
       var vals = [];
       list.forEach(function (r) {
         var line = r.series[k]; if (!line) return;
-        for (var i = 0; i < line.steps.length; i++) vals.push({step: line.steps[i], value: line.values[i], run: label(r)});
+        var steps = lineSteps(line);
+        for (var i = 0; i < steps.length; i++) vals.push({step: steps[i], value: line.values[i], run: label(r)});
       });
       var s = spec("series"); s.data.values = vals; s.encoding.y.title = k;
       embed(chartBox(overlay, k), s);
@@ -552,7 +563,8 @@
       }));
       section("Series (last value)", union(function (r) { return r.series; }).map(function (k) {
         return {label: k, num: true, values: list.map(function (r) {
-          var s = r.series[k]; return s && s.values.length ? s.values[s.values.length - 1] : null; })};
+          var s = r.series[k]; if (!s || !s.values.length) return null;
+          return s.last != null ? s.last : s.values[s.values.length - 1]; })};
       }));
       var imgs = union(function (r) { var o = {}; r.images.forEach(function (p) { o[p] = 1; }); return o; });
       if (imgs.length) {
