@@ -196,8 +196,8 @@ def test_site_over_http_under_a_subpath(browser, site, store, tmp_path):  # noqa
             assert steps == exact.steps and len(values) == len(exact.values)
             assert all(abs(a - b) <= 5e-7 * abs(b) for a, b in zip(values, exact.values))
             href = page.locator(".downloads a").get_attribute("href")
-            assert href == f"../files/{rid}/metrics.tsv.gz"
-            body = page.request.get(f"http://{host}/repo/files/{rid}/metrics.tsv.gz").body()
+            assert href == f"../metrics/{rid}.tsv.gz"
+            body = page.request.get(f"http://{host}/repo/metrics/{rid}.tsv.gz").body()
             assert gzip.decompress(body) == (store.root / rid / "metrics.tsv").read_bytes()
         # the comparison's "last value" of a series is the exact one (the title), not the rounded
         compare = sorted((site / "compare").iterdir())[0]

@@ -247,7 +247,8 @@ def test_outputs_never_leak(store, tmp_path):
     result = build_site(store, site, Config(unpublished=["*.ckpt"]))
     files = sorted(p.relative_to(site / "files" / rid).as_posix() for p in (site / "files" / rid).rglob("*")
                    if p.is_file())
-    assert files == sorted(["metrics.tsv.gz", f"{rid}.zip", "outputs/ok.txt"])
+    assert files == sorted([f"{rid}.zip", "outputs/ok.txt"])
+    assert sorted(p.name for p in (site / "metrics").iterdir()) == [f"{rid}.tsv.gz"]  # not the hidden run
     assert not any(hidden in p.name for p in site.rglob("*"))
     assert hidden not in (site / "data" / "index.js").read_text("utf-8")
     assert result.warnings == 1 and not (site / "runs" / "bad id.html").exists()
@@ -387,7 +388,7 @@ def test_long_series_are_downsampled_but_downloads_complete(store, tmp_path):
     series = json.loads(text.split(".series=", 1)[1].split(";}", 1)[0])["loss"]
     assert series["n"] == 20_000 and len(series["values"]) <= 2500
     assert series["steps"][0] == 0 and series["steps"][-1] == 19_999 and 99.0 in series["values"]
-    download = gzip.decompress((site / "files" / rid / "metrics.tsv.gz").read_bytes())
+    download = gzip.decompress((site / "metrics" / f"{rid}.tsv.gz").read_bytes())
     assert download == (store.root / rid / "metrics.tsv").read_bytes() and download.count(b"\n") == 20_000
     assert len((site / "runs" / f"{rid}.html").read_bytes()) < 100_000
 
@@ -417,12 +418,12 @@ def test_downloads_are_the_exact_metrics_and_chart_data_is_compact(store, tmp_pa
     site = tmp_path / "site"
     build_site(store, site, Config())
     raw = (store.root / rid / "metrics.tsv").read_bytes()
-    gz = (site / "files" / rid / "metrics.tsv.gz").read_bytes()
+    gz = (site / "metrics" / f"{rid}.tsv.gz").read_bytes()
     assert gzip.decompress(gz) == raw and len(gz) < len(raw)
     assert b"\tnan\t" in raw and b"\t-0.0\t" in raw and b'\t"a"\t' in raw and b"\ttrue\t" in raw
-    assert not (site / "files" / rid / "metrics.tsv").exists()
+    assert not (site / "files").exists()  # no outputs, no log: no folder of downloads
     page = (site / "runs" / f"{rid}.html").read_text("utf-8")
-    assert f'<a href="../files/{rid}/metrics.tsv.gz" download>All logged points (metrics.tsv.gz, ' in page
+    assert f'<a href="../metrics/{rid}.tsv.gz" download>All logged points (metrics.tsv, gzip, ' in page
     series = _series_of(site, rid)
     assert series["loss"] == {"n": 9, "start": 10, "stride": 5, "last": 1 / 3,
                               "values": [0.1234568, None, None, -0.0, 1e-300, 1.234568e10, None, 2.5,

@@ -120,7 +120,7 @@ def test_new_run_rewrites_only_what_it_changes(setup, tmp_path: Path) -> None:
     last, best = ids[-1], ids[1]
     expected_pages = {f"runs/{new}.html", f"runs/{last}.html",  # the new page; its neighbour's next link
                       f"compare/{last}--{new}.html", f"compare/{best}--{new}.html", "index.html"}
-    expected = expected_pages | {f"data/runs/{new}.js", "data/index.js", f"files/{new}/metrics.tsv.gz"}
+    expected = expected_pages | {f"data/runs/{new}.js", "data/index.js", f"metrics/{new}.tsv.gz"}
     assert changed(before, after) - BOOKKEEPING == expected
     assert set(result.changed) == expected
     assert result.pages_written == len(expected_pages)
@@ -154,7 +154,7 @@ def test_metadata_change(setup, tmp_path: Path, change: str) -> None:
         "description": {"runs/R3.html"},
         # R3's page, data, downloads and comparisons go; R2 and R4 become neighbours (their pages
         # link each other, and get a new "previous" comparison); the dashboard counts one run less
-        "hidden": {"runs/R3.html", "data/runs/R3.js", "files/R3/metrics.tsv.gz", "compare/R1--R3.html",
+        "hidden": {"runs/R3.html", "data/runs/R3.js", "metrics/R3.tsv.gz", "compare/R1--R3.html",
                    "compare/R2--R3.html", "compare/R3--R4.html", "compare/R2--R4.html",
                    "runs/R2.html", "runs/R4.html", "index.html", "data/index.js"},
     }[change]
@@ -208,7 +208,7 @@ def test_running_run_then_finished(setup, tmp_path: Path) -> None:
     after = snapshot(site)
     assert_same_as_full(store, site, tmp_path)
     moved = changed(before, after)
-    assert {f"runs/{live}.html", f"data/runs/{live}.js", f"files/{live}/metrics.tsv.gz",
+    assert {f"runs/{live}.html", f"data/runs/{live}.js", f"metrics/{live}.tsv.gz",
             "data/index.js", "index.html"} <= moved
     assert "Completed" in (site / "runs" / f"{live}.html").read_text("utf-8")
     for rid in ids[:4]:

@@ -8,8 +8,8 @@ Phases (timed in ``BuildResult.phases``):
    build (``.sitegen-build-state.json``) and no run was live or warned, the build stops here.
 2. *read runs*: a run whose fingerprint is in the build cache (``.sitegen-build.cache``) is not read
    again; others are summarised (metadata, scalars, series statistics) and get their chart data file
-   (``data/runs/<id>.js``) and their download ``files/<id>/metrics.tsv.gz`` (metrics.tsv gzipped,
-   deterministically), in worker processes when there are many.
+   (``data/runs/<id>.js``) and their download ``metrics/<id>.tsv.gz`` (metrics.tsv gzipped,
+   deterministically; one folder for all runs: no folder per run unless it has other files), in worker processes when there are many.
 3. *shape* and *plan*: previous/next/best runs, comparisons, and for every file of the site a key
    (what it is made from: a hash, or for run and comparison pages the runs they link to). A file
    whose key is unchanged is taken from the previous site, unless a run it shows changed (read
@@ -887,7 +887,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
 
 
 def _download_rel(run_id: str) -> str:
-    return f"files/{run_id}/{_data.DOWNLOAD_NAME}"
+    return f"{_data.DOWNLOAD_DIR}/{run_id}.tsv.gz"
 
 
 def _same_file(a: str, b: str) -> bool:
