@@ -482,6 +482,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     (tmp / "data" / "runs").mkdir(parents=True)
+    (tmp / _data.DOWNLOAD_DIR).mkdir()
     _STATE.update(config=config, tmp=str(tmp), old=old)
 
     # ---- gather

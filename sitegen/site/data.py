@@ -439,9 +439,13 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         with open(data_path, "w", encoding="utf-8") as f:
             f.write(run_data_js(summary, series))
     if download_path and not summary["hidden"] and metrics_bytes is not None:
-        os.makedirs(os.path.dirname(download_path), exist_ok=True)
         gz = gzip_bytes(metrics_bytes)
-        with open(download_path, "wb") as f:
+        try:
+            f = open(download_path, "wb")
+        except FileNotFoundError:  # the build makes the folder once; a caller on its own may not
+            os.makedirs(os.path.dirname(download_path), exist_ok=True)
+            f = open(download_path, "wb")
+        with f:
             f.write(gz)
         summary["metrics_file"] = [len(metrics_bytes), len(gz)]  # sizes: text, published gzip
     return summary

@@ -530,7 +530,23 @@
     if (list.length === ids.length) renderCompare(list);
   };
 
+  // The sections of a comparison, made here rather than repeated in every comparison page
+  var COMPARE_BODY =
+    '<section aria-labelledby="side-h"><h2 id="side-h">Side by side</h2>' +
+    '<label class="switch"><input type="checkbox" class="only-diff"> Only differences</label>' +
+    '<div class="table-wrap"><table class="compare-table" id="compare-table"></table></div></section>' +
+    '<section aria-labelledby="bars-h"><h2 id="bars-h">Values</h2><div class="charts" id="charts-bars"></div>' +
+    '<h2>Series</h2><div class="charts" id="charts-overlay"></div></section>' +
+    '<section aria-labelledby="images-h" id="images-section" hidden><h2 id="images-h">Images</h2>' +
+    '<div id="compare-images"></div></section>';
+  function compareBody() {
+    var body = document.getElementById("compare-body");
+    if (!document.getElementById("compare-table")) body.insertAdjacentHTML("beforeend", COMPARE_BODY);
+    body.hidden = false;
+  }
+
   function renderCompare(list) {
+      compareBody();
       var table = document.getElementById("compare-table");
       var thead = el("thead"), htr = el("tr"); htr.appendChild(el("th"));
       list.forEach(function (r) { var th = el("th"); th.appendChild(el("a", {href: runUrl(r.id)}, label(r))); htr.appendChild(th); });
