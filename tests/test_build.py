@@ -438,6 +438,16 @@ def test_downloads_are_the_exact_metrics_and_chart_data_is_compact(store, tmp_pa
     assert '"scalars":{"Accuracy":0.123456789}' in text  # scalars are exact
 
 
+def test_chart_data_of_a_hand_written_metrics_file(tmp_path):
+    """The fast reader's text values: 1e999 (a valid JSON number) overflows to a gap, ints stay."""
+    from sitegen.site.data import _series_json, read_metrics_raw
+    path = tmp_path / "metrics.tsv"
+    path.write_text('"x"\t0\t1e999\t1.0\n"x"\t2\t-3\t1.0\n"x"\t4\t2.00000001e-5\t1.0\n')
+    raw = read_metrics_raw(str(path))
+    assert _series_json(raw["x"]) == ('{"n":3,"start":0,"stride":2,"values":[null,-3,2e-05],'
+                                      '"last":2.00000001e-05}', 3)
+
+
 def test_hand_edited_metadata_of_any_type(store, tmp_path):
     ids = make_iris(store, 3)
     store.update_meta(ids[0], {"run_number": "one", "name": 5, "arguments": "--lr 1", "tags": ["x"],
