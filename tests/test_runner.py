@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import pid_gone, wait_for
 
 from sitegen.store import TERMINAL_STATUSES, Store
 
@@ -26,31 +27,9 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def wait_until(predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def wait_done(store: Store, run_id: str, timeout: float = 60.0) -> dict:
-    return wait_until(lambda: (m := store.load_meta(run_id))["status"] in TERMINAL_STATUSES and m,
+    return wait_for(lambda: (m := store.load_meta(run_id))["status"] in TERMINAL_STATUSES and m,
                       timeout, f"run {run_id} to finish")
-
-
-def pid_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 SLEEPER = """\
@@ -169,7 +148,7 @@ def test_cancel_stops_a_running_run(project: Path, cli) -> None:
     write(project / "nap.py", SLEEPER)
     store = Store(project / "runs")
     run_id = cli("run", "--detach", "nap.py", str(project / "pid"), "60").stdout.strip()
-    wait_until(lambda: "started" in (store.run_dir(run_id) / "driver.log").read_text(),
+    wait_for(lambda: "started" in (store.run_dir(run_id) / "driver.log").read_text(),
                what="the script to start")
     child = int((project / "pid").read_text())
     proc = cli("cancel", "last")
@@ -178,7 +157,7 @@ def test_cancel_stops_a_running_run(project: Path, cli) -> None:
     meta = store.load_meta(run_id)
     assert meta["status"] == "Canceled"
     assert meta["exit_code"] == -signal.SIGTERM
-    wait_until(lambda: pid_gone(child), 10, "the script to exit")
+    wait_for(lambda: pid_gone(child), 10, "the script to exit")
     again = cli("cancel", run_id[:-2])  # a unique prefix works too
     assert again.returncode == 1
     assert again.stderr.strip() == f"Error: run {run_id} is not running (status Canceled); nothing to cancel"
@@ -194,7 +173,7 @@ time.sleep(60)
     store = Store(project / "runs")
     env = {"SITEGEN_CANCEL_GRACE": "0.5"}
     run_id = cli("run", "--detach", "stubborn.py", env=env).stdout.strip()
-    wait_until(lambda: "ignoring" in (store.run_dir(run_id) / "driver.log").read_text())
+    wait_for(lambda: "ignoring" in (store.run_dir(run_id) / "driver.log").read_text())
     started = time.monotonic()
     proc = cli("cancel", "1", env=env)
     assert proc.stdout.strip() == f"{run_id}: Canceled", proc.stderr
@@ -207,7 +186,7 @@ def test_sigkill_of_the_script_reads_killed(project: Path, cli) -> None:
     store = Store(project / "runs")
     run_id = cli("run", "--detach", "nap.py", str(project / "pid"), "60").stdout.strip()
     pid_file = project / "pid"
-    wait_until(lambda: pid_file.exists() and pid_file.read_text(), what="the pid file")
+    wait_for(lambda: pid_file.exists() and pid_file.read_text(), what="the pid file")
     os.kill(int(pid_file.read_text()), signal.SIGKILL)
     meta = wait_done(store, run_id)
     assert (meta["status"], meta["exit_code"]) == ("Killed", -signal.SIGKILL)
@@ -219,15 +198,15 @@ def test_sigkill_of_the_supervisor_reads_killed(project: Path, cli) -> None:
     store = Store(project / "runs")
     run_id = cli("run", "--detach", "nap.py", str(project / "pid"), "60").stdout.strip()
     pid_file = project / "pid"
-    wait_until(lambda: pid_file.exists() and pid_file.read_text(), what="the pid file")
+    wait_for(lambda: pid_file.exists() and pid_file.read_text(), what="the pid file")
     supervisor = store.raw_meta(run_id)["pid"]
     child = int(pid_file.read_text())
     assert supervisor != child
     os.kill(supervisor, signal.SIGKILL)
-    wait_until(lambda: pid_gone(supervisor), 10, "the supervisor to die")
+    wait_for(lambda: pid_gone(supervisor), 10, "the supervisor to die")
     assert store.raw_meta(run_id)["status"] == "Running"  # nobody wrote an end...
     assert store.load_meta(run_id)["status"] == "Killed"  # ...but readers see it is dead
-    wait_until(lambda: pid_gone(child), 10, "the orphaned script to get its parent-death signal")
+    wait_for(lambda: pid_gone(child), 10, "the orphaned script to get its parent-death signal")
     jobs = json.loads(cli("jobs", "-o", "json", check=True).stdout)
     assert [(j["run_id"], j["status"]) for j in jobs] == [(run_id, "Killed")]
 
@@ -236,7 +215,7 @@ def test_stale_heartbeat_reads_killed(project: Path, cli) -> None:
     write(project / "nap.py", SLEEPER)
     store = Store(project / "runs")
     run_id = cli("run", "--detach", "nap.py", str(project / "pid"), "60").stdout.strip()
-    wait_until(lambda: (project / "pid").exists())
+    wait_for(lambda: (project / "pid").exists())
     assert store.load_meta(run_id)["status"] == "Running"
     hb = store.run_dir(run_id) / "heartbeat"
     old = time.time() - 3600
@@ -247,7 +226,7 @@ def test_stale_heartbeat_reads_killed(project: Path, cli) -> None:
     finally:
         os.kill(store.raw_meta(run_id)["pid"], signal.SIGCONT)
     assert cli("cancel", run_id).returncode == 1  # a dead run cannot be canceled
-    wait_until(lambda: store.heartbeat_time(run_id) > old + 60, 10, "the heartbeat to resume")
+    wait_for(lambda: store.heartbeat_time(run_id) > old + 60, 10, "the heartbeat to resume")
     assert cli("cancel", run_id).returncode == 0
     assert store.load_meta(run_id)["status"] == "Canceled"
 
@@ -471,9 +450,9 @@ def test_ctrl_z_suspends_and_resumes_the_script(project: Path) -> None:
         assert sup.stdout.readline() == "started\n"
         child = int((project / "pid").read_text())
         sup.send_signal(signal.SIGTSTP)
-        wait_until(lambda: proc_state(child) == "T" and proc_state(sup.pid) == "T", 10, "both stopped")
+        wait_for(lambda: proc_state(child) == "T" and proc_state(sup.pid) == "T", 10, "both stopped")
         sup.send_signal(signal.SIGCONT)
-        wait_until(lambda: proc_state(child) in "SR" and proc_state(sup.pid) in "SR", 10, "both resumed")
+        wait_for(lambda: proc_state(child) in "SR" and proc_state(sup.pid) in "SR", 10, "both resumed")
     finally:
         sup.send_signal(signal.SIGINT)
         sup.communicate(timeout=30)

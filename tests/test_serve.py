@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import wait_for
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -66,18 +67,6 @@ def get_no_redirect(port: int, path: str) -> tuple[int, str | None]:
         conn.close()
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.1):
-    """Poll until ``predicate()`` is truthy; return its value (or fail after ``timeout`` s)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {predicate}")
-        time.sleep(interval)
-
-
 class Server:
     """``python -m sitegen serve`` in ``proj``; output goes to files (no pipe can fill up)."""
 
@@ -103,7 +92,7 @@ class Server:
                 return get(self.base + path, timeout=2)[0] in (200, 500)
             except OSError:
                 return False
-        wait_for(ready, timeout, 0.2)
+        wait_for(ready, timeout, interval=0.2)
 
     def build_dir(self) -> Path:
         m = re.search(r"into (\S+) \.\.\.", self.stderr())

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -96,23 +95,7 @@ def check_html(path: Path) -> None:
     assert c.seen_html_end, path
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-
-
 @pytest.fixture
-def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def proj(project: Path) -> Path:
     """An empty project folder (the cwd) with no SITEGEN_* variables inherited."""
-    for var in SITEGEN_VARS:
-        monkeypatch.delenv(var, raising=False)
-    path = tmp_path / "proj"
-    path.mkdir()
-    monkeypatch.chdir(path)
-    return path
+    return project

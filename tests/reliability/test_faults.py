@@ -15,7 +15,9 @@ import pytest
 
 from sitegen.store import Store
 
-from .conftest import PY, check_html, clean_env, py, sg, tree, wait_for, write_script
+from helpers import pid_gone, wait_for
+
+from .conftest import PY, check_html, clean_env, py, sg, tree, write_script
 
 CHILD = """
     import os, time
@@ -35,18 +37,6 @@ MARK = re.compile(r"FLUSHED (\d+) (\d+)")
 
 def _marks(text: str) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in MARK.findall(text)]
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 def _points(store: Store, run_id: str) -> list:
@@ -107,7 +97,7 @@ def test_sigkill_of_the_script_detached(proj: Path):
     flushed = max(k for k, _ in _marks((store.root / run_id / "driver.log").read_text()))
     n = len(_points(store, run_id))
     assert n >= flushed >= 5000
-    assert wait_for(lambda: _gone(int(store.raw_meta(run_id)["pid"])), 10, what="supervisor exit")
+    assert wait_for(lambda: pid_gone(int(store.raw_meta(run_id)["pid"])), 10, what="supervisor exit")
     b = sg("build", "--strict", cwd=proj)
     assert b.returncode == 0, b.stderr
     print(f"\nMEASURE detached SIGKILL: {flushed} points flushed before the kill, {n} kept")
@@ -117,9 +107,9 @@ def test_sigkill_of_the_supervisor(proj: Path):
     store, run_id, child_pid = _detached(proj, clean_env())
     sup = int(store.raw_meta(run_id)["pid"])
     os.kill(sup, signal.SIGKILL)
-    wait_for(lambda: _gone(sup), 10, what="the supervisor to die")
+    wait_for(lambda: pid_gone(sup), 10, what="the supervisor to die")
     # the script follows its supervisor (parent-death signal)
-    wait_for(lambda: _gone(child_pid), 10, what="the script to die with its supervisor")
+    wait_for(lambda: pid_gone(child_pid), 10, what="the script to die with its supervisor")
     assert store.raw_meta(run_id)["status"] == "Running"  # nobody recorded the end ...
     assert store.load_meta(run_id)["status"] == "Killed"  # ... its pid is gone: Killed
     info = sg("history", "info", run_id, cwd=proj)
