@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+#: Terminal colours of run statuses (used only when the output is a TTY).
+STATUS_COLOURS = {"Running": "cyan", "Completed": "green", "Failed": "red", "Killed": "magenta",
+                  "Canceled": "yellow"}
+
 
 def format_value(value: Any) -> str:
     """6 significant digits, ``NaN``/``inf``/``-inf`` as text, booleans lower-case, None empty."""

@@ -246,7 +246,6 @@ class Preview:
         self.site_dir = Path(site_dir)
         self.echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
         self.error: str | None = None
-        self.builds = 0
         self.built_version: int | None = None  # the watcher's version the last build started from
         self.on_built: Callable[[], None] | None = None
         self._stop = threading.Event()
@@ -290,7 +289,6 @@ class Preview:
             seconds = time.monotonic() - t0
             recovered = self.error is not None
             self.error = None
-            self.builds += 1
             written = getattr(result, "pages_written", 0)
             warnings = getattr(result, "warnings", 0)  # a count: the messages were logged already
             warnings = len(warnings) if isinstance(warnings, (list, tuple)) else int(warnings or 0)

@@ -11,10 +11,7 @@ import click
 from sitegen import history as h
 from sitegen.commands.common import open_store, store_option
 from sitegen.errors import UserError
-
-RUN_HELP = "RUN is a run id, a unique prefix of one, a run number, or `last`."
-STATUS_COLOURS = {"Completed": "green", "Failed": "red", "Killed": "magenta", "Canceled": "yellow",
-                  "Running": "cyan"}
+from sitegen.formatting import STATUS_COLOURS
 
 
 def _status_style(text: str, column: str, value: Any) -> str:

@@ -9,12 +9,9 @@ from pathlib import Path
 import click
 
 from sitegen.commands.common import open_store, store_option
-from sitegen.formatting import format_value
+from sitegen.formatting import STATUS_COLOURS, format_value
 from sitegen.history import json_safe
 from sitegen.runner import jobs
-
-STATUS_COLOURS = {"Running": "cyan", "Completed": "green", "Failed": "red", "Killed": "red",
-                  "Canceled": "yellow"}
 
 
 def format_elapsed(seconds: float | None) -> str:
