@@ -357,6 +357,9 @@ class _NoPolling:
         return None, None
 
 
+SNAPSHOT_LIMIT = 16 << 20  # served files up to this size are read whole before answering
+
+
 def _make_handlers(preview: Preview, root: str, base_path: str) -> list:
     from tornado import web
     from livereload.handlers import StaticFileHandler
@@ -367,6 +370,31 @@ def _make_handlers(preview: Preview, root: str, base_path: str) -> list:
 
         def set_extra_headers(self, path: str) -> None:
             self.set_header("Cache-Control", "no-cache")  # a reload must fetch fresh data files
+
+        def compute_etag(self) -> None:
+            return None  # no-cache anyway; and tornado would read every file twice to hash it
+
+        def _snapshot(self) -> bytes | None:
+            """The file's bytes, read once from one open file: a rebuild replacing the file
+            mid-request cannot make its body disagree with its Content-Length (tornado then drops
+            the connection). Files over SNAPSHOT_LIMIT are streamed as usual."""
+            if not hasattr(self, "_data"):
+                self._data = None
+                try:
+                    with open(self.absolute_path, "rb") as f:
+                        if os.fstat(f.fileno()).st_size <= SNAPSHOT_LIMIT:
+                            self._data = f.read()
+                except OSError:
+                    pass
+            return self._data
+
+        def get_content_size(self) -> int:
+            data = self._snapshot()
+            return len(data) if data is not None else super().get_content_size()
+
+        def get_content(self, abspath: str, start: int | None = None, end: int | None = None):
+            data = self._snapshot()
+            return data[start:end] if data is not None else super().get_content(abspath, start, end)
 
         async def get(self, path: str, include_body: bool = True) -> None:
             if preview.error is not None and (path == "" or path.endswith(("/", ".html"))):

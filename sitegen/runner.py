@@ -323,13 +323,17 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
         else:
             status = "Killed"
         try:
+            # everything is in place before the run reads as finished: stray files kept, the
+            # working folder gone, driver.log complete
             if workdir is not None:
-                _keep_stray_files(workdir, outputs, log)
+                try:
+                    _keep_stray_files(workdir, outputs, log)
+                finally:
+                    shutil.rmtree(workdir, ignore_errors=True)
+            log.close()
             store.finish_run(run_id, status, returncode)
         finally:
             log.close()
-            if workdir is not None:
-                shutil.rmtree(workdir, ignore_errors=True)
             for s, h in previous.items():
                 signal.signal(s, h)
     return _exit_code(returncode) if returncode is not None else 1
