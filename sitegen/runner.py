@@ -72,11 +72,15 @@ def script_name(script: str, project_dir: Path) -> str:
 
 
 def check_script(script: str, project_dir: Path) -> Path:
-    """The script's absolute path; RunnerError if it is not a file."""
+    """The script's absolute path; RunnerError if it is not a file, or not a ``.py`` file and not
+    executable."""
     path = Path(script) if Path(script).is_absolute() else project_dir / script
     if not path.is_file():
         raise RunnerError(f"no such script: {script} (looked in {project_dir}); "
                           f"give the path of a Python file, e.g. `sitegen run train.py`")
+    if path.suffix != ".py" and not os.access(path, os.X_OK):
+        raise RunnerError(f"cannot run {script}: it is not executable; make it executable "
+                          f"(chmod +x {script}) or give a .py file")
     return path
 
 
@@ -133,15 +137,12 @@ def make_workdir(project_dir: Path, outputs: Path, run_id: str) -> Path:
     return workdir
 
 
-def child_command(script: str, args: Sequence[str], workdir: Path, project_dir: Path) -> list[str]:
-    """Run a ``.py`` file with this interpreter, anything else directly (it must be executable)."""
-    rel = Path(os.path.normpath(script))
-    if rel.is_absolute():
-        path = rel
-    elif rel.parts and rel.parts[0] == "..":  # outside the project: run the file itself
-        path = Path(os.path.normpath(project_dir / rel))
-    else:
-        path = workdir / rel
+def child_command(script: str, args: Sequence[str], project_dir: Path) -> list[str]:
+    """Run a ``.py`` file with this interpreter, anything else directly (it must be executable).
+
+    The script runs by its real path in the project (only the working folder is the isolated
+    one), so tracebacks, ``__file__`` and error messages name the user's file."""
+    path = Path(os.path.normpath(project_dir / script))  # an absolute script stays as it is
     if path.suffix == ".py":
         return [sys.executable, str(path), *args]
     return [str(path), *args]
@@ -260,13 +261,15 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
         if (run_dir / CANCEL_FILE).exists():
             state.cancel_requested = True
         else:
-            cmd = child_command(script, args, workdir, project_dir)
+            cmd = child_command(script, args, project_dir)
             try:
                 state.proc = subprocess.Popen(
                     cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, process_group=0, preexec_fn=_death_signal_setter())
             except OSError as e:
-                msg = f"sitegen: cannot start {cmd[0]}: {e.strerror or e}\n".encode()
+                hint = " (make it executable: chmod +x " + script + ")" \
+                    if isinstance(e, PermissionError) else ""
+                msg = f"sitegen: cannot start {cmd[0]}: {e.strerror or e}{hint}\n".encode()
                 log.write(msg)
                 if foreground:
                     sys.stderr.write(msg.decode())

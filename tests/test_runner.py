@@ -484,3 +484,26 @@ def test_jobs_colours_status_on_a_terminal(project: Path, cli) -> None:
     assert proc.returncode == 0, proc.stderr
     text = out.decode()
     assert "\x1b[31mFailed" in text and "\x1b[32mCompleted" in text
+
+
+def test_tracked_script_runs_by_its_real_path(project: Path, cli) -> None:
+    """Issue 9 item 9: tracebacks, __file__ and start errors name the user's file, not the
+    temporary working folder; a script that is not executable gets a `chmod +x` hint."""
+    write(project / "src" / "crash.py", """\
+import os
+print("FILE", __file__)
+print("CWD", os.getcwd())
+raise RuntimeError("boom")
+""")
+    proc = cli("run", "src/crash.py")
+    assert proc.returncode == 1
+    real = str((project / "src" / "crash.py").resolve())
+    assert f"FILE {real}" in proc.stdout
+    assert f'File "{real}", line 4' in proc.stdout  # the traceback names the user's file
+    cwd = proc.stdout.split("CWD ", 1)[1].split("\n", 1)[0]
+    assert Path(cwd).name.startswith("sitegen-") and Path(cwd).resolve() != project.resolve()
+    write(project / "notexec.sh", "#!/bin/sh\necho hi\n").chmod(0o644)
+    proc = cli("run", "notexec.sh")
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "chmod +x notexec.sh" in proc.stderr and "sitegen-" not in proc.stderr
