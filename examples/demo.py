@@ -2,9 +2,12 @@
 
 Runs examples/iris_sklearn.py as tracked runs for the eight regularization rates, two at a time
 (`sitegen run --detach`), waits for them, prints `sitegen history list -o table`, then builds the
-site into ./site and serves it with live reload (`--no-serve` stops after the table).
+site and serves it with live reload (`--no-serve` stops after the build).
 
-    python examples/demo.py [--port 8000] [--parallel 2] [--no-serve] [--store PATH]
+    python examples/demo.py [--port 8000] [--parallel 2] [--no-serve] [--store PATH] [--site-dir DIR]
+
+The site goes to ./site, or with `--store PATH` to a `site` folder beside that store, so a demo
+pointed at another store never overwrites the checkout's ./site.
 
 Runs from the repository root, whose pyproject.toml names the project "IrisDemo".
 """
@@ -73,11 +76,20 @@ def has_display() -> bool:
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def build_and_serve(port: int, serve: bool = True) -> int:
-    """`sitegen build` (./site, which opens from disk too), then `sitegen serve` (opens a browser)."""
-    if sitegen("build").returncode != 0:
+def site_dir_for(store: str | None, site_dir: str | None) -> Path:
+    """Where the demo builds: as asked, else beside the store it was given, else ./site."""
+    if site_dir:
+        return Path(site_dir).absolute()
+    if store:
+        return Path(store).absolute().parent / "site"
+    return ROOT / "site"
+
+
+def build_and_serve(port: int, site_dir: Path, serve: bool = True) -> int:
+    """`sitegen build` (a site that opens from disk too), then `sitegen serve` (opens a browser)."""
+    if sitegen("build", "--site-dir", str(site_dir)).returncode != 0:
         return 1
-    print(f"\nBuilt the site: {ROOT / 'site' / 'index.html'}", flush=True)
+    print(f"\nBuilt the site: {site_dir / 'index.html'}", flush=True)
     if not serve:
         return 0
     args = ["serve", "--port", str(port)]
@@ -96,11 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=2, help="runs at a time (2)")
     parser.add_argument("--no-serve", action="store_true", help="build the site, do not serve it")
     parser.add_argument("--store", default=None, help="the run store (default: ./runs)")
+    parser.add_argument("--site-dir", default=None,
+                        help="where to build the site (default: ./site, or beside --store)")
     parser.add_argument("--rates", type=float, nargs="+", default=RATES, help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
-    os.chdir(ROOT)
+    site_dir = site_dir_for(opts.store, opts.site_dir)  # relative paths: to the caller's folder
     if opts.store:
         os.environ["SITEGEN_STORE"] = str(Path(opts.store).absolute())
+    os.chdir(ROOT)
     print(f"Running {SCRIPT} for {len(opts.rates)} regularization rates, "
           f"{opts.parallel} at a time", flush=True)
     statuses = run_all(opts.rates, max(1, opts.parallel))
@@ -110,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{len(failed)} run(s) did not complete: {', '.join(failed)}; "
               f"see `sitegen history info RUN` and the run's driver.log", file=sys.stderr)
         return 1
-    return build_and_serve(opts.port, serve=not opts.no_serve)
+    return build_and_serve(opts.port, site_dir, serve=not opts.no_serve)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from sitegen import __version__
 from sitegen.errors import UserError
 
 # command name -> module in sitegen.commands defining ``cli`` (imported only when used)
@@ -47,7 +48,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="sitegen")
+@click.version_option(version=__version__, prog_name="sitegen")
 def main() -> None:
     """Record machine-learning runs and publish them as a static website.
 

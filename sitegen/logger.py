@@ -361,11 +361,20 @@ def get_logger() -> Run:
             else:
                 run = _new_run(None, None)
                 run._implicit = True
+                _make_cwd_outputs()
                 _install_hooks()
             _registry.add(run)
             _ensure_thread()
             _implicit_run = run
         return _implicit_run
+
+
+def _make_cwd_outputs() -> None:
+    """An untracked script gets ./outputs/ as a tracked one does (its files are kept at exit)."""
+    try:
+        os.makedirs("outputs", exist_ok=True)
+    except OSError:
+        pass  # a read-only folder: the script's own open() will say so; logging goes on
 
 
 def _install_hooks() -> None:

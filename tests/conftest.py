@@ -8,8 +8,20 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parent.parent
+
 SITEGEN_VARS = ("SITEGEN_RUN_ID", "SITEGEN_STORE", "SITEGEN_EXPERIMENT", "SITEGEN_HEARTBEAT_TIMEOUT",
                 "SITEGEN_CANCEL_GRACE")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_left_as_found():
+    """The whole suite leaves the checkout exactly as it found it (git status, ./runs, ./site)."""
+    from helpers import checkout_state
+    before = checkout_state(REPO)
+    yield
+    after = checkout_state(REPO)
+    assert after == before, "the test suite changed the checkout (git status, ./runs or ./site)"
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 pytestmark = pytest.mark.timeout(60)
 
 
-def sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(cwd.parent)}
+def sitegen(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(cwd.parent), **(env or {})}
     env.pop("SITEGEN_STORE", None)
     return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True,
                           text=True, env=env, timeout=60)
@@ -32,7 +32,7 @@ def test_writes_workflow_with_official_actions(tmp_path: Path):
     assert steps(text) == ["actions/checkout@v4", "actions/setup-python@v5",
                            "actions/configure-pages@v5", "actions/upload-pages-artifact@v3",
                            "actions/deploy-pages@v4"]
-    assert "run: python -m pip install sitegen\n" in text
+    assert install_line(text) == 'python -m pip install "sitegen-runs==0.1.0"'
     assert "run: sitegen build --clean --store experiments/store --site-dir public\n" in text
     assert "          path: public\n" in text
     assert "    branches: [main]\n" in text   # not a git repository: main
@@ -44,6 +44,39 @@ def test_writes_workflow_with_official_actions(tmp_path: Path):
     assert "    needs: build\n" in deploy_job and "      pages: write" in deploy_job
     assert "      name: github-pages\n" in deploy_job
     assert "{" not in text.replace("${{ steps.deployment.outputs.page_url }}", "")
+
+
+def install_line(text: str) -> str:
+    return next(line.split("run: ", 1)[1] for line in text.splitlines()
+                if "run: python -m pip install" in line)
+
+
+def test_installs_this_project_not_the_unrelated_sitegen_on_the_index(tmp_path: Path):
+    """"sitegen" on the package index is another project: the workflow names this distribution at
+    the version that wrote it, or the git commit it was installed from."""
+    import sitegen as pkg
+    proc = sitegen("init", "--github-actions", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    line = install_line((tmp_path / ".github/workflows/sitegen-pages.yml").read_text())
+    assert line == f'python -m pip install "{pkg.DISTRIBUTION}=={pkg.__version__}"'
+    assert pkg.DISTRIBUTION != "sitegen"
+    # installed from a git URL (pip records PEP 610 direct_url.json): pinned to that commit
+    meta = tmp_path / "site-packages" / f"sitegen_runs-{pkg.__version__}.dist-info"
+    meta.mkdir(parents=True)
+    (meta / "METADATA").write_text(f"Metadata-Version: 2.1\nName: sitegen-runs\n"
+                                   f"Version: {pkg.__version__}\n")
+    (meta / "direct_url.json").write_text(
+        '{"url": "https://github.com/alice/sitegen", "vcs_info": {"vcs": "git", '
+        '"commit_id": "0123456789abcdef0123456789abcdef01234567"}}')
+    project = tmp_path / "p2"
+    project.mkdir()
+    repo = Path(__file__).resolve().parent.parent
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path / "site-packages"), str(repo)])}
+    proc = sitegen("init", "--github-actions", cwd=project, env=env)
+    assert proc.returncode == 0, proc.stderr
+    line = install_line((project / ".github/workflows/sitegen-pages.yml").read_text())
+    assert line == ('python -m pip install "sitegen-runs @ git+https://github.com/alice/sitegen'
+                    '@0123456789abcdef0123456789abcdef01234567"')
 
 
 def test_uses_current_branch(tmp_path: Path):

@@ -14,7 +14,7 @@ def test_wheel_ships_theme_and_builds(tmp_path):
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
                     str(REPO)], check=True, capture_output=True)
-    wheel = next(wheels.glob("sitegen-*.whl"))
+    wheel = next(wheels.glob("sitegen_runs-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "sitegen/themes/default/templates/run.html" in names
     assert "sitegen/themes/default/static/site.js" in names

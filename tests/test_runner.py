@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import pid_gone, wait_for
+from helpers import checkout_state, pid_gone, wait_for
 
 from sitegen.store import TERMINAL_STATUSES, Store
 
@@ -339,10 +339,15 @@ def test_demo_runs_detached_pairs(tmp_path: Path, monkeypatch) -> None:
     for var in ("SITEGEN_RUN_ID", "SITEGEN_STORE", "SITEGEN_EXPERIMENT"):
         monkeypatch.delenv(var, raising=False)
     store_dir = tmp_path / "store"
+    before = checkout_state(REPO)
     proc = subprocess.run([sys.executable, str(REPO / "examples" / "demo.py"), "--no-serve",
                            "--store", str(store_dir), "--rates", "10", "0.078125", "1"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # given --store, the demo writes its site beside that store, never into the checkout's ./site
+    assert checkout_state(REPO) == before
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert len(list((tmp_path / "site" / "runs").glob("IrisDemo_*.html"))) == 3
     runs = Store(store_dir).runs()
     assert sorted(m["run_number"] for m in runs) == [1, 2, 3]
     assert {m["status"] for m in runs} == {"Completed"}

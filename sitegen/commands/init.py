@@ -2,6 +2,7 @@
 official GitHub Pages actions (for teams that publish from CI rather than with ``sitegen deploy``)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -40,7 +41,7 @@ jobs:
         with:
           python-version: "{python}"
       - name: Install sitegen
-        # install it the way your project does, e.g. `pip install -r requirements.txt`
+        # the same sitegen that wrote this file ({package_note})
         run: python -m pip install {package}
       - name: Build the site
         run: sitegen build --clean --store {store} --site-dir {site_dir}
@@ -66,16 +67,36 @@ jobs:
 
 def _yaml_scalar(text: str) -> str:
     """``text`` as a YAML flow scalar (quoted when it is not plainly safe)."""
-    import json
     safe = text and all(c.isalnum() or c in "._/-" for c in text) and not text[0] in "-."
     return text if safe else json.dumps(text)
 
 
+def install_requirement() -> tuple[str, str]:
+    """What CI should ``pip install`` to get exactly this sitegen, and where that comes from.
+
+    An install from a VCS URL (PEP 610 ``direct_url.json``) is pinned to its commit; anything else
+    (the package index, a wheel, an editable checkout) is pinned to this version of the
+    ``sitegen-runs`` distribution ("sitegen" on the index is an unrelated project)."""
+    from sitegen import DISTRIBUTION, __version__
+    try:
+        from importlib.metadata import PackageNotFoundError, distribution
+        direct = json.loads(distribution(DISTRIBUTION).read_text("direct_url.json") or "{}")
+    except (PackageNotFoundError, ValueError, OSError):
+        direct = {}
+    vcs = direct.get("vcs_info") or {}
+    if vcs.get("vcs") == "git" and vcs.get("commit_id") and direct.get("url"):
+        return (f"{DISTRIBUTION} @ git+{direct['url']}@{vcs['commit_id']}",
+                f"version {__version__}, from its git repository")
+    return f"{DISTRIBUTION}=={__version__}", f"version {__version__} from the package index"
+
+
 def render_workflow(store: str = "runs", site_dir: str = "site", branch: str = "main",
-                    python: str = "3.12", package: str = "sitegen") -> str:
-    """The workflow's text."""
+                    python: str = "3.12", package: str | None = None) -> str:
+    """The workflow's text; ``package`` is the pip requirement (default: this sitegen)."""
+    requirement, note = install_requirement() if package is None else (package, "as asked")
     return WORKFLOW.format(store=_yaml_scalar(store), site_dir=_yaml_scalar(site_dir),
-                           branch=_yaml_scalar(branch), python=python, package=package)
+                           branch=_yaml_scalar(branch), python=python,
+                           package=_yaml_scalar(requirement), package_note=note)
 
 
 def write_workflow(root: Path, force: bool = False, **options: str) -> Path:
