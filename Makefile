@@ -22,6 +22,7 @@ demo: $(VENV)/.demo-installed
 	$(BIN)/python examples/demo.py --port $(PORT)
 
 test: $(VENV)/.test-installed
+	node --test tests/js/*.test.js
 	$(BIN)/python -m pytest
 
 clean:

@@ -192,7 +192,7 @@ def test_site_over_http_under_a_subpath(browser, site, store, tmp_path):  # noqa
                                 "#charts-series svg .mark-line path").first.get_attribute("d")
             assert line.count("L") == len(exact) - 1, line
             steps, values = page.evaluate(
-                "id => { var l = SITEGEN_RUNS[id].series.loss; return [SG.lineSteps(l), l.values]; }", rid)
+                "id => { var l = SITEGEN_RUNS[id].series.loss; return [SitegenData.lineSteps(l), l.values]; }", rid)
             assert steps == exact.steps and len(values) == len(exact.values)
             assert all(abs(a - b) <= 5e-7 * abs(b) for a, b in zip(values, exact.values))
             href = page.locator(".downloads a").get_attribute("href")

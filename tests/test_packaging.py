@@ -17,7 +17,7 @@ def test_wheel_ships_theme_and_builds(tmp_path):
     wheel = next(wheels.glob("sitegen_runs-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "sitegen/themes/default/templates/run.html" in names
-    assert "sitegen/themes/default/static/site.js" in names
+    assert "sitegen/themes/default/static/js/main.js" in names
     assert not any(n.startswith("themes/") for n in names)
 
     installed = tmp_path / "installed"
@@ -34,4 +34,4 @@ def test_wheel_ships_theme_and_builds(tmp_path):
     assert out.returncode == 0, out.stderr
     assert str(installed / "sitegen" / "__init__.py") in out.stderr  # the wheel's copy ran
     assert (project / "site" / "index.html").is_file()
-    assert (project / "site" / "assets" / "site.js").is_file()
+    assert (project / "site" / "assets" / "js" / "main.js").is_file()
