@@ -30,8 +30,8 @@ from typing import Any, Callable, Iterable
 
 from sitegen.errors import UserError
 from sitegen.store import (
-    METRICS_FILE, OUTPUTS_DIR, Series, Store, StoreError, decode_value, file_lock, safe_name,
-    warn_once,
+    METRICS_FILE, OUTPUTS_DIR, Series, Store, StoreError, decode_value, file_lock, read_run_file,
+    safe_name, warn_once,
 )
 from sitegen.formatting import format_size
 from sitegen.formatting import format_value as plain_value
@@ -159,8 +159,7 @@ def read_scalars(path: Path) -> dict[str, Any]:
     its other lines are skipped unread. ``list`` over thousands of runs with long loss curves thus
     costs a line split per point instead of a full parse."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_run_file(path)
     except FileNotFoundError:
         return {}
     except OSError as e:

@@ -23,6 +23,7 @@ import fcntl
 import json
 import os
 import re
+import stat as _stat
 import sys
 import time
 from contextlib import contextmanager
@@ -143,6 +144,57 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+# ---------------------------------------------------------------- reading a run's files safely
+
+class UnsafeFileError(OSError):
+    """A file of a run that is not read: a symbolic link (it could lead anywhere: /etc/passwd,
+    /proc/self/environ), or not a regular file (a FIFO would block the reader forever, a device
+    never ends)."""
+
+
+def open_run_file(path: str | os.PathLike):
+    """Open a file of the store for reading in binary mode; the one gate every reader of run files
+    goes through. Never follows a symbolic link in the last component (``O_NOFOLLOW``; run folders
+    and ``outputs/`` folders that are links are not entered by the listings) and never blocks on a
+    FIFO (``O_NONBLOCK``, then ``fstat``). Raises FileNotFoundError, UnsafeFileError (an OSError)
+    or another OSError."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise UnsafeFileError(errno.ELOOP, "a symbolic link, not followed", str(path)) from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if not _stat.S_ISREG(mode):
+            raise UnsafeFileError(errno.EINVAL, "not a regular file, not read", str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_run_file(path: str | os.PathLike) -> bytes:
+    """The bytes of a file of the store, through :func:`open_run_file`."""
+    with open_run_file(path) as f:
+        return f.read()
+
+
+def unsafe_reason(path: str | os.PathLike) -> str | None:
+    """Why a run file would not be read ("a symbolic link, …"), or None if it is a regular file or
+    missing (``lstat`` only: cheap, for listings)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if _stat.S_ISLNK(mode):
+        return "a symbolic link, not followed"
+    if not _stat.S_ISREG(mode):
+        return "not a regular file, not read"
+    return None
+
+
 # ---------------------------------------------------------------- metric records
 
 def encode_name(name: str) -> str:
@@ -213,8 +265,7 @@ def read_metrics(path: Path) -> dict[str, Series]:
     """Read a metrics.tsv; malformed lines (a torn last write, garbage) are skipped with a warning."""
     out: dict[str, Series] = {}
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_run_file(path)
     except FileNotFoundError:
         return out
     except OSError as e:
@@ -382,9 +433,13 @@ class Store:
         """run.json as stored; raises StoreError if unreadable."""
         path = self.run_dir(run_id) / RUN_FILE
         try:
-            meta = json.loads(path.read_text("utf-8"))
+            meta = json.loads(read_run_file(path).decode("utf-8"))
         except FileNotFoundError:
             raise StoreError(f"run {run_id} not found in {self.root}") from None
+        except UnsafeFileError as e:
+            raise StoreError(f"{path}: {e.strerror}") from None
+        except RecursionError:
+            raise StoreError(f"{path}: unreadable run metadata (nested too deeply)") from None
         except (OSError, ValueError) as e:
             raise StoreError(f"{path}: unreadable run metadata ({e})") from None
         if not isinstance(meta, dict):

@@ -211,7 +211,7 @@ def _zip_outputs(src_dir: str, outputs: list[dict], dest: str) -> None:
             # and rarely pays. The known size lets zipfile switch to zip64 past 2 GiB.
             info.compress_type = zipfile.ZIP_STORED if o["size"] >= ZIP_STORE_ABOVE else zipfile.ZIP_DEFLATED
             info.file_size = o["size"]
-            with open(path, "rb") as f, z.open(info, "w") as out:
+            with _store_mod.open_run_file(path) as f, z.open(info, "w") as out:
                 shutil.copyfileobj(f, out, 1 << 20)
 
 

@@ -18,7 +18,8 @@ from typing import Any, Iterator
 
 from sitegen.secrets import is_credential_file
 from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Store,
-                           StoreError, decode_value, parse_utc)
+                           StoreError, UnsafeFileError, decode_value, parse_utc, read_run_file,
+                           unsafe_reason)
 from sitegen.site.downsample import MAX_POINTS, downsample
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
@@ -79,7 +80,7 @@ def clean_meta(meta: dict, run_id: str) -> dict:
 
 def _stat_fp(path: str) -> list[int] | None:
     try:
-        st = os.stat(path)
+        st = os.lstat(path)  # a symbolic link is never followed (it is not read either)
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns]
@@ -88,13 +89,15 @@ def _stat_fp(path: str) -> list[int] | None:
 def list_outputs(run_dir: Path, config) -> tuple[list[dict], list[str]]:
     """Published output files of a run: [{"path", "size", "mtime"}] sorted by path, and skipped notes.
 
-    Symlinks are never followed (a link could point anywhere); credential-looking files and the
-    config's ``unpublished`` globs are left out.
+    Symlinks are never followed (a link could point anywhere: :func:`unsafe_outputs` names them for
+    a warning); credential-looking files and the config's ``unpublished`` globs are left out.
     """
     root = os.path.join(run_dir, OUTPUTS_DIR)
     out: list[dict] = []
     skipped: list[str] = []
-    if not os.path.isdir(root) or os.path.islink(root):
+    if os.path.islink(root):
+        return out, [OUTPUTS_DIR]
+    if not os.path.isdir(root):
         return out, skipped
     stack = [""]
     while stack:
@@ -116,7 +119,8 @@ def list_outputs(run_dir: Path, config) -> tuple[list[dict], list[str]]:
             if e.is_dir(follow_symlinks=False):
                 stack.append(rel)
                 continue
-            if not e.is_file(follow_symlinks=False):
+            if not e.is_file(follow_symlinks=False):  # a FIFO, a device: never read
+                skipped.append(rel)
                 continue
             if not config.publish_credentials and is_credential_file(rel):
                 skipped.append(rel)
@@ -130,6 +134,19 @@ def list_outputs(run_dir: Path, config) -> tuple[list[dict], list[str]]:
     out.sort(key=lambda o: o["path"])
     skipped.sort()
     return out, skipped
+
+
+def unsafe_files(run_dir: str, skipped_outputs: list[str]) -> list[str]:
+    """Warnings for the files of a run that are not read because they are symbolic links or not
+    regular files (run.json is checked by the store's reader)."""
+    out = []
+    for rel in [METRICS_FILE, DRIVER_LOG] + [OUTPUTS_DIR if r == OUTPUTS_DIR else f"{OUTPUTS_DIR}/{r}"
+                                             for r in skipped_outputs]:
+        path = os.path.join(run_dir, rel)
+        reason = unsafe_reason(path)
+        if reason:
+            out.append(f"{path}: {reason}; not published")
+    return out
 
 
 def fingerprint(store: Store, run_id: str, config, root: str | None = None) -> list:
@@ -197,8 +214,7 @@ def read_metrics_raw(path: str, data: bytes | None = None) -> dict[str, RawSerie
     file's bytes, if the caller has read them."""
     if data is None:
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data = read_run_file(path)
         except FileNotFoundError:
             return {}
         except OSError:
@@ -397,11 +413,12 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         metrics_path = os.path.join(store_root, run_id, METRICS_FILE)
         metrics_bytes: bytes | None = None
         try:  # read once: parsed here, and published gzipped byte for byte
-            with open(metrics_path, "rb") as f:
-                metrics_bytes = f.read()
+            metrics_bytes = read_run_file(metrics_path)
             metrics = read_metrics_raw(metrics_path, metrics_bytes)
         except FileNotFoundError:
             metrics = {}
+        except UnsafeFileError:
+            metrics = {}  # warned below, with the run's other unsafe files
         except OSError:
             metrics = None
         if metrics is None:
@@ -420,6 +437,10 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
     if m["status"] == "Running" and start is not None:
         m["duration_s"] = None
     outputs, skipped = list_outputs(Path(store_root) / run_id, config)
+    run_dir = os.path.join(store_root, run_id)
+    warnings.extend(unsafe_files(run_dir, skipped))
+    log_fp = None if unsafe_reason(os.path.join(run_dir, DRIVER_LOG)) else \
+        _stat_fp(os.path.join(run_dir, DRIVER_LOG))
     for o in outputs:
         ext = os.path.splitext(o["path"])[1].lower()
         o["image"] = ext in IMAGE_EXT
@@ -430,7 +451,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         "scalars": {k: json_value(v) for k, v in sorted(scalars_raw.items())},
         "series": {k: _series_stats(s) for k, s in sorted(series.items())},
         "outputs": outputs, "skipped_outputs": skipped,
-        "log": _stat_fp(os.path.join(store_root, run_id, DRIVER_LOG)),
+        "log": log_fp,
         "metrics_file": None,
         "heartbeat": _stat_fp(os.path.join(store_root, run_id, HEARTBEAT_FILE)),
         "warnings": warnings,

@@ -6,6 +6,7 @@ their fingerprints here and read in :func:`prepare` only when the page is actual
 from __future__ import annotations
 
 import os
+from sitegen.store import open_run_file
 from sitegen.site.markdown import render_markdown
 from sitegen.site.render import dumps, url_quote
 
@@ -88,8 +89,8 @@ def index_js(index: dict, rows_json: list[str]) -> str:
 
 def _read_tail(path: str, limit: int) -> tuple[str, bool]:
     try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
+        with open_run_file(path) as f:
+            size = os.fstat(f.fileno()).st_size
             if size > limit:
                 f.seek(size - limit)
             data = f.read(limit)
@@ -115,7 +116,7 @@ def prepare(template: str, ctx: dict) -> dict:
     for o in run["outputs"]:
         if o.get("markdown") and o["size"] <= MARKDOWN_INLINE:
             try:
-                with open(os.path.join(run_dir, "outputs", o["path"]), "rb") as f:
+                with open_run_file(os.path.join(run_dir, "outputs", o["path"])) as f:
                     text = f.read().decode("utf-8", errors="replace")
             except OSError:
                 continue

@@ -92,8 +92,12 @@ def _check_corrupt_store(proj: Path, site: Path, r: dict[str, str]) -> None:
     build_s = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert proc.returncode == 0, proc.stderr
-    assert len(warning_lines(proc.stderr)) == 4, proc.stderr
+    # 4 unreadable files, and the 3 symbolic links of the links run (issue 16.1: never followed,
+    # always named)
+    assert len(warning_lines(proc.stderr)) == 7, proc.stderr
     _assert_warned_once(proc.stderr, r)
+    for name in ("leak.txt", "rel.txt", "leakdir"):
+        assert proc.stderr.count(f"{r['links']}/outputs/{name}: a symbolic link, not followed") == 1
     published = sorted(p.stem for p in (site / "runs").glob("*.html"))
     assert published == sorted(r[k] for k in ("garbled", "links", "huge", "ok1", "ok2"))
     for page in site.rglob("*.html"):
@@ -153,6 +157,8 @@ def _check_corrupt_store(proj: Path, site: Path, r: dict[str, str]) -> None:
     for key in ("badjson", "nojson", "future"):
         subprocess.run(["rm", "-rf", str(proj / "runs" / r[key])], check=True)
     (proj / "runs" / r["garbled"] / "metrics.tsv").unlink()
+    for name in ("leak.txt", "rel.txt", "leakdir"):
+        (proj / "runs" / r["links"] / "outputs" / name).unlink()
     st = sg("build", "--strict", cwd=proj)
     assert st.returncode == 0 and warning_lines(st.stderr) == [], st.stderr
 
