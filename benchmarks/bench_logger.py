@@ -1,10 +1,16 @@
-"""Logger cost: 1,000,000 ``log`` calls with sitegen, and MLflow's ``log_metric`` side by side.
+"""Logger cost: ``log`` calls with sitegen (with and without ``step=``, time and peak memory), and
+MLflow's ``log_metric`` side by side.
 
     python benchmarks/bench_logger.py [--calls 1000000] [--mlflow-calls 2000] [--repeat 3]
+                                      [--memory-calls 10000000] [--baseline /path/to/other/tree]
 
 MLflow runs only when it is importable (``pip install -e '.[bench]'``). Each figure is the median of
-``--repeat`` runs in fresh folders; sitegen's time includes the final flush to disk. Prints a Markdown
-table for BENCHMARKS.md and writes the raw numbers to benchmarks/out/logger.json.
+``--repeat`` runs in fresh folders; sitegen's time includes the final flush to disk. The memory figure
+is the peak RSS of a fresh process making ``--memory-calls`` calls, minus the peak RSS of the same
+process running the bare loop (no ``log``). ``--baseline`` runs every sitegen measure a second time
+with the sitegen package of another source tree (e.g. a checkout of ``main`` before a change), in
+alternation, so before/after figures come from one sitting. Prints a Markdown table for BENCHMARKS.md
+and writes the raw numbers to benchmarks/out/logger.json.
 """
 from __future__ import annotations
 
@@ -65,6 +71,52 @@ def sitegen_calls(calls: int) -> float:
     return elapsed / calls
 
 
+_CHILD = """
+import os, resource, sys, tempfile, time
+os.environ["SITEGEN_STORE"] = tempfile.mkdtemp(prefix="bench-sitegen-")
+import sitegen
+mode, calls = sys.argv[1], int(sys.argv[2])
+with sitegen.start_run(name="bench") as run:
+    log = run.log
+    t = time.perf_counter()
+    if mode == "bare":
+        for i in range(calls):
+            x = i * 0.001
+    elif mode == "step":
+        for i in range(calls):
+            log("loss", i * 0.001, step=i)
+    else:
+        for i in range(calls):
+            log("loss", i * 0.001)
+    run.flush()
+    elapsed = time.perf_counter() - t
+print(elapsed / calls, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def child_calls(tree: Path, mode: str, calls: int) -> tuple[float, int]:
+    """(seconds per call, peak RSS bytes) of ``calls`` calls in a fresh interpreter using the sitegen
+    package of ``tree``; ``mode``: "plain" (``log(name, v)``), "step" (``step=i``) or "bare" (no log)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run([sys.executable, "-c", _CHILD, mode, str(calls)], capture_output=True,
+                         text=True, check=True, env=env, cwd=tempfile.mkdtemp(prefix="bench-cwd-"))
+    per_call, rss = out.stdout.split()
+    return float(per_call), int(rss)
+
+
+def tree_figures(tree: Path, calls: int, memory_calls: int) -> dict:
+    """One repetition of the sitegen measures with ``tree``'s package."""
+    r = {}
+    r["plain_us"] = child_calls(tree, "plain", calls)[0] * 1e6
+    r["step_us"] = child_calls(tree, "step", calls)[0] * 1e6
+    bare = child_calls(tree, "bare", memory_calls)[1]
+    r["memory_us"], peak = child_calls(tree, "plain", memory_calls)
+    r["memory_us"] *= 1e6
+    r["peak_above_bare_mb"] = (peak - bare) / 2 ** 20
+    r["bare_peak_mb"] = bare / 2 ** 20
+    return r
+
+
 def mlflow_calls(calls: int, uri_kind: str) -> float | None:
     try:
         import mlflow
@@ -88,6 +140,9 @@ def main() -> None:
     p.add_argument("--calls", type=int, default=1_000_000)
     p.add_argument("--mlflow-calls", type=int, default=2000)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--memory-calls", type=int, default=10_000_000)
+    p.add_argument("--baseline", type=Path, default=None,
+                   help="another source tree whose sitegen is measured alongside (before/after)")
     args = p.parse_args()
     import warnings
     warnings.filterwarnings("ignore")
@@ -97,6 +152,13 @@ def main() -> None:
     r = {"machine": machine(), "calls": args.calls, "mlflow_calls": args.mlflow_calls}
     r["import_sitegen_s"] = import_time("sitegen", args.repeat + 2)
     r["sitegen_us_per_call"] = statistics.median(sitegen_calls(args.calls) for _ in range(args.repeat)) * 1e6
+    trees = {"after": HERE.parent} | ({"before": args.baseline.resolve()} if args.baseline else {})
+    reps: dict[str, list[dict]] = {k: [] for k in trees}
+    for _ in range(args.repeat):
+        for label, tree in trees.items():  # alternate: load drifts hit both alike
+            reps[label].append(tree_figures(tree, args.calls, args.memory_calls))
+    r["trees"] = {label: {k: statistics.median(x[k] for x in reps[label]) for k in reps[label][0]}
+                  | {"path": str(trees[label])} for label in trees}
     try:
         import mlflow  # noqa: F401
         r["mlflow_version"] = mlflow.__version__
@@ -130,6 +192,14 @@ def main() -> None:
     else:
         line += "– | – |"
     print(line)
+    print(f"\n| sitegen measure | " + " | ".join(r["trees"]) + " |")
+    print("| --- |" + " --- |" * len(r["trees"]))
+    for key, label in (("plain_us", f"`log(name, v)`, µs per call ({args.calls:,} calls)"),
+                       ("step_us", f"`log(name, v, step=i)`, µs per call ({args.calls:,} calls)"),
+                       ("memory_us", f"`log(name, v)`, µs per call ({args.memory_calls:,} calls)"),
+                       ("peak_above_bare_mb", f"peak RSS above the bare loop, MB ({args.memory_calls:,} calls)"),
+                       ("bare_peak_mb", "peak RSS of the bare loop, MB")):
+        print(f"| {label} | " + " | ".join(f"{t[key]:.2f}" for t in r["trees"].values()) + " |")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
     sitegen run examples/iris_sklearn.py 0.5      # regularization rate 0.5 (C = 1/rate)
 
-Logs "Regularization Rate", "Accuracy" and a "Log loss" curve (one point per solver iteration
-budget); writes outputs/cm.png, outputs/roc.png and outputs/model.pkl. Offline, about 2 s.
+Records its arguments as parameters (``rate``, ``max_iter``, ``test_size``), logs
+"Regularization Rate", "Accuracy" and a "Log loss" curve (one point per solver iteration budget);
+writes outputs/cm.png, outputs/roc.png and outputs/model.pkl. Offline, about 2 s.
 """
+import argparse
 import os
 import pickle
 import sys
@@ -23,9 +25,16 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 
 from sitegen import get_logger  # noqa: E402
 
-logger = get_logger()
+parser = argparse.ArgumentParser(description="Logistic regression on iris, like the seed's demo.")
+parser.add_argument("rate", type=float, nargs="?", default=0.01, help="regularization rate (C = 1/rate)")
+parser.add_argument("--max-iter", type=int, default=1000, help="solver iterations of the final fit")
+parser.add_argument("--test-size", type=float, default=0.35, help="share of the data held out")
+args = parser.parse_args()
 
-reg = float(sys.argv[1]) if len(sys.argv) > 1 else 0.01
+logger = get_logger()
+logger.log_params(vars(args))  # the run's inputs, shown apart from its metrics
+
+reg = args.rate
 print(f"Python version: {sys.version.split()[0]}")
 print(f"Regularization rate: {reg}")
 logger.log("Regularization Rate", reg)
@@ -35,7 +44,8 @@ X, Y = iris.data, iris.target
 # like the seed: add 40 columns of noise so that regularization matters
 random_state = np.random.RandomState(0)
 X = np.c_[X, random_state.randn(X.shape[0], 40)]
-X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.35, random_state=0)
+X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=args.test_size,
+                                                    random_state=0)
 
 # a learning curve: training log loss for growing iteration budgets
 with warnings.catch_warnings():
@@ -45,7 +55,7 @@ with warnings.catch_warnings():
         logger.log("Log loss", float(log_loss(Y_train, partial.predict_proba(X_train))),
                    step=iterations)
 
-clf = LogisticRegression(C=1 / reg, max_iter=1000).fit(X_train, Y_train)
+clf = LogisticRegression(C=1 / reg, max_iter=args.max_iter).fit(X_train, Y_train)
 accuracy = float(clf.score(X_test, Y_test))
 print(f"Accuracy is {accuracy}")
 logger.log("Accuracy", accuracy)

@@ -1,8 +1,16 @@
-"""The logging API: ``get_logger().log(name, value)`` and ``start_run()``.
+"""The logging API: ``get_logger().log(name, value)``, ``log_params(config)`` and ``start_run()``.
 
 The hot path (:meth:`Run.log`) validates the value and appends a tuple to a buffer; a background
-thread formats and appends the buffer to the run's ``metrics.tsv`` at least every second, and at exit.
-Standard library only: ``import sitegen`` must stay cheap.
+thread formats and appends the buffer to the run's ``metrics.tsv`` every half second, and at exit.
+
+Memory is bounded: when a run's buffer passes :data:`BUFFER_SOFT_LIMIT` points, ``log`` wakes the
+background thread to flush at once (the caller does not wait). Only if the buffer still reaches
+:data:`BUFFER_HARD_LIMIT` points (the writer cannot keep up) does the caller write the buffer itself,
+blocking for that one flush. While the store cannot be written (disk full, read-only), points stay
+buffered without a limit rather than being lost, and ``log`` never blocks on the failing disk.
+
+Parameters (a run's inputs, :meth:`Run.log_params`) are kept apart from metrics in ``run.json``'s
+``"parameters"`` object. Standard library only: ``import sitegen`` must stay cheap.
 """
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ import threading
 import time
 import warnings
 from collections import deque
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +29,15 @@ from sitegen import store as _store
 
 FLUSH_INTERVAL = 1.0
 HEARTBEAT_INTERVAL = 5.0
+BUFFER_SOFT_LIMIT = 50_000  # points in a run's buffer that wake the background thread to flush now
+BUFFER_HARD_LIMIT = 200_000  # points at which the caller flushes itself (~150 bytes a point)
+FORMAT_CHUNK = 50_000  # points formatted and written at a time (bounds the text held while flushing)
+_NO_VALUE = object()
+_NUMBERS = {float, int}  # value types formatted in one go (repr of a float, str of an int: %r)
+_RECORD = "%s\t%d\t%r\t%.3f\n"
 
 _float, _int, _bool, _str = float, int, bool, str
+_chain = chain.from_iterable
 _SCALAR_TYPES = (float, int, bool, str)
 
 
@@ -44,8 +60,19 @@ def _coerce(name: str, value: Any) -> Any:
         return float(value)
     if isinstance(value, str):
         return str(value)
-    raise TypeError(f"sitegen: metric {name!r}: unsupported value type {t.__name__} "
+    from sitegen.params import describe
+    raise TypeError(f"sitegen: metric {name!r}: unsupported value type {describe(value)} "
                     f"(log an int, float, bool, str, or a list of them)")
+
+
+def _coerce_items(name: str, value: Any) -> list:
+    """The items of a list, tuple or 1-D array value, each coerced (TypeError names the real type)."""
+    if getattr(value, "ndim", 1) != 1:
+        from sitegen.params import describe
+        raise TypeError(f"sitegen: metric {name!r}: unsupported value type {describe(value)} "
+                        f"(log a scalar, a list of them, or a 1-D array)")
+    items = value.tolist() if hasattr(value, "tolist") else value
+    return [_coerce(name, v) for v in items]
 
 
 class Run:
@@ -62,9 +89,11 @@ class Run:
         self._midline = False  # a short write of ours stopped inside a record (the rest is pending)
         self._names: dict[str, str] = {}  # name -> encoded name
         self._steps: dict[str, int] = {}
+        self._params: dict[str, Any] = {}  # parameters logged by this process
+        self._params_pending: dict[str, Any] = {}  # … not yet written to run.json (I/O trouble)
+        self._io_failing = False  # the last write attempt failed: log never blocks on the disk
         self._fd: int | None = None
         self._lock = threading.Lock()
-        self._last_flush_wall = time.time()
         self._last_beat = 0.0
         self._warned = False
         self.finished = False
@@ -85,36 +114,53 @@ class Run:
         path.mkdir(exist_ok=True)
         return path
 
-    def log(self, name: str, value: Any, step: int | None = None) -> None:
-        """Record a value. The same name again appends (a series); a list logs each item."""
+    def log(self, name: str | dict[str, Any], value: Any = _NO_VALUE, step: int | None = None) -> None:
+        """Record a value. The same name again appends (a series); a list logs each item.
+
+        ``log({"loss": 0.3, "acc": 0.9}, step=3)`` records several metrics at once (all or none:
+        a bad value fails the whole call)."""
         if type(name) is not _str:
-            raise TypeError(f"sitegen: metric name must be a str, not {type(name).__name__}")
+            if value is _NO_VALUE and hasattr(name, "items"):
+                return self._log_many(name, step)
+            from sitegen.params import describe
+            raise TypeError(f"sitegen: metric name must be a str (or a dict of metrics), "
+                            f"not {describe(name)}")
         t = type(value)
         if t is not _float and t is not _int and t is not _str and t is not _bool:
+            if value is _NO_VALUE:
+                raise TypeError(f"sitegen: log({name!r}) needs a value: log(name, value)")
             if t is list or t is tuple or (hasattr(value, "tolist") and getattr(value, "ndim", 0) >= 1):
-                items = value.tolist() if hasattr(value, "tolist") else value
-                coerced = [_coerce(name, v) for v in items]
-                for v in coerced:
+                for v in _coerce_items(name, value):
                     self.log(name, v)
                 return
             value = _coerce(name, value)
         if step is None:
             step = self._steps.get(name, 0)
         elif type(step) is not _int:
-            if isinstance(step, int) and not isinstance(step, bool):
-                step = int(step)
-            elif hasattr(step, "__index__") and getattr(type(step), "__module__", "") == "numpy" \
-                    and type(step).__name__ != "bool":  # numpy integer steps (np.arange)
-                step = step.__index__()
-            else:
-                raise TypeError(f"sitegen: metric {name!r}: step must be an int, "
-                                f"not {type(step).__name__}")
+            step = self._check_step(name, step)
         self._steps[name] = step + 1
-        now = time.time()
-        self._buffer.append((name, step, value, now))
-        if now - self._last_flush_wall > FLUSH_INTERVAL:
-            self.flush()
+        buf = self._buffer
+        buf.append((name, step, value, time.time()))
+        if len(buf) >= BUFFER_SOFT_LIMIT:
+            self._overflow()
 
+    def log_params(self, params: Any) -> None:
+        """Record a run's inputs: a dict, an ``argparse.Namespace``, a dataclass, or an object with
+        ``model_dump()`` (pydantic) or ``to_container()`` (OmegaConf). Nested names are joined with
+        dots (``optimizer.name``); values are scalars (or None) or lists of them.
+
+        Logging a parameter again with the same value is a no-op; with a *different* value it raises
+        ``ValueError`` and nothing of the call is recorded (parameters are inputs: log what changes
+        during a run with :meth:`log`)."""
+        from sitegen.params import flatten
+        self._add_params(flatten(params))
+
+    def log_param(self, name: str, value: Any) -> None:
+        """Record one parameter (see :meth:`log_params`)."""
+        from sitegen.params import describe, value as check
+        if type(name) is not _str:
+            raise TypeError(f"sitegen: parameter name must be a str, not {describe(name)}")
+        self._add_params({name: check(name, value)})
     def set_description(self, text: str) -> None:
         self._update({"description": str(text)})
 
@@ -126,44 +172,99 @@ class Run:
     def flush(self) -> None:
         """Write buffered points now. On I/O errors: warn once, keep them, retry on the next flush."""
         with self._lock:
-            self._last_flush_wall = time.time()
             if not self._try_create():
+                self._io_failing = True
                 return
-            buf = self._buffer
-            n = len(buf)
-            if n:
-                names = self._names
-                parts = []
-                append = parts.append
-                pop = buf.popleft
-                for _ in range(n):
-                    name, step, value, ts = pop()
-                    enc = names.get(name)
-                    if enc is None:
-                        enc = names[name] = _store.encode_name(name)
-                    tv = type(value)
-                    if tv is _float:
-                        v = repr(value)
-                    elif tv is _int:
-                        v = str(value)
-                    else:
-                        v = _store.encode_value(value)
-                    append(f"{enc}\t{step}\t{v}\t{ts:.3f}\n")
-                self._pending += "".join(parts).encode("utf-8")
-            if self._pending:
-                try:
-                    if self._fd is None:
-                        self._fd = self._open_metrics()
-                    written = os.write(self._fd, self._pending)
-                    if written < len(self._pending) and written:  # a short write (disk full)
-                        self._midline = self._pending[written - 1:written] != b"\n"
-                    elif written:
-                        self._midline = False
-                    self._pending = self._pending[written:]
-                except OSError as e:
-                    self._io_warning(e)
-                    self._close_fd()
+            if self._params_pending:
+                self._write_params()
+            n = len(self._buffer)  # what was logged before this flush (logging goes on meanwhile)
+            while True:
+                chunk = min(n, FORMAT_CHUNK)
+                n -= chunk
+                if chunk:
+                    self._pending += self._format(chunk)
+                if not self._write_pending() or not n:
+                    break
             self._beat()
+
+    def _format(self, n: int) -> bytes:
+        """The next ``n`` buffered points as metrics.tsv records. Numbers under plain names (the
+        usual case) are formatted by one ``%`` over all of them, in C; anything else point by point."""
+        pop = self._buffer.popleft
+        items = [pop() for _ in range(n)]
+        names = self._names
+        flat = list(_chain(items))  # name, step, value, time, name, …
+        kinds = set(map(type, flat[2::4]))
+        if kinds <= _NUMBERS:
+            for name in set(flat[0::4]):
+                if name not in names:
+                    names[name] = _store.encode_name(name)
+            flat[0::4] = map(names.__getitem__, flat[0::4])
+            return (_RECORD * n % tuple(flat)).encode("utf-8")
+        parts = []
+        append = parts.append
+        for name, step, value, ts in items:
+            enc = names.get(name)
+            if enc is None:
+                enc = names[name] = _store.encode_name(name)
+            tv = type(value)
+            if tv is _float:
+                v = repr(value)
+            elif tv is _int:
+                v = str(value)
+            else:
+                v = _store.encode_value(value)
+            append(f"{enc}\t{step}\t{v}\t{ts:.3f}\n")
+        return "".join(parts).encode("utf-8")
+
+    def _write_pending(self) -> bool:
+        """Append the formatted records to metrics.tsv; False on an I/O error (they stay pending)."""
+        if not self._pending:
+            self._io_failing = False
+            return True
+        try:
+            if self._fd is None:
+                self._fd = self._open_metrics()
+            written = os.write(self._fd, self._pending)
+            if written < len(self._pending) and written:  # a short write (disk full)
+                self._midline = self._pending[written - 1:written] != b"\n"
+            elif written:
+                self._midline = False
+            self._pending = self._pending[written:]
+        except OSError as e:
+            self._io_warning(e)
+            self._close_fd()
+            self._io_failing = True
+            return False
+        self._io_failing = bool(self._pending)
+        return not self._pending
+
+    def _overflow(self) -> None:
+        """The buffer passed the soft limit: wake the background thread, or, past the hard limit
+        (the writer cannot keep up), flush in the caller — never while the disk is failing."""
+        if self._io_failing:
+            return  # retried by the background thread every half second, not by every log call
+        if len(self._buffer) >= BUFFER_HARD_LIMIT:
+            self.flush()
+        elif not _wake.is_set():
+            _wake.set()
+
+    def _log_many(self, metrics: Any, step: int | None) -> None:
+        """``log({name: value, …}, step=)``: every name and value checked before any is recorded."""
+        items = list(metrics.items())
+        for name, value in items:
+            if type(name) is not _str:
+                from sitegen.params import describe
+                raise TypeError(f"sitegen: metric name must be a str, not {describe(name)}")
+            t = type(value)
+            if t is list or t is tuple or getattr(value, "ndim", 0):
+                _coerce_items(name, value)
+            else:
+                _coerce(name, value)
+        if step is not None:
+            step = self._check_step(items[0][0] if items else "", step)
+        for name, value in items:
+            self.log(name, value, step)
 
     def finish(self, status: str = "Completed") -> None:
         """Flush and, for a run this process owns, record its end status."""
@@ -178,9 +279,10 @@ class Run:
                 self.store.finish_run(self.run_id, status)
             except (OSError, _store.StoreError) as e:
                 self._io_warning(e)
-        if self._pending or self._buffer:
-            warnings.warn(f"sitegen: run {self.run_id}: {len(self._buffer)} points and "
-                          f"{len(self._pending)} bytes could not be written", RuntimeWarning)
+        if self._pending or self._buffer or self._params_pending:
+            warnings.warn(f"sitegen: run {self.run_id}: {len(self._buffer)} points, "
+                          f"{len(self._pending)} bytes and {len(self._params_pending)} parameters "
+                          f"could not be written", RuntimeWarning)
         self._close_fd()
 
     def __enter__(self) -> "Run":
@@ -197,6 +299,52 @@ class Run:
         return f"<sitegen Run {self.run_id}>"
 
     # -- internals
+    @staticmethod
+    def _check_step(name: str, step: Any) -> int:
+        if type(step) is _int:
+            return step
+        if isinstance(step, int) and not isinstance(step, bool):
+            return int(step)
+        if hasattr(step, "__index__") and getattr(type(step), "__module__", "") == "numpy" \
+                and type(step).__name__ != "bool":  # numpy integer steps (np.arange)
+            return step.__index__()
+        from sitegen.params import describe
+        raise TypeError(f"sitegen: metric {name!r}: step must be an int, not {describe(step)}")
+
+    def _add_params(self, flat: dict[str, Any]) -> None:
+        """Record checked parameters; a different value for a logged name is a ValueError."""
+        from sitegen.params import same
+        for name, value in flat.items():
+            if name in self._params and not same(self._params[name], value):
+                raise ValueError(f"sitegen: parameter {name!r} was logged as {self._params[name]!r}; "
+                                 f"it cannot change to {value!r} (log values that change during a "
+                                 f"run as metrics, with log())")
+        new = {k: v for k, v in flat.items() if k not in self._params}
+        if not new:
+            return
+        self._params.update(new)
+        with self._lock:
+            self._params_pending.update(new)
+            if self._try_create():
+                self._write_params()
+
+    def _write_params(self) -> None:
+        """Merge the pending parameters into run.json's "parameters" (atomically, under the run's
+        lock); on I/O trouble warn and keep them for the next flush."""
+        pending = dict(self._params_pending)
+
+        def edit(meta: dict) -> None:
+            current = meta.get("parameters")
+            meta["parameters"] = {**(current if isinstance(current, dict) else {}), **pending}
+
+        try:
+            self.store.update_meta(self.run_id, edit)
+        except (OSError, _store.StoreError) as e:
+            self._io_warning(e)
+            return
+        for k in pending:
+            self._params_pending.pop(k, None)
+
     def _try_create(self) -> bool:
         if self._create_fields is None:
             return True
@@ -287,13 +435,16 @@ _implicit_run: Run | None = None
 _state_lock = threading.RLock()
 _thread: threading.Thread | None = None
 _failed = False
+_wake = threading.Event()  # set by log when a buffer passes BUFFER_SOFT_LIMIT
 
 
 def _flusher() -> None:
     while True:
-        time.sleep(FLUSH_INTERVAL / 2)
+        _wake.wait(FLUSH_INTERVAL / 2)
+        _wake.clear()
         for run in list(_registry):
-            if run._buffer or run._pending or time.monotonic() - run._last_beat >= HEARTBEAT_INTERVAL:
+            if run._buffer or run._pending or run._params_pending \
+                    or time.monotonic() - run._last_beat >= HEARTBEAT_INTERVAL:
                 try:
                     run.flush()
                 except Exception:  # never let the flusher die
@@ -390,8 +541,9 @@ def _install_hooks() -> None:
 
 def _after_fork_in_child() -> None:
     """A forked child must not write its parent's buffered points again, nor share its lock."""
-    global _thread
+    global _thread, _wake
     _thread = None
+    _wake = threading.Event()
     for run in _registry:
         run._buffer = deque()
         run._pending = b""

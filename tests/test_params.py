@@ -1,0 +1,253 @@
+"""Parameters apart from metrics (issue 10 item 1), ``log`` of a dict with a step, error messages that
+name the real type (issue 9 item 7) and the logger's bounded buffer (issue 19 item 1)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sitegen
+import sitegen.logger as logger_mod
+from sitegen.store import Store
+
+from helpers import wait_for
+
+# One script logging parameters through every accepted kind of configuration object.
+PARAMS_SCRIPT = """\
+    import argparse, dataclasses, types
+    import pydantic
+    from omegaconf import OmegaConf
+    import numpy as np
+    from sitegen import get_logger
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lr", type=float, default=0.5)
+    parser.add_argument("--layers", type=int, nargs="+", default=[64, 32])
+    parser.add_argument("--resume", default=None)
+    args = parser.parse_args()
+
+    @dataclasses.dataclass
+    class Optim:
+        name: str = "adam"
+        beta: float = 0.9
+
+    @dataclasses.dataclass
+    class Train:
+        epochs: int = 3
+        optimizer: Optim = dataclasses.field(default_factory=Optim)
+
+    class Data(pydantic.BaseModel):
+        path: str = "data/iris.csv"
+        split: float = 0.2
+        shuffle: bool = True
+
+    logger = get_logger()
+    logger.log_params(vars(args))                       # a dict (argparse's vars)
+    logger.log_params(args)                             # the Namespace itself: same values, no-op
+    logger.log_params(Train())                          # a dataclass, nested
+    logger.log_params({"data": Data().model_dump()})    # pydantic's model_dump, nested in a dict
+    logger.log_params({"model": Data(path="m")})         # a pydantic model nested in a dict
+    logger.log_params(OmegaConf.create({"hydra": {"seed": 7, "tags": ["a", "b"]}}))
+    logger.log_params(types.SimpleNamespace(np_int=np.int64(4), np_float=np.float32(0.5)))
+    logger.log_param("Regularization Rate", 2.5)
+    logger.log("Accuracy", 0.9)
+    for i in range(3):
+        logger.log({"loss": 1.0 / (i + 1), "acc": 0.5 + i / 10}, step=10 * i)
+    print("ok")
+"""
+
+EXPECTED_PARAMS = {
+    "lr": 0.5, "layers": [64, 32], "resume": None,
+    "epochs": 3, "optimizer.name": "adam", "optimizer.beta": 0.9,
+    "data.path": "data/iris.csv", "data.split": 0.2, "data.shuffle": True,
+    "model.path": "m", "model.split": 0.2, "model.shuffle": True,
+    "hydra.seed": 7, "hydra.tags": ["a", "b"],
+    "np_int": 4, "np_float": 0.5,
+    "Regularization Rate": 2.5,
+}
+
+
+def script_env(store_root: Path) -> dict:
+    env = dict(os.environ, SITEGEN_STORE=str(store_root), SITEGEN_EXPERIMENT="ParamTest")
+    env.pop("SITEGEN_RUN_ID", None)
+    return env
+
+
+def run_script(tmp_path: Path, code: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    script = tmp_path / "train.py"
+    script.write_text(textwrap.dedent(code))
+    return subprocess.run([sys.executable, str(script), *args], cwd=tmp_path,
+                          env=script_env(tmp_path / "runs"), capture_output=True, text=True,
+                          timeout=120, check=check)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> Store:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SITEGEN_STORE", str(tmp_path / "runs"))
+    monkeypatch.setenv("SITEGEN_EXPERIMENT", "ParamTest")
+    monkeypatch.delenv("SITEGEN_RUN_ID", raising=False)
+    return Store(tmp_path / "runs")
+
+
+@pytest.fixture(scope="module")
+def params_store(tmp_path_factory) -> Store:
+    """A store holding one run of PARAMS_SCRIPT (a real process)."""
+    tmp = tmp_path_factory.mktemp("params")
+    p = run_script(tmp, PARAMS_SCRIPT, "--lr", "0.5", "--layers", "64", "32")
+    assert p.stdout == "ok\n", p.stderr
+    return Store(tmp / "runs")
+
+
+def test_params_of_every_accepted_type_land_in_run_json(params_store):
+    (run_id,) = params_store.run_ids()
+    raw = json.loads((params_store.root / run_id / "run.json").read_text("utf-8"))
+    assert raw["parameters"] == EXPECTED_PARAMS
+    assert [type(raw["parameters"][k]) for k in ("lr", "epochs", "data.shuffle", "np_int")] == \
+        [float, int, bool, int]
+    # the metrics are metrics: the plain log stays a scalar, the dict log makes two stepped series
+    m = params_store.metrics(run_id)
+    assert set(m) == {"Accuracy", "loss", "acc"}
+    assert m["Accuracy"].values == [0.9]
+    assert m["loss"].steps == [0, 10, 20] and m["acc"].steps == [0, 10, 20]
+    assert m["acc"].values == [0.5, 0.6, 0.7]
+    # the seed's top-level keys are all still there, unchanged in kind; "parameters" is new
+    assert {"run_id", "run_number", "status", "properties", "arguments", "tags"} <= set(raw)
+    assert raw["status"] == "Completed" and raw["arguments"] == ["--lr", "0.5", "--layers", "64", "32"]
+
+
+def test_relogging_a_parameter_with_another_value_raises_and_records_nothing(store):
+    with sitegen.start_run() as run:
+        run.log_params({"lr": 0.1, "opt": {"name": "sgd"}})
+        run.log_params({"lr": 0.1})  # same value: fine
+        run.log_param("opt.name", "sgd")
+        with pytest.raises(ValueError, match=r"'lr' was logged as 0.1; it cannot change to 0.2"):
+            run.log_params({"batch": 32, "lr": 0.2})
+        with pytest.raises(ValueError, match="'opt.name'"):
+            run.log_param("opt.name", "adam")
+        with pytest.raises(ValueError):  # 1 and 1.0 are different values
+            run.log_param("lr", 1)
+        rid = run.run_id
+    assert store.raw_meta(rid)["parameters"] == {"lr": 0.1, "opt.name": "sgd"}  # no "batch"
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"x": object()}, "parameter 'x': unsupported value type object"),
+    ({"a": {"b": [[1, 2]]}}, "parameter 'a.b': a list may hold only scalars, not list"),
+    ({"m": np.zeros((2, 3))}, "parameter 'm': unsupported value type numpy.ndarray of shape (2, 3)"),
+    ({1.5: 2}, "parameter names must be str, not float"),
+    ("lr=0.1", "log_params takes a dict, an argparse.Namespace, a dataclass"),
+    (42, "not int"),
+])
+def test_bad_parameters_raise_typeerror(store, config, message):
+    with sitegen.start_run() as run:
+        with pytest.raises(TypeError) as info:
+            run.log_params(config)
+        assert message in str(info.value)
+        rid = run.run_id
+    assert "parameters" not in store.raw_meta(rid)
+
+
+def test_error_messages_name_the_real_type_and_shape(store):
+    with sitegen.start_run() as run:
+        with pytest.raises(TypeError) as info:
+            run.log("weights", np.ones((2, 3)))
+        assert "metric 'weights': unsupported value type numpy.ndarray of shape (2, 3)" in str(info.value)
+        with pytest.raises(TypeError, match=r"unsupported value type decimal\.Decimal"):
+            import decimal
+            run.log("d", decimal.Decimal("1.5"))
+        with pytest.raises(TypeError, match="metric 'bad': unsupported value type NoneType"):
+            run.log({"good": 1.0, "bad": None}, step=1)  # all or nothing
+        with pytest.raises(TypeError, match="step must be an int, not float"):
+            run.log({"good": 1.0}, step=1.5)
+        with pytest.raises(TypeError, match=r"log\('x'\) needs a value"):
+            run.log("x")
+        run.log({"good": 2.0, "also": [1, 2]})
+        rid = run.run_id
+    m = store.metrics(rid)
+    assert m["good"].values == [2.0] and m["also"].values == [1, 2] and "bad" not in m
+
+
+def test_unwritable_store_keeps_parameters_and_writes_them_later(store, monkeypatch):
+    with sitegen.start_run() as run:
+        real = run.store.update_meta
+        failing = [True]
+
+        def flaky(run_id, changes):
+            if failing[0]:
+                raise OSError(28, "No space left on device")
+            return real(run_id, changes)
+
+        monkeypatch.setattr(run.store, "update_meta", flaky)
+        with pytest.warns(RuntimeWarning, match="cannot write to the run store"):
+            run.log_params({"lr": 0.3})
+        failing[0] = False
+        run.flush()
+        assert store.raw_meta(run.run_id)["parameters"] == {"lr": 0.3}
+
+
+def test_buffer_passing_the_soft_limit_wakes_the_writer(store, monkeypatch):
+    monkeypatch.setattr(logger_mod, "BUFFER_SOFT_LIMIT", 1000)
+    saved = logger_mod.FLUSH_INTERVAL
+    logger_mod.FLUSH_INTERVAL = 3600.0  # from its next wait on, only the wake-up makes it flush
+    try:
+        with sitegen.start_run() as run:
+            run.log("warm", 1)
+            wait_for(lambda: not run._buffer, what="first flush")  # the thread waits again
+            for i in range(1000):
+                run.log("loss", float(i))
+            wait_for(lambda: len(store.metrics(run.run_id).get("loss", ())) == 1000,
+                     what="the background thread to write the buffer")
+    finally:
+        logger_mod.FLUSH_INTERVAL = saved
+        logger_mod._wake.set()  # out of its long wait
+
+
+def test_buffer_never_passes_the_hard_limit(store, monkeypatch):
+    """With no background thread writing this run, the caller flushes at the hard limit."""
+    monkeypatch.setattr(logger_mod, "BUFFER_SOFT_LIMIT", 100)
+    monkeypatch.setattr(logger_mod, "BUFFER_HARD_LIMIT", 400)
+    with sitegen.start_run() as run:
+        logger_mod._registry.discard(run)  # the background thread no longer sees it
+        biggest = 0
+        for i in range(2000):
+            run.log("loss", float(i))
+            biggest = max(biggest, len(run._buffer))
+        assert biggest < 400
+        run.flush()
+        assert store.metrics(run.run_id)["loss"].values == [float(i) for i in range(2000)]
+
+
+def test_failing_disk_never_blocks_the_caller(store, monkeypatch):
+    monkeypatch.setattr(logger_mod, "BUFFER_SOFT_LIMIT", 10)
+    monkeypatch.setattr(logger_mod, "BUFFER_HARD_LIMIT", 20)
+    with sitegen.start_run() as run:
+        run.log("x", 0.0)
+        run.flush()
+        calls = []
+
+        def failing_open():
+            calls.append(1)
+            raise OSError(28, "No space left on device")
+
+        run._open_metrics = failing_open
+        run._close_fd()
+        run.log("x", 0.5)
+        with pytest.warns(RuntimeWarning):
+            run.flush()  # the failure is noticed once …
+        before = len(calls)
+        for i in range(1000):
+            run.log("x", float(i))  # … then log keeps everything and never writes itself
+        assert len(run._buffer) >= 1000 - 10  # (the background thread may have tried too)
+        assert threading.current_thread() is threading.main_thread()
+        assert len(calls) - before <= 3
+        del run._open_metrics  # the disk works again
+        run.flush()
+        assert len(store.metrics(run.run_id)["x"]) == 1002
