@@ -50,6 +50,7 @@ from sitegen import store as _store_mod
 from sitegen.site import data as _data
 from sitegen.site import pages as _pages
 from sitegen.site.charts import spec_templates
+from sitegen.site.comparedata import compare_files
 from sitegen.site.render import (dumps, load_templates, make_env, static_files,
                                  theme_fingerprint)
 
@@ -62,7 +63,7 @@ CACHE_VERSION = 3
 # marshal format 2: plain types, no back-references, so equal data always gives equal bytes (an
 # incremental build writes the same cache as a full one); ~7x faster to write than sorted JSON.
 MARSHAL_FORMAT = 2
-DATA_VERSION = 2          # bump when the shape of summaries / data files changes
+DATA_VERSION = 3          # bump when the shape of summaries / data files changes
 CACHE_HEADER = ["sitegen-build-cache", CACHE_VERSION, DATA_VERSION, list(sys.version_info[:2])]
 POOL_MIN = 200            # fewer jobs than this: no worker processes
 TEMPLATES = ["dashboard.html", "run.html", "compare.html", "compare_client.html", "assets.html"]
@@ -671,6 +672,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
             add_file(f"files/{rid}/driver.log", f"{run_dir}/driver.log", s["log"], done)
         if s.get("metrics_file"):  # written when its run is read (gzipped metrics.tsv)
             plan[_download_rel(rid)] = (f"data:{DATA_VERSION}", None)
+    for f in compare_files(store, runs, config):  # text outputs and code, for comparisons
+        plan[f.path] = (f.key, f.produce)
 
     # promoted assets
     asset_rows = []

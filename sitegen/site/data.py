@@ -20,7 +20,7 @@ from sitegen.secrets import is_credential_file
 from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Store,
                            StoreError, UnsafeFileError, decode_value, parse_utc, read_run_file,
                            unsafe_reason)
-from sitegen.site.downsample import MAX_POINTS, downsample
+from sitegen.site.downsample import MAX_POINTS, chart_value, downsample_indices
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -28,7 +28,7 @@ MARKDOWN_EXT = {".md", ".markdown"}
 META_KEYS = ("run_id", "run_number", "name", "description", "script_name", "arguments", "status",
              "created_utc", "start_time_utc", "end_time_utc", "duration", "exit_code", "target",
              "user_id", "host", "python_version", "experiment_id", "parent_run_id", "properties",
-             "tags", "hidden")
+             "tags", "hidden", "snapshot")
 
 
 def json_value(v: Any) -> Any:
@@ -71,6 +71,8 @@ def clean_meta(meta: dict, run_id: str) -> dict:
     m["arguments"] = ([_text(a) or "" for a in args] if isinstance(args, list)
                       else ([] if args is None else [_text(args)]))
     m["hidden"] = bool(meta.get("hidden"))
+    snap = meta.get("snapshot")  # a code snapshot's id names a file of the site: 64 hex digits only
+    m["snapshot"] = snap if isinstance(snap, str) and re.fullmatch(r"[0-9a-f]{64}", snap) else None
     for key in ("tags", "properties"):
         d = meta.get(key)
         m[key] = {str(k): v if type(v) in (int, bool) or (type(v) is float and math.isfinite(v))
@@ -196,12 +198,12 @@ _JSON_NUMBERS = re.compile(f"{_NUM}(?:,{_NUM})*+")  # JSON numbers, comma-separa
 
 
 class RawSeries:
-    """A series as the text of its steps and values (parsed only when needed)."""
+    """A series as the text of its steps, values and unix times (parsed only when needed)."""
 
-    __slots__ = ("steps", "values")
+    __slots__ = ("steps", "values", "times")
 
-    def __init__(self, steps: list[str], values: list[str]) -> None:
-        self.steps, self.values = steps, values
+    def __init__(self, steps: list[str], values: list[str], times: list[str]) -> None:
+        self.steps, self.values, self.times = steps, values, times
 
     def __len__(self) -> int:
         return len(self.values)
@@ -230,7 +232,7 @@ def read_metrics_raw(path: str, data: bytes | None = None) -> dict[str, RawSerie
     if len(fields) != 4 * nl:
         return None
     names = fields[0::4]
-    steps, values = fields[1::4], fields[2::4]
+    steps, values, times = fields[1::4], fields[2::4], fields[3::4]
     if not _JSON_NUMBERS.fullmatch(",".join(values)):
         return None  # strings, booleans, NaN or anything odd: the exact reader
     decoded = {}
@@ -244,7 +246,7 @@ def read_metrics_raw(path: str, data: bytes | None = None) -> dict[str, RawSerie
         decoded[k] = name
     out: dict[str, RawSeries] = {}
     if len(decoded) == 1:
-        out[decoded[names[0]]] = RawSeries(steps, values)
+        out[decoded[names[0]]] = RawSeries(steps, values, times)
         return out if _valid_steps(steps) else None
     order = sorted(range(nl), key=names.__getitem__)
     groups: dict[str, RawSeries] = {}
@@ -253,7 +255,8 @@ def read_metrics_raw(path: str, data: bytes | None = None) -> dict[str, RawSerie
         if i == nl or names[order[i]] != names[order[start]]:
             idx = order[start:i]
             groups[decoded[names[order[start]]]] = RawSeries([steps[j] for j in idx],
-                                                             [values[j] for j in idx])
+                                                             [values[j] for j in idx],
+                                                             [times[j] for j in idx])
             start = i
     first = {}  # keep the order of first appearance, like read_metrics
     for i, k in enumerate(names):
@@ -309,12 +312,46 @@ def _steps_json(steps: list[int]) -> str:
     return f'"steps":[{",".join(map(str, steps))}]'
 
 
+TIME_KNOTS = 100  # logging times published per series (the browser interpolates between them)
+
+
+def _time_ms(t) -> int:
+    """A unix time (metrics.tsv's text, ``1796117005.810``, or a float) in epoch milliseconds."""
+    if type(t) is str and len(t) > 4 and t[-4] == ".":
+        return int(t[:-4] + t[-3:])  # the logger's 3 decimals: no float parsing
+    return round(float(t) * 1000)
+
+
+def _times_json(times: list) -> str:
+    """When the points were logged, compactly: ``"t0"``, the first point's unix time in epoch
+    milliseconds; ``"tk"``, a stride k: the times of points 0, k, 2k, … and of the last point are
+    published (all of them when there are at most :data:`TIME_KNOTS`); ``"dt"``: the milliseconds
+    from each of those points to the next. The browser places the points in between linearly.
+    Empty when a time is unreadable (the chart then offers steps only)."""
+    n = len(times)
+    if not n:
+        return ""
+    k = max(1, -(-(n - 1) // (TIME_KNOTS - 1)))
+    idx = list(range(0, n, k))
+    if idx[-1] != n - 1:
+        idx.append(n - 1)
+    try:
+        ms = [_time_ms(times[i]) for i in idx]
+    except (ValueError, OverflowError):
+        return ""
+    dt = ",".join(str(b - a) for a, b in zip(ms, ms[1:]))
+    return f',"t0":{ms[0]},"tk":{k},"dt":[{dt}]'
+
+
 def _series_json(s) -> tuple[str, int]:
-    """The JSON of one series for drawing: {"n", steps, "values"[, "last"]} (downsampled if long).
+    """The JSON of one series for drawing: {"n", steps, "values"[, "last"], times} (downsampled if
+    long).
 
     ``n``: the number of points logged; steps as :func:`_steps_json`; values rounded for drawing
-    (:func:`_chart_number`); ``last``: the exact last value, when finite and changed by rounding."""
+    (:func:`_chart_number`); ``last``: the exact last value, when finite and changed by rounding;
+    times as :func:`_times_json` (of the points drawn)."""
     n = len(s)
+    times = getattr(s, "times", None) or []
     if isinstance(s, RawSeries) and n <= MAX_POINTS:  # validated JSON numbers
         steps_l = list(map(int, s.steps))
         values_text = _chart_texts(s.values)
@@ -326,12 +363,17 @@ def _series_json(s) -> tuple[str, int]:
         else:
             steps_l, vals_l = s.steps, s.values
         last_v = vals_l[-1] if n else None
-        steps_l, vs = downsample(steps_l, vals_l, MAX_POINTS)
+        vs = [chart_value(v) for v in vals_l]
+        idx = downsample_indices(vs, MAX_POINTS)
+        if len(idx) < n:
+            steps_l, vs = [steps_l[i] for i in idx], [vs[i] for i in idx]
+            times = [times[i] for i in idx] if len(times) == n else []
         values_text = ",".join(map(_chart_number, vs))
     last = ""
     if type(last_v) is float and last_v - last_v == 0 and float(values_text.rsplit(",", 1)[-1]) != last_v:
         last = f',"last":{last_v!r}'
-    return f'{{"n":{n},{_steps_json(steps_l)},"values":[{values_text}]{last}}}', n
+    return (f'{{"n":{n},{_steps_json(steps_l)},"values":[{values_text}]{last}'
+            f'{_times_json(times) if len(times) == len(steps_l) else ""}}}'), n
 
 
 def _last(s) -> Any:
@@ -344,13 +386,17 @@ def _series_stats(s) -> dict:
 
 def run_data_js(summary: dict, series: dict) -> str:
     """The run's data file: everything the browser needs to draw and compare this run."""
+    from sitegen.site.comparedata import text_outputs
     from sitegen.site.render import dumps
     m = summary["meta"]
     info = {
         "id": summary["id"], "number": m.get("run_number"), "name": m.get("name"),
         "script": m.get("script_name"), "status": m.get("status"), "meta": display_meta(m),
-        "scalars": summary["scalars"],
+        "scalars": summary["scalars"], "params": summary.get("params") or {},
         "images": [o["path"] for o in summary["outputs"] if o.get("image")],
+        "outputs": [[o["path"], o["size"]] for o in summary["outputs"]],
+        "texts": text_outputs(summary["outputs"]), "snapshot": m.get("snapshot"),
+        "start": m.get("start_time_utc"),
     }
     parts = [f"{dumps(name)}:{_series_json(series[name])[0]}" for name in sorted(series)]
     key = dumps(summary["id"])

@@ -17,17 +17,15 @@ def chart_value(v: Any) -> float | None:
     return None
 
 
-def downsample(steps: list[int], values: list[Any], max_points: int = MAX_POINTS) -> tuple[list[int], list]:
-    """At most ``max_points`` (step, value) pairs for a line chart.
+def downsample_indices(vals: list[float | None], max_points: int = MAX_POINTS) -> list[int]:
+    """The indices of the points kept for drawing ``vals`` (chart values: numbers or None), sorted.
 
-    Non-finite values become None (JSON null). When the series is longer than ``max_points``, it is
-    cut into buckets and each bucket keeps its minimum and maximum (in step order); the first and last
-    points are always kept.
+    All of them when there are at most ``max_points``; else the series is cut into buckets and each
+    bucket keeps its minimum and maximum; the first and last points are always kept.
     """
-    vals = [chart_value(v) for v in values]
     n = len(vals)
     if n <= max_points:
-        return list(steps), vals
+        return list(range(n))
     buckets = max(1, (max_points - 2) // 2)
     keep = {0, n - 1}
     size = (n - 2) / buckets
@@ -51,5 +49,16 @@ def downsample(steps: list[int], values: list[Any], max_points: int = MAX_POINTS
         else:
             keep.add(imin)
             keep.add(imax)
-    idx = sorted(keep)
+    return sorted(keep)
+
+
+def downsample(steps: list[int], values: list[Any], max_points: int = MAX_POINTS) -> tuple[list[int], list]:
+    """At most ``max_points`` (step, value) pairs for a line chart (see :func:`downsample_indices`).
+
+    Non-finite values become None (JSON null).
+    """
+    vals = [chart_value(v) for v in values]
+    if len(vals) <= max_points:
+        return list(steps), vals
+    idx = downsample_indices(vals, max_points)
     return [steps[i] for i in idx], [vals[i] for i in idx]
