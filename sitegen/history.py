@@ -12,7 +12,11 @@ Two choices worth knowing:
 * **Metric names that collide with a run field.** A metric called e.g. ``status`` or ``duration``
   never replaces that field: in ``info`` JSON it appears as ``"metric:status"`` (and in ``list`` a
   metric called ``Status`` is the column ``metric:Status``). More ``metric:`` prefixes are added
-  until the name is free.
+  until the name is free. Likewise a parameter whose name is taken by a metric or a column is the
+  ``list`` column ``param:NAME`` (in JSON parameters are an object of their own, ``"parameters"``).
+* **Parameters before metrics.** ``info`` and ``list -o json`` give each run a ``"parameters"``
+  object first (``{}`` when none were logged), then its metrics, then the run fields; the table and
+  CSV put parameter columns before metric columns.
 """
 from __future__ import annotations
 
@@ -78,12 +82,18 @@ def dumps(data: Any) -> str:
     return json.dumps(json_safe(data), indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def free_key(name: str, taken: Iterable[str]) -> str:
+def free_key(name: str, taken: Iterable[str], prefix: str = "metric:") -> str:
     """``name``, or ``metric:name`` (repeated) if it is already a key in ``taken``."""
     taken = set(taken)
     while name in taken:
-        name = "metric:" + name
+        name = prefix + name
     return name
+
+
+def parameters(meta: dict) -> dict[str, Any]:
+    """A run's parameters (run.json's ``"parameters"``; ``{}`` if none or unreadable)."""
+    params = meta.get("parameters")
+    return dict(params) if isinstance(params, dict) else {}
 
 
 # ---------------------------------------------------------------- one run
@@ -116,10 +126,17 @@ def _commit(meta: dict) -> str | None:
 
 
 def run_info(store: Store, run_id: str) -> dict:
-    """A run as the seed's CLI printed it: every metric by name (a series as a list of values),
-    then the run fields of :data:`INFO_KEYS` in that order. See the module doc for name clashes."""
-    meta = store.load_meta(run_id)
-    metrics = store.metrics(run_id)
+    """A run as the seed's CLI printed it: its ``"parameters"``, every metric by name (a series as a
+    list of values), then the run fields of :data:`INFO_KEYS` in that order. See the module doc for
+    name clashes."""
+    metrics = {n: s.values[0] if _is_scalar(s) else list(s.values)
+               for n, s in store.metrics(run_id).items()}
+    return info_record(store, store.load_meta(run_id), metrics)
+
+
+def info_record(store: Store, meta: dict, metrics: dict[str, Any]) -> dict:
+    """The ``info`` JSON of a run from its metadata and ``metrics`` (name -> value or list)."""
+    run_id = meta["run_id"]
     fields: dict[str, Any] = {}
     for key in INFO_KEYS:
         if key == "attachments":
@@ -138,10 +155,11 @@ def run_info(store: Store, run_id: str) -> dict:
             fields[key] = meta.get(key) or ""
         else:
             fields[key] = meta.get(key)
-    out: dict[str, Any] = {}
-    for name, s in metrics.items():
-        key = free_key(name, set(INFO_KEYS) | set(metrics) - {name} | set(out))
-        out[key] = s.values[0] if _is_scalar(s) else list(s.values)
+    out: dict[str, Any] = {"parameters": parameters(meta)}
+    reserved = set(INFO_KEYS) | {"parameters"}
+    for name, value in metrics.items():
+        key = free_key(name, reserved | set(metrics) - {name} | set(out))
+        out[key] = value
     out.update(fields)
     return out
 
@@ -198,17 +216,31 @@ def read_scalars(path: Path) -> dict[str, Any]:
 
 @dataclass
 class RunTable:
-    """Rows of ``history list``: ``columns`` in order; each row maps a column to its raw value."""
+    """Rows of ``history list``: ``columns`` in order; each row maps a column to its raw value.
+    ``records``: each row's run as ``info`` gives it (its series left out), for ``-o json``."""
     columns: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
     metric_columns: list[str] = field(default_factory=list)
+    param_columns: list[str] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
 
 
-def list_runs(store: Store, script: str | None = None, include_hidden: bool = False) -> RunTable:
-    """Runs newest first with one column per scalar metric, then :data:`LIST_COLUMNS`.
+def _first_seen(dicts: Iterable[dict]) -> list[str]:
+    """Keys of ``dicts`` by first appearance."""
+    order: dict[str, None] = {}
+    for d in dicts:
+        for name in d:
+            order.setdefault(name, None)
+    return list(order)
 
-    Metric columns are ordered by first appearance, oldest run first (so the order a script logs
-    them in)."""
+
+def list_runs(store: Store, script: str | None = None, include_hidden: bool = False,
+              records: bool = False) -> RunTable:
+    """Runs newest first with one column per parameter, then one per scalar metric, then
+    :data:`LIST_COLUMNS`; ``records``: also fill ``table.records`` (for ``-o json``).
+
+    Parameter and metric columns are ordered by first appearance, oldest run first (so the order a
+    script logs them in)."""
     runs = store.runs(include_hidden=include_hidden)
     if script is not None:
         runs = [m for m in runs if m.get("script_name") == script
@@ -216,17 +248,22 @@ def list_runs(store: Store, script: str | None = None, include_hidden: bool = Fa
     scalars_by_run = []
     for meta in runs:
         scalars_by_run.append(read_scalars(store.run_dir(meta["run_id"]) / METRICS_FILE))
-    order: dict[str, None] = {}
-    for scalars in reversed(scalars_by_run):
-        for name in scalars:
-            order.setdefault(name, None)
+    params_by_run = [parameters(meta) for meta in runs]
+    names = _first_seen(reversed(scalars_by_run))
     colmap: dict[str, str] = {}
-    for name in order:
-        colmap[name] = free_key(name, set(LIST_COLUMNS) | set(colmap.values()) | (set(order) - {name}))
-    table = RunTable(columns=list(colmap.values()) + list(LIST_COLUMNS),
-                     metric_columns=list(colmap.values()))
-    for meta, scalars in zip(runs, scalars_by_run):
-        row: dict[str, Any] = {colmap[n]: v for n, v in scalars.items()}
+    for name in names:
+        colmap[name] = free_key(name, set(LIST_COLUMNS) | set(colmap.values()) | (set(names) - {name}))
+    pcolmap: dict[str, str] = {}
+    for name in _first_seen(reversed(params_by_run)):
+        pcolmap[name] = free_key(name, set(LIST_COLUMNS) | set(colmap.values()) | set(pcolmap.values()),
+                                 prefix="param:")
+    table = RunTable(columns=list(pcolmap.values()) + list(colmap.values()) + list(LIST_COLUMNS),
+                     metric_columns=list(colmap.values()), param_columns=list(pcolmap.values()))
+    for meta, scalars, params in zip(runs, scalars_by_run, params_by_run):
+        row: dict[str, Any] = {pcolmap[n]: v for n, v in params.items()}
+        row.update({colmap[n]: v for n, v in scalars.items()})
+        if records:
+            table.records.append(info_record(store, meta, scalars))
         row.update({
             "Duration": meta.get("duration"),
             "Run_id": meta.get("run_id"),
@@ -289,14 +326,16 @@ def table_text(table: RunTable, style: Styler | None = None, width: int = MAX_CE
     for row in table.rows:
         cells.append([truncate(format_value(row.get(c), c), width) for c in table.columns])
         raw.append([row.get(c) for c in table.columns])
-    numeric = {i for i, c in enumerate(table.columns) if c in table.metric_columns
+    value_columns = set(table.metric_columns) | set(table.param_columns)
+    numeric = {i for i, c in enumerate(table.columns) if c in value_columns
                and all(type(r.get(c)) in (int, float) or r.get(c) is None for r in table.rows)}
     return render_table(cols, cells, style=style, raw=raw, right=numeric)
 
 
 def table_json(table: RunTable) -> str:
-    """``history list -o json``: a list of objects with the table's columns (complete values)."""
-    return dumps([{c: row.get(c) for c in table.columns} for row in table.rows])
+    """``history list -o json``: each run with the keys ``info`` gives it (a series is left out:
+    ``history info`` has its points), complete values. Needs ``list_runs(..., records=True)``."""
+    return dumps(table.records)
 
 
 def table_csv(table: RunTable) -> str:
@@ -325,13 +364,13 @@ def table_csv(table: RunTable) -> str:
 @dataclass
 class CompareRow:
     field: str
-    kind: str          # "run" (a run field), "metric" (a scalar) or "series"
+    kind: str          # "run" (a run field), "param", "metric" (a scalar) or "series"
     values: list[Any]  # one per run; None where missing; a series as {"last": v, "len": n}
     differs: bool
 
 
 def compare_runs(store: Store, run_ids: list[str]) -> list[CompareRow]:
-    """Run fields and every metric of two or three runs side by side."""
+    """Run fields, every parameter, then every metric of two or three runs side by side."""
     if not 2 <= len(run_ids) <= 3:
         raise HistoryError("compare takes two or three runs")
     if len(set(run_ids)) != len(run_ids):
@@ -346,11 +385,17 @@ def compare_runs(store: Store, run_ids: list[str]) -> list[CompareRow]:
         if key == "commit" and all(v is None for v in values):
             continue
         rows.append(CompareRow(key, "run", values, _differs(values)))
+    params = [parameters(m) for m in metas]
+    shown: set[str] = set(COMPARE_FIELDS)
+    for name in _first_seen(params):
+        values = [p.get(name) for p in params]
+        label = free_key(name, shown, prefix="param:")
+        shown.add(label)
+        rows.append(CompareRow(label, "param", values, _differs(values)))
     names: dict[str, None] = {}
     for m in metrics:
         for n in m:
             names.setdefault(n, None)
-    shown: set[str] = set(COMPARE_FIELDS)
     for name in names:
         series = [m.get(name) for m in metrics]
         label = free_key(name, shown | (set(names) - {name}))

@@ -131,28 +131,31 @@ def test_list_table_columns_order_and_alignment(demo):
 def test_list_json_and_csv_are_complete(demo):
     ids = ids_oldest_first(demo)
     data = json.loads(sitegen(demo, "list", "-o", "json").stdout)
-    assert [d["Run_id"] for d in data] == ids[::-1]
-    assert list(data[1]) == ["Regularization Rate", "Accuracy", "Duration", "Run_id",
-                             "Script_name", "Start_time_utc", "Status"]
-    assert [d["Regularization Rate"] for d in data] == [None, 2.5, 5.0, 10.0]
+    assert [d["run_id"] for d in data] == ids[::-1]
+    # the keys of `history info` (issue 15 item 5), series left out
+    info = json.loads(sitegen(demo, "info", ids[2]).stdout)
+    assert list(data[1]) == [k for k in info if k != "loss"] == \
+        ["parameters", "Regularization Rate", "Accuracy"] + SEED_KEYS
+    assert data[1] == {k: v for k, v in info.items() if k != "loss"}
+    assert [d.get("Regularization Rate") for d in data] == [None, 2.5, 5.0, 10.0]
+    assert "Regularization Rate" not in data[0]
     assert [d["Accuracy"] for d in data] == [0.5, 0.625, 0.65, 0.7]
     meta = Store(demo).load_meta(ids[0])
-    assert data[3]["Start_time_utc"] == meta["start_time_utc"]
-    assert data[3]["Duration"] == meta["duration"]
+    assert data[3]["start_time_utc"] == meta["start_time_utc"]
+    assert data[3]["duration"] == meta["duration"]
     rows = list(csv.reader(io.StringIO(sitegen(demo, "list", "-o", "csv").stdout)))
     assert rows[0] == ["Regularization Rate", "Accuracy", "Duration", "Run_id", "Script_name",
                        "Start_time_utc", "Status"]
-    assert rows[1] == ["", "0.5", data[0]["Duration"], ids[3], "other.py",
-                       data[0]["Start_time_utc"], "Completed"]
+    assert rows[1] == ["", "0.5", data[0]["duration"], ids[3], "other.py",
+                       data[0]["start_time_utc"], "Completed"]
     assert [r[0] for r in rows[1:]] == ["", "2.5", "5.0", "10.0"]
 
 
 def test_list_script_filter(demo):
     data = json.loads(sitegen(demo, "list", "-o", "json", "--script", "iris.py").stdout)
-    assert [d["Script_name"] for d in data] == ["iris.py"] * 3
+    assert [d["script_name"] for d in data] == ["iris.py"] * 3
     data = json.loads(sitegen(demo, "list", "-o", "json", "--script", "other.py").stdout)
-    assert len(data) == 1 and list(data[0]) == ["Accuracy", "Duration", "Run_id", "Script_name",
-                                                "Start_time_utc", "Status"]
+    assert len(data) == 1 and list(data[0]) == ["parameters", "Accuracy"] + SEED_KEYS
 
 
 def test_hidden_runs_and_update(store_copy):
@@ -160,9 +163,9 @@ def test_hidden_runs_and_update(store_copy):
     p = sitegen(store_copy, "update", "2", "--hide", "--name", "second", "--description",
                 "lbfgs <b>", "--tag", "stage=candidate", "--tag", "k=v=w")
     assert p.stdout.startswith(f"Updated {ids[1]}: name='second', hidden=True")
-    listed = [d["Run_id"] for d in json.loads(sitegen(store_copy, "list", "-o", "json").stdout)]
+    listed = [d["run_id"] for d in json.loads(sitegen(store_copy, "list", "-o", "json").stdout)]
     assert listed == [ids[3], ids[2], ids[0]]
-    listed = [d["Run_id"] for d in
+    listed = [d["run_id"] for d in
               json.loads(sitegen(store_copy, "list", "-o", "json", "--all").stdout)]
     assert listed == ids[::-1]
     info = json.loads(sitegen(store_copy, "info", ids[1]).stdout)
@@ -187,7 +190,8 @@ SEED_KEYS = ["attachments", "created_utc", "description", "duration", "end_time_
 def test_info_keys_and_values(demo):
     ids = ids_oldest_first(demo)
     info = json.loads(sitegen(demo, "info", ids[0]).stdout)
-    assert list(info) == ["Regularization Rate", "Accuracy", "loss"] + SEED_KEYS
+    assert list(info) == ["parameters", "Regularization Rate", "Accuracy", "loss"] + SEED_KEYS
+    assert info["parameters"] == {}
     assert info["Regularization Rate"] == 10.0 and info["Accuracy"] == 0.7
     assert info["loss"] == [3.0, 2.0, 1.5]
     assert info["attachments"] == ["outputs/model.pkl", "outputs/sub/notes.txt"]
@@ -259,7 +263,8 @@ def test_info_nonfinite_values_and_name_clashes(tmp_path):
     assert list(info)[-len(SEED_KEYS):] == SEED_KEYS
     # the list: a metric called Status does not replace the Status column
     data = json.loads(sitegen(store, "list", "-o", "json").stdout, parse_constant=strict)
-    assert data[0]["Status"] == "Completed" and data[0]["metric:Status"] == 3
+    assert data[0]["status"] == "Completed" and data[0]["Status"] == 3
+    assert data[0]["metric:metric:status"] == "mine" and data[0]["metric:status"] == 1
     assert data[0]["nan"] == "NaN" and "curve" not in data[0]
     table = sitegen(store, "list").stdout.splitlines()
     assert "metric:Status" in table[0] and "NaN" in table[2] and "-inf" in table[2]

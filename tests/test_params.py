@@ -2,6 +2,8 @@
 name the real type (issue 9 item 7) and the logger's bounded buffer (issue 19 item 1)."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -99,15 +101,28 @@ def store(tmp_path, monkeypatch) -> Store:
 
 @pytest.fixture(scope="module")
 def params_store(tmp_path_factory) -> Store:
-    """A store holding one run of PARAMS_SCRIPT (a real process)."""
+    """A store holding two runs of PARAMS_SCRIPT (real processes): --lr 0.5, then --lr 0.1."""
     tmp = tmp_path_factory.mktemp("params")
-    p = run_script(tmp, PARAMS_SCRIPT, "--lr", "0.5", "--layers", "64", "32")
-    assert p.stdout == "ok\n", p.stderr
+    for lr in ("0.5", "0.1"):
+        p = run_script(tmp, PARAMS_SCRIPT, "--lr", lr, "--layers", "64", "32")
+        assert p.stdout == "ok\n", p.stderr
     return Store(tmp / "runs")
 
 
+def run_ids(store: Store) -> list[str]:
+    """Oldest first."""
+    return [m["run_id"] for m in sorted(store.runs(), key=lambda m: m["run_number"])]
+
+
+def history(store: Store, *args: str) -> str:
+    p = subprocess.run([sys.executable, "-m", "sitegen", "history", *args, "--store", str(store.root)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
 def test_params_of_every_accepted_type_land_in_run_json(params_store):
-    (run_id,) = params_store.run_ids()
+    run_id = run_ids(params_store)[0]
     raw = json.loads((params_store.root / run_id / "run.json").read_text("utf-8"))
     assert raw["parameters"] == EXPECTED_PARAMS
     assert [type(raw["parameters"][k]) for k in ("lr", "epochs", "data.shuffle", "np_int")] == \
@@ -121,6 +136,53 @@ def test_params_of_every_accepted_type_land_in_run_json(params_store):
     # the seed's top-level keys are all still there, unchanged in kind; "parameters" is new
     assert {"run_id", "run_number", "status", "properties", "arguments", "tags"} <= set(raw)
     assert raw["status"] == "Completed" and raw["arguments"] == ["--lr", "0.5", "--layers", "64", "32"]
+
+
+def test_history_info_list_and_compare_show_parameters_first(params_store):
+    first, second = run_ids(params_store)
+    info = json.loads(history(params_store, "info", first))
+    assert list(info)[:4] == ["parameters", "Accuracy", "loss", "acc"]
+    assert list(info["parameters"]) == sorted(EXPECTED_PARAMS)
+    assert info["parameters"] == EXPECTED_PARAMS
+    assert info["Accuracy"] == 0.9 and "lr" not in info  # parameters are not metrics
+    # list -o json: the same keys as info (series left out)
+    listed = json.loads(history(params_store, "list", "-o", "json"))
+    assert [r["run_id"] for r in listed] == [second, first]
+    assert listed[1] == {k: v for k, v in info.items() if k not in ("loss", "acc")}
+    assert listed[0]["parameters"]["lr"] == 0.1
+    # the table and CSV: parameter columns first, then metrics, then the run columns
+    header = history(params_store, "list").splitlines()[0].split("  ")
+    header = [h.strip() for h in header if h.strip()]
+    assert header == sorted(EXPECTED_PARAMS) + ["Accuracy", "Duration", "Run_id", "Script_name",
+                                                "Start_time_utc", "Status"]  # (run.json sorts keys)
+    rows = list(csv.reader(io.StringIO(history(params_store, "list", "-o", "csv"))))
+    assert rows[0] == header
+    cells = dict(zip(header, rows[2]))
+    assert (cells["lr"], cells["layers"], cells["resume"], cells["data.shuffle"]) == \
+        ("0.5", "[64, 32]", "", "true")
+    assert dict(zip(header, rows[1]))["lr"] == "0.1"
+    # compare: run fields, then parameters (differences marked), then metrics
+    data = json.loads(history(params_store, "compare", first, second, "-o", "json"))
+    kinds = [r["kind"] for r in data["rows"]]
+    assert kinds == sorted(kinds, key=["run", "param", "metric", "series"].index)
+    by = {(r["kind"], r["field"]): r for r in data["rows"]}
+    assert by["param", "lr"] == {"field": "lr", "kind": "param", "values": [0.5, 0.1], "differs": True}
+    assert by["param", "optimizer.name"]["differs"] is False
+    assert ("param", "Accuracy") not in by and by["metric", "Accuracy"]["values"] == [0.9, 0.9]
+    text = history(params_store, "compare", first, second).splitlines()
+    assert [line[:3] + line[3:].split()[0] for line in text if line[3:].startswith("lr ")] == ["*  lr"]
+
+
+def test_parameter_named_like_a_column_or_metric(store, capsys):
+    with sitegen.start_run() as run:
+        run.log_params({"Status": "p", "Accuracy": 1})
+        run.log("Accuracy", 0.5)
+    from sitegen import history as h
+    table = h.list_runs(store, records=True)
+    assert table.columns[:3] == ["param:Accuracy", "param:Status", "Accuracy"]
+    assert table.rows[0]["param:Accuracy"] == 1 and table.rows[0]["Accuracy"] == 0.5
+    assert table.rows[0]["Status"] == "Completed"
+    assert table.records[0]["parameters"] == {"Status": "p", "Accuracy": 1}
 
 
 def test_relogging_a_parameter_with_another_value_raises_and_records_nothing(store):

@@ -60,8 +60,11 @@ def cli() -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include hidden runs.")
 @store_option
 def list_cmd(fmt: str, script: str | None, show_all: bool, store_path: Path | None) -> None:
-    """List runs, newest first: a column per scalar metric, then Duration, Run_id, Script_name,
-    Start_time_utc, Status.
+    """List runs, newest first: a column per parameter, then per scalar metric, then Duration,
+    Run_id, Script_name, Start_time_utc, Status.
+
+    With -o json each run has the keys of `history info` ("parameters", its scalar metrics, then
+    the run fields; series are left out: `history info RUN` has their points).
 
     \b
     Examples:
@@ -71,7 +74,7 @@ def list_cmd(fmt: str, script: str | None, show_all: bool, store_path: Path | No
       sitegen history list --all                include hidden runs
     """
     store = open_store(store_path)
-    table = h.list_runs(store, script=script, include_hidden=show_all)
+    table = h.list_runs(store, script=script, include_hidden=show_all, records=fmt == "json")
     if fmt == "json":
         click.echo(h.table_json(table))
     elif fmt == "csv":
@@ -87,7 +90,8 @@ def list_cmd(fmt: str, script: str | None, show_all: bool, store_path: Path | No
 @click.argument("run")
 @store_option
 def info_cmd(run: str, store_path: Path | None) -> None:
-    """Print a run as JSON: every metric by name (a series as a list), then the run's fields.
+    """Print a run as JSON: its "parameters", every metric by name (a series as a list), then the
+    run's fields.
 
     RUN is a run id, a unique prefix of one, a run number, or `last`. NaN and infinities are
     written as the strings "NaN", "Infinity", "-Infinity"; a metric named like a field (e.g.
@@ -124,7 +128,8 @@ def last_cmd(store_path: Path | None) -> None:
 @click.option("--pin", is_flag=True, help="Pin this comparison: the site always builds its page.")
 @store_option
 def compare_cmd(runs: tuple[str, ...], fmt: str, pin: bool, store_path: Path | None) -> None:
-    """Show two or three runs side by side; `*` marks rows whose values differ.
+    """Show two or three runs side by side (run fields, parameters, then metrics); `*` marks rows
+    whose values differ.
 
     Series are summarised as their last value and length. RUN is a run id, a unique prefix,
     a run number, or `last`.
