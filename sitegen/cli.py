@@ -19,6 +19,7 @@ COMMANDS = {
     "serve": "serve",
     "deploy": "gh_deploy",
     "init": "init",
+    "report": "report",
 }
 
 
@@ -59,5 +60,6 @@ def main() -> None:
       sitegen jobs                       running and recent runs
       sitegen history list               all runs, newest first
       sitegen build && sitegen serve     render the site and preview it
+      sitegen report new sweep           start a Markdown report over the runs
       sitegen deploy                     publish the site to GitHub Pages
     """

@@ -25,6 +25,7 @@ class Config:
     theme: str | None = None            # a folder of templates overriding themes/default
     store: str | None = None            # default: ./runs
     site_dir: str = "site"
+    reports_dir: str = "reports"        # Markdown reports (sitegen report), built into site/reports/
     unpublished: list[str] = field(default_factory=list)  # output globs left out of the site
     env: list[str] = field(default_factory=list)          # environment variables recorded with runs
     publish_credentials: bool = False   # publish outputs that look like credentials (.env, *.pem)

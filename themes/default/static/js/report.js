@@ -1,0 +1,168 @@
+/* Report pages: draws the chart embeds (series across runs, a value against a parameter, parallel
+   coordinates) from the data the build put in the page (#sg-report-data) and the runs' data files
+   (window.SITEGEN_RUNS, for series). Tables and comparisons are plain HTML made by the build.
+   Exposes SGReport: draw(), and drawn[i] = the run ids embed i drew (for tests and readers). */
+(function () {
+  "use strict";
+  var R = window.SGReport = {drawn: {}, errors: {}};
+  var DARK = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+
+  function root() { return document.documentElement.getAttribute("data-root") || ""; }
+
+  function lineSteps(line) {
+    if (line.steps) return line.steps;
+    var out = [];
+    for (var i = 0; i < line.values.length; i++) out.push(line.start + i * (line.stride || 1));
+    return out;
+  }
+  R.lineSteps = lineSteps;
+
+  /* TensorBoard's smoothing: an exponential moving average, debiased at the start. */
+  function smooth(values, weight) {
+    var out = [], last = 0, n = 0;
+    for (var i = 0; i < values.length; i++) {
+      var v = values[i];
+      if (v === null || !isFinite(v)) { out.push(null); continue; }
+      last = last * weight + (1 - weight) * v; n++;
+      out.push(weight > 0 ? last / (1 - Math.pow(weight, n)) : v);
+    }
+    return out;
+  }
+  R.smooth = smooth;
+
+  function config() {
+    var c = {background: null, view: {stroke: null}, axis: {labelLimit: 180}, legend: {labelLimit: 260}};
+    if (DARK) {
+      var fg = "#c9d1db", line = "#3a4452";
+      c.axis = {labelColor: fg, titleColor: fg, gridColor: line, domainColor: line, tickColor: line};
+      c.legend = {labelColor: fg, titleColor: fg, labelLimit: 260};
+    }
+    return c;
+  }
+
+  function base(values, extra) {
+    var spec = {width: "container", height: 280,
+                data: {values: values}, config: config()};
+    return Object.assign(spec, extra);
+  }
+
+  function seriesSpec(e, runs) {
+    var values = [], ids = [];
+    e.runs.forEach(function (id) {
+      var run = (window.SITEGEN_RUNS || {})[id], info = runs[id];
+      var line = run && run.series && run.series[e.series];
+      if (!line) return;
+      ids.push(id);
+      var steps = lineSteps(line), sm = e.smoothing > 0 ? smooth(line.values, e.smoothing) : null;
+      for (var i = 0; i < line.values.length; i++) {
+        var v = line.values[i];
+        if (v === null || (e.y === "log" && !(v > 0))) continue;
+        values.push({run: info.label, url: root() + info.url, step: steps[i], value: v,
+                     smooth: sm ? sm[i] : v});
+      }
+    });
+    var y = {field: "value", type: "quantitative", title: e.series, scale: {type: e.y, zero: false}};
+    var color = {field: "run", type: "nominal", title: "Run", sort: null};
+    var tip = [{field: "run"}, {field: "step"}, {field: "value", format: ".6~g"}];
+    var layers = [{mark: {type: "line", strokeWidth: 1.6, opacity: e.smoothing > 0 ? 0.25 : 1},
+                   encoding: {x: {field: "step", type: "quantitative", title: "step"}, y: y, color: color,
+                              detail: {field: "run"}, href: {field: "url"}, tooltip: tip}}];
+    if (e.smoothing > 0) {
+      layers.push({mark: {type: "line", strokeWidth: 2},
+                   encoding: {x: {field: "step", type: "quantitative"},
+                              y: {field: "smooth", type: "quantitative", scale: {type: e.y, zero: false}},
+                              color: color, href: {field: "url"},
+                              tooltip: tip.concat([{field: "smooth", title: "smoothed", format: ".6~g"}])}});
+    }
+    return [base(values, {layer: layers}), ids];
+  }
+
+  function valueSpec(e, runs) {
+    var values = e.points.map(function (p) {
+      var info = runs[p[0]];
+      return {run: info.label, url: root() + info.url, x: p[1], y: p[2]};
+    });
+    var numeric = values.every(function (v) { return typeof v.x === "number"; });
+    var spec = base(values, {
+      mark: {type: "point", filled: true, size: 70, tooltip: true},
+      encoding: {
+        x: {field: "x", type: numeric ? "quantitative" : "nominal", title: e.x,
+            scale: numeric ? {type: e.x_scale, zero: false} : undefined},
+        y: {field: "y", type: "quantitative", title: e.value, scale: {type: e.y, zero: false}},
+        href: {field: "url"},
+        tooltip: [{field: "run", title: "Run"}, {field: "x", title: e.x}, {field: "y", title: e.value}]}});
+    return [spec, e.points.map(function (p) { return p[0]; })];
+  }
+
+  /* Parallel coordinates: each column scaled to 0..1 (numbers by their range, text by its sorted
+     values), one line per run, the column's extremes as labels. */
+  function parallelSpec(e, runs) {
+    var cols = e.columns, n = cols.length, values = [], labels = [];
+    var scales = cols.map(function (_, j) {
+      var vs = e.rows.map(function (r) { return r[j + 1]; }).filter(function (v) { return v !== null && v !== undefined; });
+      var nums = vs.every(function (v) { return typeof v === "number" && isFinite(v); });
+      if (nums && vs.length) {
+        var lo = Math.min.apply(null, vs), hi = Math.max.apply(null, vs);
+        labels.push({key: cols[j], pos: 0, text: String(+lo.toPrecision(4))},
+                    {key: cols[j], pos: 1, text: String(+hi.toPrecision(4))});
+        return function (v) { return typeof v === "number" ? (hi > lo ? (v - lo) / (hi - lo) : 0.5) : null; };
+      }
+      var cats = Array.from(new Set(vs.map(String))).sort();
+      cats.forEach(function (c, i) { labels.push({key: cols[j], pos: cats.length > 1 ? i / (cats.length - 1) : 0.5, text: c}); });
+      return function (v) {
+        if (v === null || v === undefined) return null;
+        var i = cats.indexOf(String(v));
+        return cats.length > 1 ? i / (cats.length - 1) : 0.5;
+      };
+    });
+    e.rows.forEach(function (r) {
+      var info = runs[r[0]], colour = r[n + 1];
+      cols.forEach(function (c, j) {
+        var pos = scales[j](r[j + 1]);
+        if (pos === null) return;
+        values.push({run: info.label, url: root() + info.url, key: c, order: j, pos: pos,
+                     raw: r[j + 1] === null ? "" : String(r[j + 1]), colour: colour});
+      });
+    });
+    var x = {field: "key", type: "nominal", sort: cols, title: null, axis: {labelAngle: 0, orient: "top", domain: false}};
+    var colourNumeric = e.rows.every(function (r) { return typeof r[n + 1] === "number"; });
+    var spec = base(values, {height: 300, layer: [
+      {mark: {type: "rule", color: "#999"}, data: {values: cols.map(function (c) { return {key: c}; })},
+       encoding: {x: x}},
+      {mark: {type: "line", strokeWidth: 1.6, opacity: 0.8},
+       encoding: {x: x, y: {field: "pos", type: "quantitative", axis: null, scale: {domain: [0, 1]}},
+                  detail: {field: "run"}, order: {field: "order"}, href: {field: "url"},
+                  color: {field: "colour", type: colourNumeric ? "quantitative" : "nominal", title: e.color},
+                  tooltip: [{field: "run", title: "Run"}, {field: "key", title: "column"}, {field: "raw", title: "value"}]}},
+      {mark: {type: "text", align: "left", dx: 4, fontSize: 10, color: "#777"}, data: {values: labels},
+       encoding: {x: x, y: {field: "pos", type: "quantitative", scale: {domain: [0, 1]}}, text: {field: "text"}}}
+    ]});
+    return [spec, e.rows.map(function (r) { return r[0]; })];
+  }
+
+  var MAKERS = {series: seriesSpec, value: valueSpec, parallel: parallelSpec};
+
+  R.draw = function () {
+    var holder = document.getElementById("sg-report-data");
+    if (!holder) return;
+    var data = JSON.parse(holder.textContent);
+    var boxes = document.querySelectorAll(".sg-embed[data-embed] .sg-vega");
+    Array.prototype.forEach.call(boxes, function (box) {
+      var fig = box.closest(".sg-embed"), i = +fig.getAttribute("data-embed"), e = data.embeds[i];
+      var made = MAKERS[e.kind === "chart" ? e.mode : e.kind](e, data.runs);
+      if (!window.vegaEmbed) { box.textContent = "(charts need assets/vega-bundle.js)"; return; }
+      window.vegaEmbed(box, made[0], {actions: false, renderer: "svg", loader: {target: "_self"},
+                                      tooltip: {theme: DARK ? "dark" : "light"}})
+        .then(function () { R.drawn[i] = made[1]; fig.setAttribute("data-drawn", made[1].length); })
+        .catch(function (err) { R.errors[i] = String(err); box.textContent = "Chart failed: " + err.message; });
+    });
+    if (window.katex) {
+      Array.prototype.forEach.call(document.querySelectorAll(".report-body .math"), function (m) {
+        try {
+          window.katex.render(m.textContent, m, {displayMode: m.classList.contains("display"),
+                                                 throwOnError: false, trust: false});
+        } catch (err) { m.title = String(err); }
+      });
+    }
+  };
+})();
