@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.site import report_markdown
-from sitegen.site.report_source import (EMBED_KINDS, Embed, Option, ReportSource, parse_report,
-                                         rewrite, split_list, token)
+from sitegen.site.report_source import (EMBED_KINDS, Embed, Option, ReportSource, _unquote,
+                                         parse_report, rewrite, split_list, token)
 
 log = logging.getLogger("sitegen")
 
@@ -196,16 +196,20 @@ class Runs:
         return None, f"no run {ref!r}" + _closest(ref, list(self.by_id))
 
     def column(self, name: str) -> tuple[Column | None, str]:
-        """A column by name: a metric, a parameter (``params.X``/``metrics.X`` to say which), or one
-        of the run fields (number, name, status, script, duration, start, id)."""
-        name = name.strip()
-        for prefix, source, known in (("params.", "param", self.params), ("metrics.", "metric", self.metrics)):
-            if name.startswith(prefix) and name[len(prefix):] in known:
-                return Column(source, name[len(prefix):]), ""
-        if name in self.metrics:
-            return Column("metric", name), ""
+        """A column by name, looked up as the query language does: a parameter, then a metric, then
+        a run field (number, name, status, script, duration, start, id); ``params.X``, ``metrics.X``
+        and ``run.X`` look in one place only."""
+        name = _unquote(name.strip())
+        for prefixes, source, known in ((("params.", "param."), "param", self.params),
+                                        (("metrics.", "metric."), "metric", self.metrics),
+                                        (("run.",), "field", list(FIELDS))):
+            for prefix in prefixes:
+                if name.startswith(prefix) and _unquote(name[len(prefix):]) in known:
+                    return Column(source, _unquote(name[len(prefix):])), ""
         if name in self.params:
             return Column("param", name), ""
+        if name in self.metrics:
+            return Column("metric", name), ""
         if name in FIELDS:
             return Column("field", name), ""
         return None, f"unknown metric or parameter {name!r}" + _closest(
@@ -298,12 +302,12 @@ class _Resolver:
                                        or text in self.runs.by_id) else (None, "")
         if s is not None:
             return [s]
-        from sitegen.query import QueryError, parse
+        from sitegen.query import QueryError, make_filter
         try:
-            q = parse(text)
+            matches = make_filter(text)
         except QueryError as e:
             raise EmbedProblem(opt.line, f"runs: {e}") from None
-        picked = [s for s, row in zip(self.runs.runs, self.runs.rows) if q.matches(row)]
+        picked = [s for s, row in zip(self.runs.runs, self.runs.rows) if matches(row)]
         if not picked:
             raise EmbedProblem(opt.line, f"runs: the query {text!r} matches no run")
         return picked
