@@ -441,6 +441,14 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, GZIP_LEVEL, mtime=0)
 
 
+def _params(params: Any) -> dict:
+    """run.json's "parameters" (a flat dict) for the summary: JSON values, anything else as text."""
+    if not isinstance(params, dict):
+        return {}
+    return {str(k): json_value(v) if v is None or type(v) in (int, float, bool, str) else _text(v)
+            for k, v in sorted(params.items(), key=lambda kv: str(kv[0]))}
+
+
 def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | None,
               download_path: str | None = None) -> dict:
     """Read one run (metadata and metrics), write its chart data file to ``data_path`` and the
@@ -495,6 +503,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         "id": run_id, "fp": fp, "skip": False, "hidden": bool(meta.get("hidden")),
         "meta": m,
         "scalars": {k: json_value(v) for k, v in sorted(scalars_raw.items())},
+        "params": _params(meta.get("parameters")),
         "series": {k: _series_stats(s) for k, s in sorted(series.items())},
         "outputs": outputs, "skipped_outputs": skipped,
         "log": log_fp,
