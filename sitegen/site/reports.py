@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.site import report_markdown
+from sitegen.site.pages import run_label
 from sitegen.site.report_source import (EMBED_KINDS, Embed, Option, ReportSource, _unquote,
                                          parse_report, rewrite, split_list, token)
 
@@ -254,11 +255,6 @@ class ReportPage:
         return {"name": self.name, "title": self.title, "author": self.author, "date": self.date,
                 "description": self.description, "parts": self.parts, "embeds": self.embeds,
                 "runs": self.runs, "data_runs": self.data_runs, "math": self.math}
-
-
-def run_label(s: dict) -> str:
-    n = s["meta"].get("run_number")
-    return f"#{n if n is not None else '?'}" + (f" {s['meta']['name']}" if s["meta"].get("name") else "")
 
 
 def run_url(s: dict) -> str:
