@@ -1,0 +1,260 @@
+/* sitegen: the query language of the grid's filter box. The twin of sitegen/query.py (the grammar
+   and the rules are documented there); both pass every case of tests/query_cases.json. Pure; node-tested.
+   Positions count characters (code points), as Python does. */
+var SitegenQuery = (function () {
+  "use strict";
+  var PREFIXES = {params: "params", param: "params", metrics: "metrics", metric: "metrics",
+                  tags: "tags", tag: "tags", run: "run"};
+  var RUN_FIELDS = ["id", "name", "number", "script", "status"];
+  var SECTIONS = ["params", "metrics", "tags"];
+  var OPERATOR_CHARS = "=!<>~";
+  var SPACE = " \t\n\r\f\v\u00a0";
+  var NUMBER_RE = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+  var KEYWORDS = ["and", "or", "not"];
+  var OP_LIST = "= != < <= > >= ~ !~";
+  var has = function (o, k) { return o != null && Object.prototype.hasOwnProperty.call(o, k); };
+
+  /** A query that does not parse; position: the character (0-based) where it broke. */
+  function QueryError(reason, position) {
+    this.name = "QueryError";
+    this.reason = reason;
+    this.position = position;
+    this.message = reason + " at character " + (position + 1);
+  }
+  QueryError.prototype = Object.create(Error.prototype);
+  QueryError.prototype.constructor = QueryError;
+
+  function tok(kind, text, start, end) { return {kind: kind, text: text, start: start, end: end}; }
+
+  /** The tokens of text (an "end" token last); QueryError on a stray "!" or an open quote. */
+  function tokenize(chars) {
+    var out = [], i = 0, n = chars.length;
+    while (i < n) {
+      var c = chars[i];
+      if (SPACE.indexOf(c) >= 0) i++;
+      else if (c === "(" || c === ")") { out.push(tok(c, c, i, i + 1)); i++; }
+      else if (OPERATOR_CHARS.indexOf(c) >= 0) {
+        var two = c + (i + 1 < n ? chars[i + 1] : "");
+        if (["<=", ">=", "!=", "!~", "=="].indexOf(two) >= 0) {
+          out.push(tok("op", two === "==" ? "=" : two, i, i + 2)); i += 2;
+        } else if (c === "!") {
+          throw new QueryError('"!" must be followed by "=" or "~"', i);
+        } else { out.push(tok("op", c, i, i + 1)); i++; }
+      } else if (c === '"' || c === "'") {
+        var j = i + 1, s = [];
+        while (j < n && chars[j] !== c) {
+          if (chars[j] === "\\" && j + 1 < n) j++;
+          s.push(chars[j]); j++;
+        }
+        if (j >= n) throw new QueryError("unterminated string: add the closing " + c, i);
+        out.push(tok("str", s.join(""), i, j + 1)); i = j + 1;
+      } else {
+        var k = i;
+        while (k < n && SPACE.indexOf(chars[k]) < 0 && "()\"'".indexOf(chars[k]) < 0 &&
+               OPERATOR_CHARS.indexOf(chars[k]) < 0) k++;
+        out.push(tok("word", chars.slice(i, k).join(""), i, k)); i = k;
+      }
+    }
+    out.push(tok("end", "", n, n));
+    return out;
+  }
+
+  // ---------------------------------------------------------------- evaluation
+
+  /** The row's value for a name {section, key} (null when it has none). */
+  function lookup(name, row) {
+    if (name.section === "run") return has(row, name.key) ? row[name.key] : null;
+    if (name.section) return has(row[name.section], name.key) ? row[name.section][name.key] : null;
+    for (var i = 0; i < SECTIONS.length; i++) {
+      var values = row[SECTIONS[i]];
+      if (has(values, name.key)) return values[name.key];
+    }
+    return RUN_FIELDS.indexOf(name.key) >= 0 && has(row, name.key) ? row[name.key] : null;
+  }
+
+  function order(op, a, b) {
+    switch (op) {
+      case "=": return a === b;
+      case "!=": return a !== b;
+      case "<": return a < b;
+      case "<=": return a <= b;
+      case ">": return a > b;
+      default: return a >= b;
+    }
+  }
+
+  /** One comparison of a row's value with a literal (text; number when it reads as one). */
+  function compare(value, op, text, number) {
+    if (typeof value === "boolean") value = value ? "true" : "false";
+    else if (typeof value === "number") { if (value !== value) return false; }
+    else if (typeof value !== "string") return false;  // missing, lists, objects
+    if (op === "~" || op === "!~") {
+      if (typeof value !== "string") return false;
+      return (value.toLowerCase().indexOf(text.toLowerCase()) >= 0) === (op === "~");
+    }
+    if (number !== null) {
+      if (typeof value === "string") {
+        if (!NUMBER_RE.test(value)) return false;
+        value = Number(value);
+      }
+      return order(op, value, number);
+    }
+    return typeof value === "string" && order(op, value, text);
+  }
+
+  function matches(node, row) {
+    var i;
+    switch (node.type) {
+      case "cmp": return compare(lookup(node.name, row), node.op, node.text, node.number);
+      case "not": return !matches(node.item, row);
+      case "and":
+        for (i = 0; i < node.items.length; i++) if (!matches(node.items[i], row)) return false;
+        return true;
+      default:
+        for (i = 0; i < node.items.length; i++) if (matches(node.items[i], row)) return true;
+        return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- the parser
+
+  function shown(t) {
+    if (t.kind === "end") return "the end";
+    if (t.kind === "str") return "a quoted string";
+    return '"' + t.text + '"';
+  }
+  function keyword(t) {
+    if (t.kind !== "word") return null;
+    var w = t.text.toLowerCase();
+    return KEYWORDS.indexOf(w) >= 0 ? w : null;
+  }
+
+  /** The query in text: {text, root, matches(row)}; throws QueryError (with .position). */
+  function parse(text) {
+    text = String(text);
+    var chars = Array.from(text);
+    var toks = tokenize(chars), i = 0;
+    function peek() { return toks[i]; }
+    function take() { return toks[i++]; }
+    function fail(reason, t) { return new QueryError(reason, t.start); }
+
+    function or_() {
+      var items = [and_()];
+      while (keyword(peek()) === "or") { take(); items.push(and_()); }
+      return items.length === 1 ? items[0] : {type: "or", items: items};
+    }
+    function and_() {
+      var items = [unary()];
+      while (keyword(peek()) === "and") { take(); items.push(unary()); }
+      return items.length === 1 ? items[0] : {type: "and", items: items};
+    }
+    function unary() {
+      var t = peek();
+      if (keyword(t) === "not") { take(); return {type: "not", item: unary()}; }
+      if (t.kind === "(") {
+        take();
+        var node = or_(), close = peek();
+        if (close.kind !== ")") {
+          if (close.kind === "end") throw fail('missing ")" for the "(" at character ' + (t.start + 1), close);
+          throw fail('expected "and", "or" or ")", got ' + shown(close), close);
+        }
+        take();
+        return node;
+      }
+      return comparison();
+    }
+    function name() {
+      var t = take();
+      if (t.kind === "str") return {section: null, key: t.text};
+      if (t.kind !== "word" || keyword(t)) throw fail("expected a name, got " + shown(t), t);
+      if (NUMBER_RE.test(t.text)) {
+        throw fail("expected a name, got the number " + t.text + " (the name comes first: Accuracy > 0.5)", t);
+      }
+      var dot = t.text.indexOf("."), head = dot < 0 ? null : t.text.slice(0, dot);
+      if (dot < 0 || !has(PREFIXES, head)) return {section: null, key: t.text};
+      var section = PREFIXES[head], rest = t.text.slice(dot + 1);
+      if (!rest) {
+        var after = peek();
+        if (after.kind !== "str" || after.start !== t.end) throw fail('expected a name after "' + t.text + '"', after);
+        rest = take().text;
+      }
+      if (section === "run" && RUN_FIELDS.indexOf(rest) < 0) {
+        throw fail('unknown run field "' + rest + '": use run.' + RUN_FIELDS.join(", run."), t);
+      }
+      return {section: section, key: rest};
+    }
+    function comparison() {
+      var start = peek(), nm = name(), op = take();
+      var shownName = chars.slice(start.start, toks[i - 2].end).join("");
+      if (op.kind !== "op") {
+        throw fail("expected an operator (" + OP_LIST + ") after " + shownName +
+                   (op.kind !== "end" ? ", got " + shown(op) : ""), op);
+      }
+      var t = take();
+      if (t.kind === "str") return {type: "cmp", name: nm, op: op.text, text: t.text, number: null};
+      if (t.kind !== "word" || keyword(t)) {
+        var quote = keyword(t) ? ' (quote it: "' + t.text + '")' : "";
+        var got = t.kind === "end" ? "" : ", got " + shown(t) + quote;
+        throw fail('expected a value after "' + op.text + '"' + got, t);
+      }
+      return {type: "cmp", name: nm, op: op.text, text: t.text,
+              number: NUMBER_RE.test(t.text) ? Number(t.text) : null};
+    }
+
+    if (peek().kind === "end") throw fail("empty query: write e.g. Accuracy > 0.75", peek());
+    var root = or_(), last = peek();
+    if (last.kind === ")") throw fail('unmatched ")"', last);
+    if (last.kind !== "end") throw fail('expected "and", "or" or the end, got ' + shown(last), last);
+    return {text: text, root: root, matches: function (row) { return matches(root, row); }};
+  }
+
+  /** Whether text is meant as a query (it has one of = ! < > ~), not a plain search. */
+  function isQuery(text) {
+    for (var i = 0; i < OPERATOR_CHARS.length; i++) if (String(text).indexOf(OPERATOR_CHARS[i]) >= 0) return true;
+    return false;
+  }
+
+  // ---------------------------------------------------------------- rows and filters
+
+  /** What a plain search looks in (lower case): #number, name, id, status, script, tags, start. */
+  function searchText(row) {
+    var tags = Object.keys(row.tags || {}).sort().map(function (k) { return k + "=" + row.tags[k]; }).join(" ");
+    var number = row.number == null ? null : "#" + row.number;
+    return [number, row.name, row.id, row.status, row.script, tags, row.start].map(function (p) {
+      return p == null ? "" : String(p);
+    }).join(" ").toLowerCase();
+  }
+
+  /** A row predicate for the filter box's text: null (every row) for blank text, a substring
+      search for plain text, the parsed query otherwise (throws QueryError if it does not parse). */
+  function filter(text) {
+    text = String(text == null ? "" : text);
+    if (!text.trim()) return null;
+    if (isQuery(text)) return parse(text).matches;
+    var needle = text.trim().toLowerCase();
+    return function (row) {
+      if (row._search == null) row._search = searchText(row);
+      return row._search.indexOf(needle) >= 0;
+    };
+  }
+
+  var NON_FINITE = {"NaN": NaN, "inf": Infinity, "-inf": -Infinity, "Infinity": Infinity, "-Infinity": -Infinity};
+  function numberBack(v) { return typeof v === "string" && has(NON_FINITE, v) ? NON_FINITE[v] : v; }
+  function numbersBack(values) {
+    var out = {};
+    for (var k in values) if (has(values, k)) out[k] = numberBack(values[k]);
+    return out;
+  }
+
+  /** The row a query looks at, from a grid row of data/index.js ({id, number, name, script,
+      status, start, tags, values (a series by its last value), params}). */
+  function rowFromIndex(r) {
+    return {id: r.id, number: r.number, name: r.name, script: r.script, status: r.status, start: r.start,
+            params: numbersBack(r.params || {}), metrics: numbersBack(r.values || {}),
+            tags: r.tags && typeof r.tags === "object" ? r.tags : {}};
+  }
+
+  return {parse: parse, isQuery: isQuery, filter: filter, searchText: searchText, compare: compare,
+          rowFromIndex: rowFromIndex, QueryError: QueryError};
+})();
+if (typeof module !== "undefined") module.exports = SitegenQuery;
