@@ -260,19 +260,19 @@ class _Parser:
             raise self.fail(f'expected "and", "or" or the end, got {_shown(tok)}', tok)
         return node
 
-    def or_(self) -> Node:
-        items = [self.and_()]
-        while _keyword(self.peek()) == "or":
+    def joined(self, word: str, part: Callable[[], Node], make: Callable[[tuple], Node]) -> Node:
+        """``part (word part)*``: one part as it is, several as ``make(parts)``."""
+        items = [part()]
+        while _keyword(self.peek()) == word:
             self.take()
-            items.append(self.and_())
-        return items[0] if len(items) == 1 else Or(tuple(items))
+            items.append(part())
+        return items[0] if len(items) == 1 else make(tuple(items))
+
+    def or_(self) -> Node:
+        return self.joined("or", self.and_, Or)
 
     def and_(self) -> Node:
-        items = [self.unary()]
-        while _keyword(self.peek()) == "and":
-            self.take()
-            items.append(self.unary())
-        return items[0] if len(items) == 1 else And(tuple(items))
+        return self.joined("and", self.unary, And)
 
     def unary(self) -> Node:
         tok = self.peek()

@@ -59,6 +59,14 @@ def _text(v: Any) -> str | None:
     return json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else str(v)
 
 
+def clean_params(params: Any) -> dict:
+    """run.json's ``"parameters"`` for pages and the grid: sorted, non-finite numbers as text."""
+    if not isinstance(params, dict):
+        return {}
+    return {str(k): [json_value(x) for x in v] if isinstance(v, list) else json_value(v)
+            for k, v in sorted(params.items())}
+
+
 def clean_meta(meta: dict, run_id: str) -> dict:
     """run.json fields with the types pages rely on (a hand-edited file can hold anything)."""
     m: dict[str, Any] = {k: _text(meta.get(k)) for k in _TEXT_KEYS}
@@ -501,7 +509,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         o["markdown"] = ext in MARKDOWN_EXT
     summary = {
         "id": run_id, "fp": fp, "skip": False, "hidden": bool(meta.get("hidden")),
-        "meta": m,
+        "meta": m, "params": clean_params(meta.get("parameters")),
         "scalars": {k: json_value(v) for k, v in sorted(scalars_raw.items())},
         "params": _params(meta.get("parameters")),
         "series": {k: _series_stats(s) for k, s in sorted(series.items())},

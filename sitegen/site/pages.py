@@ -64,7 +64,7 @@ def index_row(s: dict) -> dict:
     return {"id": s["id"], "number": m.get("run_number"), "name": m.get("name") or "",
             "script": m.get("script_name") or "", "status": m.get("status") or "",
             "start": m.get("start_time_utc") or "", "duration": m.get("duration_s"),
-            "tags": " ".join(f"{k}={v}" for k, v in sorted((m.get("tags") or {}).items())),
+            "tags": dict(sorted((m.get("tags") or {}).items())), "params": s.get("params") or {},
             "values": vals}
 
 

@@ -15,7 +15,7 @@ var SitegenGrid = (function () {
       {key: "start", label: "Started (UTC)", get: function (r) { return r.start.replace("T", " ").slice(0, 19); }},
       {key: "duration", label: "Duration", num: true, get: function (r) { return r.duration; },
        show: SitegenFormat.clock},
-      {key: "tags", label: "Tags", get: function (r) { return r.tags; }},
+      {key: "tags", label: "Tags", get: function (r) { return SitegenQuery.tagText(r.tags); }},
       {key: "id", label: "Run id", get: function (r) { return r.id; }}
     ];
     return {nValues: valueNames.length, all: base.concat(valueNames.map(function (n) {
@@ -29,6 +29,7 @@ var SitegenGrid = (function () {
     var table = document.getElementById("grid");
     var thead = table.tHead, tbody = table.tBodies[0];
     var filterBox = document.getElementById("grid-filter");
+    var filterError = document.getElementById("grid-filter-error");
     var status = document.getElementById("grid-status");
     var compareBtn = document.getElementById("grid-compare");
     var chooser = document.querySelector("#grid-columns .columns-list");
@@ -198,8 +199,21 @@ var SitegenGrid = (function () {
 
     /** Show only the runs for which fn(run) is true (null: all), e.g. a parsed query's matches. */
     function setPredicate(fn) { predicate = fn || null; apply(); scroll.scrollTop = 0; render(); }
-    /** Filter by the text in the filter box (plain text: a substring search). */
-    function setFilter(text) { setPredicate(SitegenGrid.predicateFor(text)); }
+    /** Filter by the text in the filter box (a query, or plain text: a substring search). A query
+        that does not parse is shown under the box, and the rows stay as they were. */
+    function setFilter(text) {
+      var fn;
+      try { fn = SitegenGrid.predicateFor(text); } catch (e) {
+        if (!(e instanceof SitegenQuery.QueryError)) throw e;
+        filterError.textContent = "Not a valid query: " + e.message + ". " + SitegenQuery.HELP;
+        filterError.hidden = false;
+        filterBox.setAttribute("aria-invalid", "true");
+        return;
+      }
+      filterError.hidden = true;
+      filterBox.removeAttribute("aria-invalid");
+      setPredicate(fn);
+    }
 
     var api = {rows: function () { return rows; }, render: render, setPredicate: setPredicate, setFilter: setFilter};
     header(); apply(); render();
@@ -207,7 +221,7 @@ var SitegenGrid = (function () {
     return api;
   }
 
-  // predicateFor(text) -> a row predicate (null: every row) for the filter box's text; a query
-  // language replaces it (SitegenGrid.predicateFor = ...) before the dashboard starts.
-  return {init: init, current: null, predicateFor: SitegenRows.textPredicate};
+  // predicateFor(text) -> a row predicate (null: every row) for the filter box's text (throws
+  // SitegenQuery.QueryError for a query that does not parse)
+  return {init: init, current: null, predicateFor: SitegenQuery.gridFilter};
 })();

@@ -138,16 +138,14 @@ var SitegenQuery = (function () {
     function take() { return toks[i++]; }
     function fail(reason, t) { return new QueryError(reason, t.start); }
 
-    function or_() {
-      var items = [and_()];
-      while (keyword(peek()) === "or") { take(); items.push(and_()); }
-      return items.length === 1 ? items[0] : {type: "or", items: items};
+    /** part (word part)*: one part as it is, several as {type: word, items}. */
+    function joined(word, part) {
+      var items = [part()];
+      while (keyword(peek()) === word) { take(); items.push(part()); }
+      return items.length === 1 ? items[0] : {type: word, items: items};
     }
-    function and_() {
-      var items = [unary()];
-      while (keyword(peek()) === "and") { take(); items.push(unary()); }
-      return items.length === 1 ? items[0] : {type: "and", items: items};
-    }
+    function or_() { return joined("or", and_); }
+    function and_() { return joined("and", unary); }
     function unary() {
       var t = peek();
       if (keyword(t) === "not") { take(); return {type: "not", item: unary()}; }
@@ -218,7 +216,7 @@ var SitegenQuery = (function () {
 
   /** What a plain search looks in (lower case): #number, name, id, status, script, tags, start. */
   function searchText(row) {
-    var tags = Object.keys(row.tags || {}).sort().map(function (k) { return k + "=" + row.tags[k]; }).join(" ");
+    var tags = tagText(row.tags);
     var number = row.number == null ? null : "#" + row.number;
     return [number, row.name, row.id, row.status, row.script, tags, row.start].map(function (p) {
       return p == null ? "" : String(p);
@@ -254,7 +252,21 @@ var SitegenQuery = (function () {
             tags: r.tags && typeof r.tags === "object" ? r.tags : {}};
   }
 
-  return {parse: parse, isQuery: isQuery, filter: filter, searchText: searchText, compare: compare,
-          rowFromIndex: rowFromIndex, QueryError: QueryError};
+  /** filter() over the grid's rows (data/index.js): each is made into a query row once. */
+  function gridFilter(text) {
+    var keep = filter(text);
+    return keep && function (r) { return keep(r._q || (r._q = rowFromIndex(r))); };
+  }
+
+  /** A run's tags as the grid shows them: "k=v k2=v2", sorted by key. */
+  function tagText(tags) {
+    return Object.keys(tags || {}).sort().map(function (k) { return k + "=" + tags[k]; }).join(" ");
+  }
+
+  var HELP = 'Write NAME OP VALUE (OP: = != < <= > >= ~), joined by and, or, not, with parentheses; ' +
+             'quote names with spaces: "Regularization Rate" < 1. Text without = ! < > ~ is a plain search.';
+
+  return {parse: parse, isQuery: isQuery, filter: filter, gridFilter: gridFilter, searchText: searchText,
+          tagText: tagText, compare: compare, rowFromIndex: rowFromIndex, QueryError: QueryError, HELP: HELP};
 })();
 if (typeof module !== "undefined") module.exports = SitegenQuery;

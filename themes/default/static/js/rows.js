@@ -1,4 +1,4 @@
-/* sitegen: the grid's rows as data: ordering and text search. Pure functions; node-tested. */
+/* sitegen: the grid's rows as data: ordering (the filter is SitegenQuery's). Pure functions; node-tested. */
 var SitegenRows = (function () {
   "use strict";
 
@@ -25,21 +25,6 @@ var SitegenRows = (function () {
     });
   }
 
-  /** The text a plain filter searches in a run (lower case). */
-  function searchText(r) {
-    return [r.number, r.name, r.id, r.status, r.script, r.tags, r.start].join(" ").toLowerCase();
-  }
-
-  /** A row predicate for plain filter text: a case-insensitive substring of searchText (null: all). */
-  function textPredicate(text) {
-    var q = String(text || "").trim().toLowerCase();
-    if (!q) return null;
-    return function (r) {
-      if (r._search == null) r._search = searchText(r);
-      return r._search.indexOf(q) >= 0;
-    };
-  }
-
-  return {compare: compare, sort: sort, searchText: searchText, textPredicate: textPredicate};
+  return {compare: compare, sort: sort};
 })();
 if (typeof module !== "undefined") module.exports = SitegenRows;
