@@ -662,7 +662,7 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         run_dir = f"{root_str}/{rid}"
         done = s["meta"].get("status") != "Running"
         for o in s["outputs"]:
-            add_file(f"files/{rid}/outputs/{o['path']}", f"{run_dir}/outputs/{o['path']}",
+            add_file(f"files/{rid}/outputs/{o['url']}", f"{run_dir}/outputs/{o['path']}",
                      [o["size"], o["mtime"]], done)
         if s["outputs"]:
             plan[f"files/{rid}/{rid}.zip"] = (

@@ -21,10 +21,9 @@ from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR
                            StoreError, UnsafeFileError, decode_value, parse_utc, read_run_file,
                            unsafe_reason)
 from sitegen.site.downsample import MAX_POINTS, chart_value, downsample_indices
+from sitegen.site import outputs as _outputs
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
-IMAGE_EXT = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
-MARKDOWN_EXT = {".md", ".markdown"}
 META_KEYS = ("run_id", "run_number", "name", "description", "script_name", "arguments", "status",
              "created_utc", "start_time_utc", "end_time_utc", "duration", "exit_code", "target",
              "user_id", "host", "python_version", "experiment_id", "parent_run_id", "properties",
@@ -392,8 +391,9 @@ def _series_stats(s) -> dict:
     return {"n": len(s), "last": json_value(_last(s)), "last_step": int(s.steps[-1])}
 
 
-def run_data_js(summary: dict, series: dict) -> str:
-    """The run's data file: everything the browser needs to draw and compare this run."""
+def run_data_js(summary: dict, series: dict, svgs: dict[str, str] | None = None) -> str:
+    """The run's data file: everything the browser needs to draw and compare this run (``svgs``:
+    :func:`sitegen.site.outputs.svg_urls`, drawn in place of the SVG files, which are published as text)."""
     from sitegen.site.comparedata import text_outputs
     from sitegen.site.render import dumps
     m = summary["meta"]
@@ -404,7 +404,7 @@ def run_data_js(summary: dict, series: dict) -> str:
         "images": [o["path"] for o in summary["outputs"] if o.get("image")],
         "outputs": [[o["path"], o["size"]] for o in summary["outputs"]],
         "texts": text_outputs(summary["outputs"]), "snapshot": m.get("snapshot"),
-        "start": m.get("start_time_utc"),
+        "start": m.get("start_time_utc"), "svgs": svgs or {},
     }
     parts = [f"{dumps(name)}:{_series_json(series[name])[0]}" for name in sorted(series)]
     key = dumps(summary["id"])
@@ -504,9 +504,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
     log_fp = None if unsafe_reason(os.path.join(run_dir, DRIVER_LOG)) else \
         _stat_fp(os.path.join(run_dir, DRIVER_LOG))
     for o in outputs:
-        ext = os.path.splitext(o["path"])[1].lower()
-        o["image"] = ext in IMAGE_EXT
-        o["markdown"] = ext in MARKDOWN_EXT
+        o.update(_outputs.describe(o["path"]))
     summary = {
         "id": run_id, "fp": fp, "skip": False, "hidden": bool(meta.get("hidden")),
         "meta": m, "params": clean_params(meta.get("parameters")),
@@ -521,7 +519,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
     }
     if data_path and not summary["hidden"]:
         with open(data_path, "w", encoding="utf-8") as f:
-            f.write(run_data_js(summary, series))
+            f.write(run_data_js(summary, series, _outputs.svg_urls(run_dir, outputs)))
     if download_path and not summary["hidden"] and metrics_bytes is not None:
         gz = gzip_bytes(metrics_bytes)
         try:

@@ -39,7 +39,7 @@ def _md() -> _markdown.Markdown:
     return _markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
 
 
-def _local(value: str, base: str | None, folder: str, exists) -> str | None:
+def _local(value: str, base: str | None, folder: str, exists, rename=None) -> str | None:
     """A relative URL inside ``base`` (a folder URL ending in /) naming a published file, or None."""
     if value.startswith("#"):
         return value
@@ -54,16 +54,18 @@ def _local(value: str, base: str | None, folder: str, exists) -> str | None:
     from urllib.parse import unquote
     if exists is not None and not exists(posixpath.join(folder, unquote(path)) if folder else unquote(path)):
         return None
-    url = base + quote(path, safe="/")
+    url = base + quote(rename(path) if rename else path, safe="/")
     if parts.fragment:
         url += "#" + quote(parts.fragment, safe="")
     return url
 
 
-def render_markdown(text: str, base: str | None = None, folder: str = "", exists=None) -> str:
+def render_markdown(text: str, base: str | None = None, folder: str = "", exists=None,
+                    rename=None) -> str:
     """Sanitised HTML for ``text``. ``base``: the URL folder relative links are resolved against
     (None: relative links other than ``#anchors`` are dropped); ``exists(path)`` tells whether
-    ``folder/path`` is a published file (links to anything else are dropped)."""
+    ``folder/path`` is a published file (links to anything else are dropped); ``rename(path)``: the
+    name it is published under (``report.html`` -> ``report.html.txt``)."""
     if not text:
         return ""
     md = _md()
@@ -72,12 +74,12 @@ def render_markdown(text: str, base: str | None = None, folder: str = "", exists
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if tag == "img" and attr == "src":
-            return _local(value, base, folder, exists)
+            return _local(value, base, folder, exists, rename)
         if tag == "a" and attr == "href":
             low = value.strip().lower()
             if low.startswith(("http://", "https://", "mailto:")):
                 return value  # a link (not a request): fine
-            return _local(value, base, folder, exists)
+            return _local(value, base, folder, exists, rename)
         return value
 
     return nh3.clean(html, tags=_TAGS, attributes=_ATTRS, attribute_filter=attribute_filter,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from sitegen.store import open_run_file
+from sitegen.site import outputs as _outputs
 from sitegen.site.markdown import render_markdown
 from sitegen.site.render import dumps, url_quote
 
@@ -122,8 +123,19 @@ def prepare(template: str, ctx: dict) -> dict:
                 continue
             folder = os.path.dirname(o["path"])
             md[o["path"]] = render_markdown(text, base=base + (url_quote(folder) + "/" if folder else ""),
-                                            folder=folder, exists=published.__contains__)
+                                            folder=folder, exists=published.__contains__,
+                                            rename=_outputs.published_path)
     ctx["markdown_outputs"] = md
+    ctx["svg_urls"] = _outputs.svg_urls(run_dir, run["outputs"])
+    reports = {}
+    for o in run["outputs"]:
+        if o.get("report") and o["size"] <= _outputs.REPORT_INLINE_LIMIT:
+            try:
+                with open_run_file(os.path.join(run_dir, "outputs", o["path"])) as f:
+                    reports[o["path"]] = f.read().decode("utf-8", errors="replace")
+            except OSError:
+                continue
+    ctx["html_reports"] = reports  # shown in <iframe sandbox srcdoc>: see sitegen.site.outputs
     if run.get("log"):
         text, truncated = _read_tail(os.path.join(run_dir, "driver.log"), LOG_EXCERPT)
         ctx["log_text"], ctx["log_truncated"] = text, truncated

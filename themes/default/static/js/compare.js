@@ -111,9 +111,11 @@ var SitegenCompare = (function () {
       list.forEach(function (r) {
         var fig = el("figure");
         if (r.images.indexOf(p) >= 0) {
-          var u = SitegenDom.url("files/" + r.id + "/outputs/" + p);
-          var a = el("a", {href: u}); a.appendChild(el("img", {src: u, alt: p + " of " + label(r), loading: "lazy"}));
-          fig.appendChild(a);
+          // an SVG is drawn from its data: URL (never opened as a page: its file is published as text)
+          var svg = r.svgs && Object.prototype.hasOwnProperty.call(r.svgs, p) ? r.svgs[p] : null, u = svg || SitegenDom.url("files/" + r.id + "/outputs/" + p);
+          var img = el("img", {src: u, alt: p + " of " + label(r), loading: "lazy"});
+          if (svg) fig.appendChild(img);
+          else { var a = el("a", {href: u}); a.appendChild(img); fig.appendChild(a); }
         } else fig.appendChild(el("div", {"class": "missing muted"}, "not in this run"));
         fig.appendChild(el("figcaption", null, label(r)));
         row.appendChild(fig);
