@@ -9,14 +9,13 @@ from __future__ import annotations
 import base64
 import functools
 import http.server
-import os
 import threading
 from pathlib import Path
 
 import pytest
 
 from .conftest import py, sg, write_script
-from .test_hostile import LAUNCH_ARGS
+from .test_hostile import browser  # noqa: F401 - the module-scoped Chromium fixture
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
 ACTIVE = {
@@ -67,17 +66,6 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.skip("no /usr/bin/chromium")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
 def test_no_published_file_is_an_active_document(served):
     site = served["site"]
     outputs = site / "files" / served["run"] / "outputs"
@@ -117,6 +105,7 @@ def test_outputs_never_run_on_the_sites_origin(served, browser):
     # follow every link of the run page that leads into files/ (table, gallery, Markdown output)
     hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     file_links = sorted({h for h in hrefs if "/files/" in h and not h.endswith(".zip")})
+    print(f"\nMEASURE outputs origin: {len(file_links)} distinct links into files/ followed")
     assert any(h.endswith("report.html.txt") for h in file_links)  # also notes.md's link, renamed
     md_links = page.evaluate("() => Array.from(document.querySelectorAll('.md-output a')).map(a => a.href)")
     assert sorted(h.rsplit("/", 1)[-1] for h in md_links) == ["chart.svg.txt", "page.xhtml.txt",
