@@ -20,6 +20,7 @@ COMMANDS = {
     "deploy": "gh_deploy",
     "init": "init",
     "report": "report",
+    "import": "import_runs",
 }
 
 
@@ -62,4 +63,5 @@ def main() -> None:
       sitegen build && sitegen serve     render the site and preview it
       sitegen report new sweep           start a Markdown report over the runs
       sitegen deploy                     publish the site to GitHub Pages
+      sitegen import mlflow              bring in MLflow (or TensorBoard) runs
     """
