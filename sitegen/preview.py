@@ -254,9 +254,11 @@ class Preview:
         self.watcher = ChangeWatcher(self.store.root, self._theme_dirs(), self._config_files())
 
     def _theme_dirs(self) -> list[Path]:
+        """The folders whose files a build reads: the themes, and the reports (watched alike)."""
         dirs = [default_theme_dir()]
         if self.config.theme:
             dirs.append(self.config.base_dir / self.config.theme)
+        dirs.append(self.config.base_dir / self.config.reports_dir)
         return dirs
 
     def _config_files(self) -> list[Path]:

@@ -53,6 +53,7 @@ description: Six runs of a sweep.
 # Findings
 
 The best run is [this one](run:best); run 2's matrix: ![cm](run:2/outputs/cm.png).
+Its loss is $$ \\frac{1}{n} \\sum_i \\ell(x_i) $$
 
 ```sitegen-chart
 series: val_loss
@@ -84,8 +85,8 @@ def test_parse_front_matter_embeds_and_lines():
     assert src.front["title"].value == "Adam or SGD?" and src.front["date"].value == "2026-12-01"
     assert [e.kind for e in src.embeds] == ["chart", "table", "compare", "parallel"]
     chart = src.embeds[0]
-    assert chart.line == 11 and chart.options["runs"].value == 'optimizer = "adam"'
-    assert chart.options["runs"].line == 13
+    assert chart.line == 12 and chart.options["runs"].value == 'optimizer = "adam"'
+    assert chart.options["runs"].line == 14
     assert src.embeds[2].options["runs"].value == ["best", "1"]
     assert "SITEGENEMBED0X" in src.body and "sitegen-chart" not in src.body
     bad = parse_report("b", "---\ntitle: x\nrunz: 1\n---\n```sitegen-chrat\nfoo\n```\n")
