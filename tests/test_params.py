@@ -313,3 +313,78 @@ def test_failing_disk_never_blocks_the_caller(store, monkeypatch):
         del run._open_metrics  # the disk works again
         run.flush()
         assert len(store.metrics(run.run_id)["x"]) == 1002
+
+
+# ---------------------------------------------------------------- the site
+
+@pytest.fixture(scope="module")
+def params_site(params_store, tmp_path_factory) -> Path:
+    """``sitegen build`` (a real process) of the two PARAMS_SCRIPT runs."""
+    site = tmp_path_factory.mktemp("site") / "site"
+    p = subprocess.run([sys.executable, "-m", "sitegen", "build", "--store", str(params_store.root),
+                        "--site-dir", str(site)], capture_output=True, text=True, timeout=300,
+                       cwd=params_store.root.parent)
+    assert p.returncode == 0, p.stderr
+    return site
+
+
+def _js_object(path: Path, prefix: str) -> dict:
+    text = path.read_text("utf-8")
+    assert text.startswith(prefix)
+    return json.loads(text[len(prefix):].rstrip().rstrip(";"))
+
+
+def test_site_data_carries_parameters_apart_from_metrics(params_store, params_site):
+    first, second = run_ids(params_store)
+    index = _js_object(params_site / "data" / "index.js", "window.SITEGEN_INDEX=")
+    rows = {r["id"]: r for r in index["runs"]}
+    assert rows[first]["params"] == EXPECTED_PARAMS
+    assert rows[second]["params"]["lr"] == 0.1
+    assert "lr" not in rows[first]["values"] and rows[first]["values"]["Accuracy"] == 0.9
+    assert "lr" not in index["scalars"] and "lr" not in index["series"]
+    run_js = (params_site / "data" / "runs" / f"{first}.js").read_text("utf-8")
+    assert '"params":{' in run_js and '"optimizer.name":"adam"' in run_js
+
+
+def test_run_page_shows_parameters_before_values(params_store, params_site):
+    first, _ = run_ids(params_store)
+    html = (params_site / "runs" / f"{first}.html").read_text("utf-8")
+    params_at, values_at = html.index('id="params-h">Parameters<'), html.index('id="scalars-h">Values<')
+    assert params_at < values_at
+    section = html[params_at:values_at]
+    for name in ("optimizer.name", "data.shuffle", "hydra.tags", "Regularization Rate"):
+        assert f"<th>{name}</th>" in section
+    assert "<td>adam</td>" in section and "[a, b]" in section and ">None<" in section
+    assert "<th>Accuracy</th>" not in section and "<th>Accuracy</th>" in html[values_at:]
+
+
+pw = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+def test_comparisons_show_a_parameters_section_in_chromium(params_store, params_site):
+    first, second = run_ids(params_store)
+    pages = sorted((params_site / "compare").glob("*.html"))
+    assert pages, "no precomputed comparison"
+    with pw.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            for url in (pages[0].as_uri(), (params_site / "compare.html").as_uri() + f"#ids={first},{second}"):
+                page.goto(url)
+                page.wait_for_selector("#compare-table tbody tr.section")
+                sections = page.eval_on_selector_all(
+                    "#compare-table tr.section th", "ths => ths.map(t => t.textContent)")
+                assert sections.index("Parameters") < sections.index("Scalars"), sections
+                rows = page.eval_on_selector_all(
+                    "#compare-table tbody tr:not(.section)",
+                    "trs => trs.map(t => [t.className, t.querySelector('th').textContent])")
+                assert ["differ", "lr"] in rows and ["same", "optimizer.name"] in rows
+            assert not errors, errors
+        finally:
+            browser.close()

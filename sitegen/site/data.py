@@ -58,14 +58,6 @@ def _text(v: Any) -> str | None:
     return json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else str(v)
 
 
-def clean_params(params: Any) -> dict:
-    """run.json's ``"parameters"`` for pages and the grid: sorted, non-finite numbers as text."""
-    if not isinstance(params, dict):
-        return {}
-    return {str(k): [json_value(x) for x in v] if isinstance(v, list) else json_value(v)
-            for k, v in sorted(params.items())}
-
-
 def clean_meta(meta: dict, run_id: str) -> dict:
     """run.json fields with the types pages rely on (a hand-edited file can hold anything)."""
     m: dict[str, Any] = {k: _text(meta.get(k)) for k in _TEXT_KEYS}
@@ -85,6 +77,23 @@ def clean_meta(meta: dict, run_id: str) -> dict:
         m[key] = {str(k): v if type(v) in (int, bool) or (type(v) is float and math.isfinite(v))
                   else _text(v) for k, v in sorted(d.items())} if isinstance(d, dict) else {}
     return {k: m[k] for k in META_KEYS}
+
+
+def clean_params(params: Any) -> dict[str, Any]:
+    """run.json's ``"parameters"`` as JSON-ready values, sorted by name: scalars and lists of them
+    (non-finite floats as "NaN"/"inf"/"-inf"; anything a hand edit put there as its JSON text)."""
+    if not isinstance(params, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for k in sorted(params, key=str):
+        v = params[k]
+        if isinstance(v, list) and all(x is None or type(x) in (int, float, bool, str) for x in v):
+            out[str(k)] = [json_value(x) for x in v]
+        elif v is None or type(v) in (int, float, bool, str):
+            out[str(k)] = json_value(v)
+        else:
+            out[str(k)] = _text(v)
+    return out
 
 
 def _stat_fp(path: str) -> list[int] | None:
@@ -449,14 +458,6 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, GZIP_LEVEL, mtime=0)
 
 
-def _params(params: Any) -> dict:
-    """run.json's "parameters" (a flat dict) for the summary: JSON values, anything else as text."""
-    if not isinstance(params, dict):
-        return {}
-    return {str(k): json_value(v) if v is None or type(v) in (int, float, bool, str) else _text(v)
-            for k, v in sorted(params.items(), key=lambda kv: str(kv[0]))}
-
-
 def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | None,
               download_path: str | None = None) -> dict:
     """Read one run (metadata and metrics), write its chart data file to ``data_path`` and the
@@ -509,7 +510,6 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         "id": run_id, "fp": fp, "skip": False, "hidden": bool(meta.get("hidden")),
         "meta": m, "params": clean_params(meta.get("parameters")),
         "scalars": {k: json_value(v) for k, v in sorted(scalars_raw.items())},
-        "params": _params(meta.get("parameters")),
         "series": {k: _series_stats(s) for k, s in sorted(series.items())},
         "outputs": outputs, "skipped_outputs": skipped,
         "log": log_fp,

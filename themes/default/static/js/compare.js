@@ -152,6 +152,10 @@ var SitegenCompare = (function () {
       return {label: l, values: list.map(function (r) {
         var hit = r.meta.filter(function (kv) { return kv[0] === l; })[0]; return hit ? hit[1] : ""; })};
     }).filter(function (row) { return row.values.some(function (v) { return v !== ""; }); }));
+    section("Parameters", union(list, function (r) { return r.params || {}; }).map(function (k) {
+      var vals = list.map(function (r) { var v = (r.params || {})[k]; return Array.isArray(v) ? JSON.stringify(v) : v; });
+      return {label: k, num: vals.every(function (v) { return v == null || isNum(v); }), values: vals};
+    }));
     section("Scalars", union(list, function (r) { return r.scalars; }).map(function (k) {
       return {label: k, num: true, values: list.map(function (r) { return r.scalars[k]; })};
     }));
