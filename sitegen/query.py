@@ -27,7 +27,8 @@ Meaning:
   Text compares with text (``=`` exact, ``<`` by code point); booleans are the text
   ``true``/``false``. ``~`` is "contains, ignoring case" (``!~`` its negation), on text only.
 * A missing value, NaN, or a value of the other kind never matches a comparison (not even
-  ``!=``); ``not`` inverts the result as usual. A series compares by its last value.
+  ``!=``); ``not`` inverts the result as usual. A series compares by its last value; a list
+  parameter as its JSON text (``[64, 32]``, as the site shows it).
 
 What counts as a query (:func:`is_query`): text with one of ``= ! < > ~`` in it. Every valid
 expression has one; other text (``iris``, ``0.75``, ``run-12``) is a plain substring search, as
@@ -35,6 +36,7 @@ the grid had before. A query that does not parse raises :class:`QueryError` with
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -202,7 +204,7 @@ def compare(value: Any, op: str, text: str, number: float | None) -> bool:
         if value != value:
             return False
     elif t is not str:
-        return False  # missing (None), lists, objects
+        return False  # missing (None)
     if op == "~" or op == "!~":
         if type(value) is not str:
             return False
@@ -369,9 +371,14 @@ _NON_FINITE = {"NaN": math.nan, "inf": math.inf, "-inf": -math.inf,
                "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def _number_back(v: Any) -> Any:
-    """The site's and the JSON output's spelling of non-finite numbers, back as numbers."""
-    return _NON_FINITE.get(v, v) if type(v) is str else v
+def _value(v: Any) -> Any:
+    """A value as queries see it: the site's and the JSON output's spelling of non-finite numbers
+    back as numbers; a list (or object) as its JSON text, as the site publishes it."""
+    if type(v) is str:
+        return _NON_FINITE.get(v, v)
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return v
 
 
 def make_row(meta: Mapping[str, Any], metrics: Mapping[str, Any],
@@ -384,8 +391,8 @@ def make_row(meta: Mapping[str, Any], metrics: Mapping[str, Any],
         "id": meta.get("run_id"), "number": meta.get("run_number"), "name": meta.get("name"),
         "script": meta.get("script_name"), "status": meta.get("status"),
         "start": meta.get("start_time_utc"),
-        "params": {k: _number_back(v) for k, v in (params or meta.get("parameters") or {}).items()},
-        "metrics": {k: _number_back(v) for k, v in metrics.items()},
+        "params": {k: _value(v) for k, v in (params or meta.get("parameters") or {}).items()},
+        "metrics": {k: _value(v) for k, v in metrics.items()},
         "tags": dict(tags) if isinstance(tags, dict) else {},
     }
 

@@ -87,7 +87,7 @@ var SitegenQuery = (function () {
   function compare(value, op, text, number) {
     if (typeof value === "boolean") value = value ? "true" : "false";
     else if (typeof value === "number") { if (value !== value) return false; }
-    else if (typeof value !== "string") return false;  // missing, lists, objects
+    else if (typeof value !== "string") return false;  // missing
     if (op === "~" || op === "!~") {
       if (typeof value !== "string") return false;
       return (value.toLowerCase().indexOf(text.toLowerCase()) >= 0) === (op === "~");
@@ -237,10 +237,22 @@ var SitegenQuery = (function () {
   }
 
   var NON_FINITE = {"NaN": NaN, "inf": Infinity, "-inf": -Infinity, "Infinity": Infinity, "-Infinity": -Infinity};
-  function numberBack(v) { return typeof v === "string" && has(NON_FINITE, v) ? NON_FINITE[v] : v; }
-  function numbersBack(values) {
+  /** JSON text as Python writes it ("[64, 32]", {"a": 1}): how the site publishes a list parameter. */
+  function jsonText(v) {
+    if (Array.isArray(v)) return "[" + v.map(jsonText).join(", ") + "]";
+    if (v && typeof v === "object") {
+      return "{" + Object.keys(v).map(function (k) { return JSON.stringify(k) + ": " + jsonText(v[k]); }).join(", ") + "}";
+    }
+    return JSON.stringify(v);
+  }
+  /** A value as queries see it: "NaN", "inf", "-inf" back as numbers, a list as its JSON text. */
+  function valueOf(v) {
+    if (typeof v === "string") return has(NON_FINITE, v) ? NON_FINITE[v] : v;
+    return v !== null && typeof v === "object" ? jsonText(v) : v;
+  }
+  function valuesOf(values) {
     var out = {};
-    for (var k in values) if (has(values, k)) out[k] = numberBack(values[k]);
+    for (var k in values) if (has(values, k)) out[k] = valueOf(values[k]);
     return out;
   }
 
@@ -248,7 +260,7 @@ var SitegenQuery = (function () {
       status, start, tags, values (a series by its last value), params}). */
   function rowFromIndex(r) {
     return {id: r.id, number: r.number, name: r.name, script: r.script, status: r.status, start: r.start,
-            params: numbersBack(r.params || {}), metrics: numbersBack(r.values || {}),
+            params: valuesOf(r.params || {}), metrics: valuesOf(r.values || {}),
             tags: r.tags && typeof r.tags === "object" ? r.tags : {}};
   }
 
