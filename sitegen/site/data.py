@@ -508,7 +508,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         o.update(_outputs.describe(o["path"]))
     summary = {
         "id": run_id, "fp": fp, "skip": False, "hidden": bool(meta.get("hidden")),
-        "meta": m,
+        "meta": m, "params": clean_params(meta.get("parameters")),
         "scalars": {k: json_value(v) for k, v in sorted(scalars_raw.items())},
         "series": {k: _series_stats(s) for k, s in sorted(series.items())},
         "outputs": outputs, "skipped_outputs": skipped,
