@@ -63,7 +63,7 @@ CACHE_VERSION = 3
 # marshal format 2: plain types, no back-references, so equal data always gives equal bytes (an
 # incremental build writes the same cache as a full one); ~7x faster to write than sorted JSON.
 MARSHAL_FORMAT = 2
-DATA_VERSION = 4          # bump when the shape of summaries / data files changes
+DATA_VERSION = 5          # bump when the shape of summaries / data files changes
 CACHE_HEADER = ["sitegen-build-cache", CACHE_VERSION, DATA_VERSION, list(sys.version_info[:2])]
 POOL_MIN = 200            # fewer jobs than this: no worker processes
 TEMPLATES = ["dashboard.html", "run.html", "compare.html", "compare_client.html", "assets.html"]

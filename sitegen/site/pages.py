@@ -65,8 +65,8 @@ def index_row(s: dict) -> dict:
     return {"id": s["id"], "number": m.get("run_number"), "name": m.get("name") or "",
             "script": m.get("script_name") or "", "status": m.get("status") or "",
             "start": m.get("start_time_utc") or "", "duration": m.get("duration_s"),
-            "tags": dict(sorted((m.get("tags") or {}).items())), "params": s.get("params") or {},
-            "values": vals}
+            "tags": dict(sorted((m.get("tags") or {}).items())), "parent": m.get("parent_run_id") or "",
+            "params": s.get("params") or {}, "values": vals}
 
 
 def index_data(runs: list[dict]) -> dict:

@@ -29,3 +29,11 @@ test("isNum: finite numbers only", () => {
   assert.ok(!F.isNum("1"));
   assert.ok(!F.isNum(null));
 });
+
+test("meanStd: std to two significant digits, the mean to the same place", () => {
+  assert.equal(F.meanStd(0.9133333, 0.0123), "0.913 ± 0.012");
+  assert.equal(F.meanStd(1234.5, 56.7), "1235 ± 57");
+  assert.equal(F.meanStd(-0.2, 0.05), "-0.200 ± 0.050");
+  assert.equal(F.meanStd(0.95, 0), "0.95");
+  assert.equal(F.meanStd(NaN, 1), "");
+});

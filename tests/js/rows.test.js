@@ -17,3 +17,29 @@ test("sort: by a getter, empty cells last in both directions", () => {
   assert.deepEqual(R.sort(rows.slice(), get, true).map(get).slice(0, 3), [10, 2, 1]);
   assert.deepEqual(R.sort(rows.slice(), get, true).map(get).slice(3).every((v) => v == null || v === ""), true);
 });
+
+test("stats: mean, sample std, min, max over finite numbers only", () => {
+  const s = R.stats([0.81, 0.84, "x", null, NaN, 0.79, 0.83, 0.86]);
+  assert.equal(s.n, 5);
+  assert.ok(Math.abs(s.mean - 0.826) < 1e-12);
+  assert.ok(Math.abs(s.std - 0.027018512172212586) < 1e-12);  // Python statistics.stdev
+  assert.deepEqual([s.min, s.max], [0.79, 0.86]);
+  assert.deepEqual(R.stats([3]), {n: 1, mean: 3, std: 0, min: 3, max: 3});
+  assert.equal(R.stats([null, "a"]), null);
+});
+
+test("group: by value, first-seen order, missing and empty together", () => {
+  const runs = [{m: "a"}, {m: 1}, {m: "a"}, {}, {m: ""}, {m: "1"}];
+  const gs = R.group(runs, (r) => r.m);
+  assert.deepEqual(gs.map((g) => [g.value, g.runs.length]), [["a", 2], [1, 1], [null, 2], ["1", 1]]);
+});
+
+test("nest: children under parents present; absent parents and loops make roots", () => {
+  const runs = [{id: "p"}, {id: "c1", parent: "p"}, {id: "c2", parent: "p"}, {id: "g", parent: "c1"},
+                {id: "o", parent: "gone"}, {id: "x", parent: "y"}, {id: "y", parent: "x"}, {id: "s", parent: "s"}];
+  const t = R.nest(runs);
+  assert.deepEqual(t.roots.map((r) => r.id), ["p", "o", "x", "y", "s"]);
+  assert.deepEqual(t.kids.get("p").map((r) => r.id), ["c1", "c2"]);
+  assert.deepEqual(t.kids.get("c1").map((r) => r.id), ["g"]);
+  assert.equal(t.kids.has("x"), false);
+});

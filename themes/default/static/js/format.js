@@ -25,6 +25,21 @@ var SitegenFormat = (function () {
     return h + ":" + String(m).padStart(2, "0") + ":" + (s < 10 ? "0" : "") + s.toFixed(s < 100 ? 1 : 0);
   }
 
-  return {isNum: isNum, value: value, clock: clock};
+  /** "mean ± std" with the std to two significant digits and the mean to the same decimal place
+      (a std of 0, or one value: the mean alone, as value() writes it). */
+  function meanStd(mean, std) {
+    if (!isNum(mean)) return "";
+    if (!isNum(std) || std === 0) return value(mean);
+    var place = Math.floor(Math.log10(std)) - 1;  // the decimal place of std's second digit
+    if (place < -15) return value(mean) + " ± " + value(std);
+    if (place >= 0) {
+      var unit = Math.pow(10, place);
+      return value(Math.round(mean / unit) * unit) + " ± " + value(Math.round(std / unit) * unit);
+    }
+    var d = -place;
+    return mean.toFixed(d) + " ± " + std.toFixed(d);
+  }
+
+  return {isNum: isNum, value: value, clock: clock, meanStd: meanStd};
 })();
 if (typeof module !== "undefined") module.exports = SitegenFormat;

@@ -1,29 +1,90 @@
-/* sitegen: the dashboard's runs grid (virtual rows, sortable columns, a column chooser, ticking runs). */
+/* sitegen: the dashboard's runs grid: virtual rows, sortable columns in groups (run, Parameters,
+   Metrics), a column chooser, ticked runs, child runs folded under their parent, group-by with mean ± std.
+   Its whole view lives in the URL fragment (SitegenState): q, sort, cols, sel, group. */
 var SitegenGrid = (function () {
   "use strict";
-  var el = SitegenDom.el, runUrl = SitegenDom.runUrl, fmt = SitegenFormat.value;
+  var el = SitegenDom.el, runUrl = SitegenDom.runUrl, F = SitegenFormat, Rows = SitegenRows;
   var ROW_H = 32;
   var MAX_DEFAULT_VALUES = 30;  // value columns shown by default in the grid
+  var MAX_DEFAULT_PARAMS = 12;  // parameter columns shown by default
+  var MAX_TICKED = 3;
+  var DEFAULT_SORT = "-number";
 
-  function columns(data) {
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  function names(runs, pick) {  // the union of the keys of pick(run), sorted
+    var seen = new Set();
+    runs.forEach(function (r) { Object.keys(pick(r) || {}).forEach(function (k) { seen.add(k); }); });
+    return Array.from(seen).sort();
+  }
+
+  /** The grid's columns: {key, label, part ("run" | "params" | "metrics"), num, get}. */
+  function columns(runs, data) {
     var valueNames = data.scalars.concat(data.series.filter(function (n) { return data.scalars.indexOf(n) < 0; }));
+    var paramNames = names(runs, function (r) { return r.params; });
     var base = [
       {key: "number", label: "#", num: true, get: function (r) { return r.number; }},
       {key: "name", label: "Name", get: function (r) { return r.name; }},
       {key: "status", label: "Status", get: function (r) { return r.status; }},
       {key: "script", label: "Script", get: function (r) { return r.script; }},
       {key: "start", label: "Started (UTC)", get: function (r) { return r.start.replace("T", " ").slice(0, 19); }},
-      {key: "duration", label: "Duration", num: true, get: function (r) { return r.duration; },
-       show: SitegenFormat.clock},
+      {key: "duration", label: "Duration", num: true, get: function (r) { return r.duration; }, show: F.clock},
       {key: "tags", label: "Tags", get: function (r) { return SitegenQuery.tagText(r.tags); }},
       {key: "id", label: "Run id", get: function (r) { return r.id; }}
-    ];
-    return {nValues: valueNames.length, all: base.concat(valueNames.map(function (n) {
-      return {key: "v:" + n, label: n, num: true, value: true, get: function (r) { return r.values[n]; }};
-    }))};
+    ].map(function (c) { c.part = "run"; return c; });
+    var params = paramNames.map(function (n) {
+      var num = runs.some(function (r) { return r.params && typeof r.params[n] === "number"; });
+      return {key: "p:" + n, label: n, part: "params", num: num, value: true,
+              get: function (r) { return r.params ? r.params[n] : undefined; }};
+    });
+    var metrics = valueNames.map(function (n) {
+      return {key: "v:" + n, label: n, part: "metrics", num: true, value: true,
+              get: function (r) { return r.values[n]; }};
+    });
+    return base.concat(params, metrics);
+  }
+  var PARTS = [["run", "Run"], ["params", "Parameters"], ["metrics", "Metrics"]];
+
+  /** What the grid can group by: script, status, each parameter and each tag. */
+  function groupings(runs, cols) {
+    var out = [{key: "script", label: "Script", get: function (r) { return r.script; }},
+               {key: "status", label: "Status", get: function (r) { return r.status; }}];
+    cols.forEach(function (c) { if (c.part === "params") out.push({key: c.key, label: c.label, part: "Parameters", get: c.get}); });
+    names(runs, function (r) { return r.tags && typeof r.tags === "object" ? r.tags : null; }).forEach(function (n) {
+      out.push({key: "t:" + n, label: n, part: "Tags", get: function (r) { return r.tags ? r.tags[n] : undefined; }});
+    });
+    return out;
   }
 
-  /** The grid of runs, in #grid-scroll, with its tools (filter, Columns, Compare). */
+  function defaultKeys(cols, several) {
+    var narrow = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
+    var nParams = 0, nValues = 0;
+    return cols.filter(function (c) {
+      if (c.part === "params") return ++nParams <= (narrow ? 2 : MAX_DEFAULT_PARAMS);
+      if (c.part === "metrics") return ++nValues <= (narrow ? 3 : MAX_DEFAULT_VALUES);
+      if (narrow && (c.key === "start" || c.key === "duration")) return false;
+      return c.key !== "id" && c.key !== "tags" && (c.key !== "script" || several);
+    }).map(function (c) { return c.key; });
+  }
+
+  /** Per-column figures of a group: numbers -> stats; text -> the common value (else undefined). */
+  function aggregate(g, c) {
+    if (!g.agg) g.agg = {};
+    if (!(c.key in g.agg)) {
+      var vals = g.runs.map(c.get);
+      if (c.num) g.agg[c.key] = Rows.stats(vals);
+      else g.agg[c.key] = vals.every(function (v) { return v === vals[0]; }) ? {common: vals[0]} : {kinds: new Set(vals).size};
+    }
+    return g.agg[c.key];
+  }
+  function groupSortValue(g, c) {
+    if (c.key === "group") return g.value;
+    if (c.key === "count") return g.runs.length;
+    var a = aggregate(g, c);
+    if (!a) return null;
+    return c.num ? a.mean : a.common;
+  }
+
+  /** The grid of runs, in #grid-scroll, with its tools (filter, Group by, Columns, Compare, Copy link). */
   function init(runs, data, several) {
     var scroll = document.getElementById("grid-scroll");
     var table = document.getElementById("grid");
@@ -32,86 +93,193 @@ var SitegenGrid = (function () {
     var filterError = document.getElementById("grid-filter-error");
     var status = document.getElementById("grid-status");
     var compareBtn = document.getElementById("grid-compare");
+    var groupBox = document.getElementById("grid-group");
+    var linkBtn = document.getElementById("grid-link");
     var chooser = document.querySelector("#grid-columns .columns-list");
-    var made = columns(data), cols = made.all;
-    var defaults = cols.filter(function (c) {
-      return c.key !== "id" && c.key !== "tags" && (c.key !== "script" || several);
-    }).map(function (c) { return c.key; });
-    var colKeys = new Set(cols.map(function (c) { return c.key; }));
-    var nBase = defaults.length - made.nValues;
-    defaults = defaults.slice(0, nBase + MAX_DEFAULT_VALUES);  // more columns: pick them in Columns
+    var cols = columns(runs, data);
+    var byKey = new Map(cols.map(function (c) { return [c.key, c]; }));
+    var groups = groupings(runs, cols);
+    var groupBy = new Map(groups.map(function (g) { return [g.key, g]; }));
+    var byId = new Map(runs.map(function (r) { return [r.id, r]; }));
+    var defaults = defaultKeys(cols, several);
     var storeKey = "sitegen.columns:" + location.pathname.split("/").slice(-1)[0];
-    var visible = readHashCols() || readStoredCols() || defaults;
-    var sortKey = "number", sortDesc = true, predicate = null;
-    var selected = [];
-    var rows = runs.slice();
 
-    function known(keys) {
-      keys = keys.filter(function (k) { return colKeys.has(k); });
+    // the view (read from the address by load())
+    var query = "", predicate = null, sortKey = "number", sortDesc = true, visible = defaults;
+    var selected = [], grouping = null;
+    var open = new Set();          // expanded parents (run ids) and groups ("g:" + key)
+    var lines = [], matched = 0;   // what the grid shows: [{run, depth, kids} | {group}], runs matching
+
+    function known(keys) {  // column keys from a link; a bare value or parameter name works too
+      keys = keys.map(function (k) {
+        return byKey.has(k) ? k : byKey.has("v:" + k) ? "v:" + k : byKey.has("p:" + k) ? "p:" + k : null;
+      }).filter(Boolean);
       return keys.length ? keys : null;
     }
-    function readHashCols() {
-      var raw = SitegenState.parse(location.hash).cols;
-      return raw == null ? null : known(SitegenState.list(raw));
-    }
-    function readStoredCols() {
+    function storedCols() {
       try {
         var v = JSON.parse(localStorage.getItem(storeKey) || "null");
         if (Array.isArray(v)) return known(v);
       } catch (e) { /* storage blocked (file://) */ }
       return null;
     }
-    function saveCols() {
-      try { localStorage.setItem(storeKey, JSON.stringify(visible)); } catch (e) { /* ignore */ }
-      var hash = "#cols=" + SitegenState.joinList(visible);
-      try { history.replaceState(null, "", hash); } catch (e) { location.hash = hash; }
-    }
+    function sameKeys(a, b) { return a.length === b.length && a.every(function (k, i) { return k === b[i]; }); }
+    function colsValue() { return sameKeys(visible, defaults) ? null : visible; }
+    function sortValue() { var s = (sortDesc ? "-" : "") + sortKey; return s === DEFAULT_SORT ? null : s; }
 
-    // column chooser
-    var initial = new Set(visible);
-    cols.forEach(function (c) {
-      var label = el("label");
-      var box = el("input", {type: "checkbox"});
-      box.checked = initial.has(c.key);
-      box.addEventListener("change", function () {
-        var was = new Set(visible);
-        if (box.checked) visible = cols.map(function (x) { return x.key; }).filter(function (k) {
-          return k === c.key || was.has(k); });
-        else visible = visible.filter(function (k) { return k !== c.key; });
-        saveCols(); header(); render();
+    /** Read the whole view from the address (at start, and after back/forward). */
+    function load() {
+      query = SitegenState.get("q") || "";
+      if (filterBox.value !== query) filterBox.value = query;
+      predicate = filterFor(query, null);
+      var g = SitegenState.get("group");
+      grouping = g && groupBy.has(g) ? groupBy.get(g) : null;
+      if (groupBox) groupBox.value = grouping ? grouping.key : "";
+      var s = SitegenState.get("sort") || DEFAULT_SORT;
+      var desc = s.charAt(0) === "-", key = desc ? s.slice(1) : s;
+      var okKey = byKey.has(key) || (grouping && (key === "group" || key === "count"));
+      sortKey = okKey ? key : "number"; sortDesc = okKey ? desc : true;
+      visible = known(SitegenState.getList("cols")) || storedCols() || defaults;
+      chooser.querySelectorAll("input[data-key]").forEach(function (box) {
+        box.checked = visible.indexOf(box.getAttribute("data-key")) >= 0;
       });
-      label.appendChild(box);
-      label.appendChild(document.createTextNode(" " + c.label));
-      chooser.appendChild(label);
+      syncParts();
+      selected = SitegenState.getList("sel").filter(function (id) { return byId.has(id); }).slice(0, MAX_TICKED);
+      compareBtn.disabled = selected.length < 2;
+    }
+    function save(changes, opts) { SitegenState.set(changes, opts); }
+
+    // ---- column chooser: one box per column, under a box per part (all of its columns at once)
+    var partBoxes = {};
+    function setVisible(keys) {
+      var want = new Set(keys);
+      visible = cols.map(function (c) { return c.key; }).filter(function (k) { return want.has(k); });
+      try { localStorage.setItem(storeKey, JSON.stringify(visible)); } catch (e) { /* ignore */ }
+      save({cols: colsValue()});
+      syncParts(); header(); render();
+    }
+    function syncParts() {
+      PARTS.forEach(function (p) {
+        var box = partBoxes[p[0]];
+        if (!box) return;
+        var mine = cols.filter(function (c) { return c.part === p[0]; });
+        var on = mine.filter(function (c) { return visible.indexOf(c.key) >= 0; }).length;
+        box.checked = on === mine.length; box.indeterminate = on > 0 && on < mine.length;
+      });
+    }
+    PARTS.forEach(function (p) {
+      var mine = cols.filter(function (c) { return c.part === p[0]; });
+      if (!mine.length) return;
+      var head = el("label", {"class": "part"});
+      var all = el("input", {type: "checkbox", "data-part": p[0]});
+      partBoxes[p[0]] = all;
+      all.addEventListener("change", function () {
+        var keys = new Set(visible);
+        mine.forEach(function (c) { if (all.checked) keys.add(c.key); else keys.delete(c.key); });
+        chooser.querySelectorAll("input[data-key]").forEach(function (b) { b.checked = keys.has(b.getAttribute("data-key")); });
+        setVisible(Array.from(keys));
+      });
+      head.appendChild(all);
+      head.appendChild(document.createTextNode(" " + p[1]));
+      chooser.appendChild(head);
+      mine.forEach(function (c) {
+        var label = el("label");
+        var box = el("input", {type: "checkbox", "data-key": c.key});
+        box.addEventListener("change", function () {
+          setVisible(box.checked ? visible.concat([c.key]) : visible.filter(function (k) { return k !== c.key; }));
+        });
+        label.appendChild(box);
+        label.appendChild(document.createTextNode(" " + c.label));
+        chooser.appendChild(label);
+      });
     });
+
+    // ---- group by
+    if (groupBox) {
+      var parts = {};
+      groups.forEach(function (g) {
+        var parent = groupBox;
+        if (g.part) {
+          if (!parts[g.part]) { parts[g.part] = el("optgroup", {label: g.part}); groupBox.appendChild(parts[g.part]); }
+          parent = parts[g.part];
+        }
+        parent.appendChild(el("option", {value: g.key}, g.label));
+      });
+      groupBox.addEventListener("change", function () {
+        grouping = groupBy.get(groupBox.value) || null;
+        if (!grouping && (sortKey === "group" || sortKey === "count")) { sortKey = "number"; sortDesc = true; }
+        save({group: grouping ? grouping.key : null, sort: sortValue()});
+        apply(); header(); scroll.scrollTop = 0; render();
+      });
+    }
 
     function shown() {
       var vis = new Set(visible);
-      return cols.filter(function (c) { return vis.has(c.key); });
+      var cs = cols.filter(function (c) { return vis.has(c.key); });
+      if (!grouping) return cs;
+      return [{key: "group", label: grouping.label, part: "group", get: grouping.get},
+              {key: "count", label: "Runs", part: "group", num: true}].concat(cs);
     }
 
     function header() {
       thead.textContent = "";
-      var tr = el("tr");
+      var cs = shown();
+      var partRow = el("tr", {"class": "parts"}), tr = el("tr");
+      partRow.appendChild(el("th", {"class": "sel"}, ""));
+      var last = null, span = null;
+      cs.forEach(function (c) {
+        if (c.part !== last) {
+          var name = {params: "Parameters", metrics: "Metrics", group: "Group"}[c.part] || "";
+          span = el("th", {scope: "colgroup", colspan: "0", "class": "part-" + c.part}, name);
+          partRow.appendChild(span); last = c.part;
+        }
+        span.setAttribute("colspan", String(Number(span.getAttribute("colspan")) + 1));
+      });
       tr.appendChild(el("th", {"class": "sel", scope: "col"}, ""));
-      shown().forEach(function (c) {
-        var th = el("th", {scope: "col", "class": c.num ? "num sortable" : "sortable", title: "Sort by " + c.label,
+      cs.forEach(function (c) {
+        var th = el("th", {scope: "col", "class": (c.num ? "num " : "") + "sortable part-" + c.part,
+                           title: "Sort by " + c.label,
                            "aria-sort": c.key === sortKey ? (sortDesc ? "descending" : "ascending") : null});
         th.textContent = c.label + (c.key === sortKey ? (sortDesc ? " ▾" : " ▴") : "");
         th.addEventListener("click", function () {
-          if (sortKey === c.key) sortDesc = !sortDesc; else { sortKey = c.key; sortDesc = c.num; }
+          if (sortKey === c.key) sortDesc = !sortDesc; else { sortKey = c.key; sortDesc = !!c.num; }
+          save({sort: sortValue()});
           apply(); header(); render();
         });
         tr.appendChild(th);
       });
+      if (cs.some(function (c) { return c.part !== "run"; })) thead.appendChild(partRow);
       thead.appendChild(tr);
     }
 
+    function sortCol() {
+      return byKey.get(sortKey) || (sortKey === "group" || sortKey === "count" ? {key: sortKey} : byKey.get("number"));
+    }
+    function sortedRuns(list) { var c = sortCol(); return Rows.sort(list, c.get || byKey.get("number").get, sortDesc); }
+
+    /** Work out the lines the grid shows from the runs, the filter, the grouping and what is open. */
     function apply() {
-      var col = cols.filter(function (c) { return c.key === sortKey; })[0] || cols[0];
-      rows = predicate ? runs.filter(predicate) : runs.slice();
-      SitegenRows.sort(rows, col.get, sortDesc);
-      status.textContent = rows.length + " of " + runs.length + " runs" +
+      var hits = predicate ? runs.filter(predicate) : runs.slice();
+      matched = hits.length;
+      lines = [];
+      if (grouping) {
+        var gs = Rows.group(hits, grouping.get), c = sortCol();
+        Rows.sort(gs, function (g) { return groupSortValue(g, c); }, sortDesc);
+        gs.forEach(function (g) {
+          lines.push({group: g});
+          if (open.has("g:" + g.key)) sortedRuns(g.runs.slice()).forEach(function (r) { lines.push({run: r, depth: 1}); });
+        });
+      } else {
+        var tree = Rows.nest(hits);
+        var add = function (r, depth) {
+          var kids = tree.kids.get(r.id);
+          lines.push({run: r, depth: depth, kids: kids});
+          if (kids && open.has(r.id)) sortedRuns(kids.slice()).forEach(function (k) { add(k, depth + 1); });
+        };
+        sortedRuns(tree.roots).forEach(function (r) { add(r, 0); });
+      }
+      status.textContent = matched + " of " + runs.length + " runs" +
+        (grouping ? " in " + plural(lines.filter(function (l) { return l.group; }).length, "group") : "") +
         (selected.length ? " · " + selected.length + " ticked" : "");
     }
 
@@ -120,46 +288,99 @@ var SitegenGrid = (function () {
       var td = el("td", {colspan: String(n)}); tr.appendChild(td); tr.style.height = h + "px";
       return tr;
     }
-    function cell(c, r) {
-      var v = c.get(r);
+    function fold(key, isOpen, text, what) {
+      return el("button", {type: "button", "class": "fold", "data-fold": key, "aria-expanded": String(isOpen),
+                           title: (isOpen ? "Hide " : "Show ") + what}, (isOpen ? "▾ " : "▸ ") + text);
+    }
+    function runCell(c, r) {
+      var v = c.get ? c.get(r) : null;
       var td = el("td", {"class": c.num ? "num" : null});
+      if (c.part === "group") return td;
       if (c.key === "number" || c.key === "name") {
         td.appendChild(el("a", {href: runUrl(r.id)}, c.key === "number" ? "#" + (v == null ? "?" : v) : (v || r.id)));
       } else if (c.key === "status") {
         td.appendChild(el("span", {"class": "badge badge-" + String(v).toLowerCase()}, v));
       } else {
-        td.textContent = c.show ? c.show(v) : fmt(v);
+        td.textContent = c.show ? c.show(v) : F.value(v);
         if (c.value && v != null) td.title = String(v);
       }
       return td;
+    }
+    function groupCell(c, g) {
+      var td = el("td", {"class": c.num ? "num" : null});
+      if (c.key === "group") {
+        var text = g.value == null ? "(none)" : F.value(g.value);
+        td.appendChild(fold("g:" + g.key, open.has("g:" + g.key), text, "the runs of " + text));
+        return td;
+      }
+      if (c.key === "count") { td.textContent = String(g.runs.length); return td; }
+      if (c.key === "number" || c.key === "name" || c.key === "id") return td;
+      var a = aggregate(g, c);
+      if (!a) return td;
+      if (c.num) {
+        var show = c.show || F.value;
+        td.textContent = a.min === a.max ? show(a.min) : (c.show ? show(a.mean) + " ± " + show(a.std) : F.meanStd(a.mean, a.std));
+        td.title = "mean " + a.mean + " ± " + a.std + " (sample std) · min " + a.min + " – max " + a.max +
+                   " · " + a.n + " of " + g.runs.length + " runs";
+        td.setAttribute("data-mean", String(a.mean)); td.setAttribute("data-std", String(a.std));
+        td.setAttribute("data-min", String(a.min)); td.setAttribute("data-max", String(a.max));
+        td.setAttribute("data-n", String(a.n));
+      } else if ("common" in a) {
+        td.textContent = F.value(a.common);
+      } else {
+        td.textContent = a.kinds + " values"; td.className = "muted";
+      }
+      return td;
+    }
+    function line(l, cs) {
+      if (l.group) {
+        var gtr = el("tr", {"class": "group-row", "data-group": l.group.key});
+        gtr.appendChild(el("td", {"class": "sel"}));
+        cs.forEach(function (c) { gtr.appendChild(groupCell(c, l.group)); });
+        return gtr;
+      }
+      var r = l.run, ticked = selected.indexOf(r.id) >= 0;
+      var tr = el("tr", {"data-id": r.id, "class": (ticked ? "ticked" : "") + (l.depth ? " child" : "") || null});
+      var td = el("td", {"class": "sel"});
+      var box = el("input", {type: "checkbox", "aria-label": "Tick run " + r.number, "data-id": r.id});
+      box.checked = ticked;
+      td.appendChild(box); tr.appendChild(td);
+      cs.forEach(function (c, i) {
+        var cell = runCell(c, r);
+        if (i === 0 && !grouping) {
+          if (l.depth) cell.style.paddingLeft = (0.6 + 1.2 * l.depth) + "rem";
+          if (l.kids) {
+            var n = l.kids.length;
+            cell.insertBefore(fold(r.id, open.has(r.id), String(n), n + " child run" + (n === 1 ? "" : "s")), cell.firstChild);
+          }
+        }
+        tr.appendChild(cell);
+      });
+      return tr;
     }
     function render() {
       var cs = shown();
       // the box may still be empty (its height: the header) at the first render: fill the window
       var top = scroll.scrollTop, height = Math.max(scroll.clientHeight, window.innerHeight || 800);
       var first = Math.max(0, Math.floor(top / ROW_H) - 10);
-      var last = Math.min(rows.length, Math.ceil((top + height) / ROW_H) + 10);
+      var last = Math.min(lines.length, Math.ceil((top + height) / ROW_H) + 10);
       var frag = document.createDocumentFragment();
       if (first > 0) frag.appendChild(spacer(first * ROW_H, cs.length + 1));
-      for (var i = first; i < last; i++) {
-        var r = rows[i];
-        var tr = el("tr", {"data-id": r.id});
-        if (selected.indexOf(r.id) >= 0) tr.className = "ticked";
-        var td = el("td", {"class": "sel"});
-        var box = el("input", {type: "checkbox", "aria-label": "Tick run " + r.number, "data-id": r.id});
-        box.checked = selected.indexOf(r.id) >= 0;
-        td.appendChild(box); tr.appendChild(td);
-        cs.forEach(function (c) { tr.appendChild(cell(c, r)); });
-        frag.appendChild(tr);
-      }
-      if (last < rows.length) frag.appendChild(spacer((rows.length - last) * ROW_H, cs.length + 1));
+      for (var i = first; i < last; i++) frag.appendChild(line(lines[i], cs));
+      if (last < lines.length) frag.appendChild(spacer((lines.length - last) * ROW_H, cs.length + 1));
       tbody.textContent = "";
       tbody.appendChild(frag);
-      if (!rows.length) {
+      if (!lines.length) {
         var tr0 = el("tr"); tr0.appendChild(el("td", {colspan: String(cs.length + 1), "class": "muted"},
           runs.length ? "No run matches the filter." : "No runs yet."));
         tbody.appendChild(tr0);
       }
+      hint();
+    }
+    function hint() {  // more columns than fit: say so beside the grid (a phone shows few at a time)
+      var more = scroll.scrollWidth - scroll.clientWidth > 4;
+      scroll.classList.toggle("scrolls-x", more);
+      scroll.classList.toggle("scrolled-end", scroll.scrollLeft + scroll.clientWidth >= scroll.scrollWidth - 4);
     }
 
     tbody.addEventListener("change", function (ev) {
@@ -168,27 +389,38 @@ var SitegenGrid = (function () {
       var id = t.getAttribute("data-id");
       if (t.checked) { if (selected.indexOf(id) < 0) selected.push(id); }
       else selected = selected.filter(function (x) { return x !== id; });
-      if (selected.length > 3) {
+      if (selected.length > MAX_TICKED) {
         var drop = selected.shift();
         var other = tbody.querySelector('input[data-id="' + drop + '"]');
         if (other) other.checked = false;
       }
       compareBtn.disabled = selected.length < 2;
+      save({sel: selected});
+      apply(); render();
+    });
+    tbody.addEventListener("click", function (ev) {
+      var b = ev.target.closest ? ev.target.closest("button[data-fold]") : null;
+      if (!b) return;
+      var k = b.getAttribute("data-fold");
+      if (open.has(k)) open.delete(k); else open.add(k);
       apply(); render();
     });
     compareBtn.addEventListener("click", function () {
       if (selected.length < 2) return;
-      var byId = {};
-      runs.forEach(function (r) { byId[r.id] = r; });
       var order = selected.slice().sort(function (a, b) {
-        return SitegenRows.compare(byId[a].start, byId[b].start) || SitegenRows.compare(byId[a].number, byId[b].number);
+        var ra = byId.get(a), rb = byId.get(b);
+        return Rows.compare(ra.start, rb.start) || Rows.compare(ra.number, rb.number);
       });
       location.href = SitegenDom.url("compare.html") + "#ids=" + SitegenState.joinList(order);
     });
+    if (linkBtn) linkBtn.addEventListener("click", function () { copyLink(linkBtn); });
     var timer = null;
     filterBox.addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(function () { setFilter(filterBox.value); }, 60);
+      timer = setTimeout(function () {
+        save({q: filterBox.value}, {coalesce: "q"});  // one history entry for a burst of typing
+        setFilter(filterBox.value);
+      }, 60);
     });
     var ticking = false;
     scroll.addEventListener("scroll", function () {
@@ -196,32 +428,62 @@ var SitegenGrid = (function () {
       requestAnimationFrame(function () { ticking = false; render(); });
     });
     window.addEventListener("resize", render);
+    SitegenState.onChange(function () { load(); apply(); header(); render(); });
 
-    /** Show only the runs for which fn(run) is true (null: all), e.g. a parsed query's matches. */
-    function setPredicate(fn) { predicate = fn || null; apply(); scroll.scrollTop = 0; render(); }
-    /** Filter by the text in the filter box (a query, or plain text: a substring search). A query
-        that does not parse is shown under the box, and the rows stay as they were. */
-    function setFilter(text) {
+    /** The row predicate for the filter box's text (a query, or plain text: a substring search). A
+        query that does not parse is shown under the box, and the rows stay as they were (kept). */
+    function filterFor(text, kept) {
       var fn;
       try { fn = SitegenGrid.predicateFor(text); } catch (e) {
         if (!(e instanceof SitegenQuery.QueryError)) throw e;
         filterError.textContent = "Not a valid query: " + e.message + ". " + SitegenQuery.HELP;
         filterError.hidden = false;
         filterBox.setAttribute("aria-invalid", "true");
-        return;
+        return kept;
       }
       filterError.hidden = true;
       filterBox.removeAttribute("aria-invalid");
-      setPredicate(fn);
+      return fn;
     }
+    /** Show only the runs for which fn(run) is true (null: all), e.g. a parsed query's matches. */
+    function setPredicate(fn) { predicate = fn || null; apply(); scroll.scrollTop = 0; render(); }
+    /** Filter by the text in the filter box. */
+    function setFilter(text) { query = text; setPredicate(filterFor(text, predicate)); }
 
-    var api = {rows: function () { return rows; }, render: render, setPredicate: setPredicate, setFilter: setFilter};
+    var api = {rows: function () { return lines.filter(function (l) { return l.run; }).map(function (l) { return l.run; }); },
+               render: render, setPredicate: setPredicate, setFilter: setFilter};
+    load();
+    // the address names the whole view from the start (columns kept in this browser included)
+    save({cols: colsValue(), sel: selected, sort: sortValue()}, {replace: true});
     header(); apply(); render();
     SitegenGrid.current = api;
     return api;
   }
 
+  /** Copy the page's address (the whole view) to the clipboard; the button says it did. */
+  function copyLink(btn) {
+    var url = location.href, label = btn.getAttribute("data-label") || btn.textContent;
+    btn.setAttribute("data-label", label);
+    function done(ok) {
+      btn.textContent = ok ? "Link copied" : "Copy failed: use the address bar";
+      btn.setAttribute("data-copied", ok ? url : "");
+      setTimeout(function () { btn.textContent = label; }, 2000);
+    }
+    function fallback() {
+      var t = el("textarea", {readonly: "", "aria-hidden": "true"});
+      t.value = url; t.style.position = "fixed"; t.style.opacity = "0";
+      document.body.appendChild(t); t.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      document.body.removeChild(t);
+      done(ok);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(function () { done(true); }, fallback);
+    } else fallback();
+  }
+
   // predicateFor(text) -> a row predicate (null: every row) for the filter box's text (throws
   // SitegenQuery.QueryError for a query that does not parse)
-  return {init: init, current: null, predicateFor: SitegenQuery.gridFilter};
+  return {init: init, current: null, predicateFor: SitegenQuery.gridFilter, copyLink: copyLink};
 })();
