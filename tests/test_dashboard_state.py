@@ -10,23 +10,14 @@ import pytest
 import sitegen
 from sitegen.config import Config
 from sitegen.site.build import build_site
-from test_browser import ARGS, CHROMIUM, Watch, serve  # noqa: F401
+from test_browser import CHROMIUM, Watch, browser, serve  # noqa: F401  (browser: fixture)
 from test_build import make_iris, store  # noqa: F401  (fixture)
 
-pw = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
 # a sweep: three configurations, five seeds each (the typical group-by)
 SWEEP = {"tree": [0.81, 0.84, 0.79, 0.83, 0.86], "logreg": [0.90, 0.92, 0.91, 0.89, 0.93],
          "knn": [0.70, 0.75, 0.72, 0.71, 0.69]}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with pw.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def open_grid(browser, url: str, width: int = 1280):
