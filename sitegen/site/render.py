@@ -21,6 +21,10 @@ class ThemeError(UserError):
     """A theme folder is missing or a template is broken."""
 
 
+class BuildError(UserError):
+    """The site could not be built; the previous site is left as it was."""
+
+
 def default_theme_dir() -> Path:
     """themes/default: in the repository (editable install) or inside the installed wheel."""
     here = Path(__file__).resolve().parent.parent  # .../sitegen

@@ -1,0 +1,103 @@
+"""Small file helpers of the build: hard links, byte comparisons, atomic writes and the site swap."""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+from pathlib import Path
+
+
+def link_or_copy(src: str, dst: str) -> None:
+    """Hard-link ``src`` to ``dst`` (a copy where links are not possible)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def copy_file(src: str, link: bool, dest: str) -> None:
+    """A store file into the site: hard-linked when it won't change (its run is finished)."""
+    if link:
+        link_or_copy(src, dest)
+    else:
+        shutil.copy2(src, dest)
+
+
+def write_bytes(data: bytes, dest: str) -> None:
+    with open(dest, "wb") as f:
+        f.write(data)
+
+
+def same_bytes(path: str, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data``."""
+    try:
+        if os.path.getsize(path) != len(data):
+            return False
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two files have the same bytes (False if either is missing)."""
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                x, y = fa.read(1 << 20), fb.read(1 << 20)
+                if x != y:
+                    return False
+                if not x:
+                    return True
+    except OSError:
+        return False
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a temp file next to ``path``, then rename it over ``path``."""
+    part = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    if isinstance(data, str):
+        part.write_text(data, "utf-8")
+    else:
+        part.write_bytes(data)
+    os.replace(part, path)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    AT_FDCWD = -100
+    return fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), 2) == 0
+
+
+def swap_in(tmp: Path, site_dir: Path) -> None:
+    """Put the folder ``tmp`` in the place of ``site_dir`` (atomically where the OS can)."""
+    if not site_dir.exists():
+        os.replace(tmp, site_dir)
+        return
+    if _exchange(tmp, site_dir):
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(site_dir, old)
+    os.replace(tmp, site_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_empty_parents(path: Path, top: Path) -> None:
+    """Remove the folders above ``path`` up to ``top`` while they are empty."""
+    parent = path.parent
+    while parent != top:
+        try:
+            parent.rmdir()  # only when empty
+        except OSError:
+            break
+        parent = parent.parent

@@ -1,0 +1,39 @@
+"""Run pages: ``runs/<id>.html``, one per published run."""
+from __future__ import annotations
+
+from functools import partial
+from typing import Iterator
+
+from sitegen.site import pages as _pages
+from sitegen.site.gather import RunSummary
+from sitegen.site.plan import PlanEntry, PlanInput
+from sitegen.site.shape import SiteShape
+
+TEMPLATES = ["run.html"]
+
+
+def run_context(shape: SiteShape, store_root: str, s: RunSummary) -> dict:
+    """What a run page shows (made only when the page is rendered)."""
+    rid = s["id"]
+    b = shape.best[rid]
+    links = shape.compare_links[rid]
+    return {
+        "prev": _pages.run_ref(shape.prev[rid]), "next": _pages.run_ref(shape.next[rid]),
+        "best": _pages.run_ref(b), "is_best": b is not None and b["id"] == rid,
+        "compare_prev": links.get("prev"), "compare_best": links.get("best"),
+        "restore": f"sitegen history restore {rid}", "store_root": store_root, "run": s,
+    }
+
+
+def plan(site: PlanInput) -> Iterator[PlanEntry]:
+    # A run page shows its run, and the runs it links to by number and name; the links' targets
+    # follow from the ids and their order. Run ids have no ":" (valid_run_id).
+    shape = site.shape
+    store_root = str(site.store.root.absolute())
+    for s in shape.runs:
+        rid = s["id"]
+        p, n, b = shape.prev[rid], shape.next[rid], shape.best[rid]
+        p_id, n_id, b_id = p["id"] if p else "", n["id"] if n else "", b["id"] if b else ""
+        forced = rid in shape.changed or p_id in shape.moved or n_id in shape.moved or b_id in shape.moved
+        yield site.page(f"runs/{rid}.html", "run.html", partial(run_context, shape, store_root, s),
+                        f"{site.page_salt}:{p_id}:{n_id}:{b_id}", forced=forced)
