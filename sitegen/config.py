@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sitegen.errors import UserError
+from sitegen.names import safe_name
 
 
 class ConfigError(UserError):
@@ -90,7 +91,6 @@ def _quiet_config() -> Config | None:
 
 def project_name() -> str:
     """The experiment name for new runs: $SITEGEN_EXPERIMENT, config ``project``, or the folder."""
-    from sitegen.store import safe_name
     name = os.environ.get("SITEGEN_EXPERIMENT")
     if not name:
         config = _quiet_config()

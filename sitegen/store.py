@@ -22,7 +22,6 @@ import errno
 import fcntl
 import json
 import os
-import re
 import stat as _stat
 import sys
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from sitegen.errors import UserError
+from sitegen.names import safe_name  # noqa: F401  (re-exported: sitegen.store.safe_name)
 
 FORMAT_VERSION = 1
 INTERNAL_DIR = ".sitegen"
@@ -122,12 +122,6 @@ def file_lock(path: Path) -> Iterator[None]:
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
-
-
-def safe_name(text: str, fallback: str = "project") -> str:
-    """A file-system and URL safe identifier made from ``text``."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._")
-    return cleaned[:80] or fallback
 
 
 def pid_alive(pid: int) -> bool:

@@ -15,8 +15,6 @@ from sitegen.site import data as _data
 from sitegen.site import pages as _pages
 from sitegen.site.cache import BuildCache
 from sitegen.site.fingerprint import Fingerprints
-from sitegen.site.kinds.data_files import run_data_path
-from sitegen.site.kinds.downloads import metrics_download_path
 from sitegen.site.render import dumps
 from sitegen.site.workers import Progress, run_jobs
 from sitegen.store import Store
@@ -24,6 +22,16 @@ from sitegen.store import Store
 log = logging.getLogger("sitegen")
 
 RunSummary = dict  # JSON-ready; keys: see sitegen.site.data.summarize
+
+
+def run_data_path(run_id: str) -> str:
+    """A run's chart data file in the site (written when the run is read)."""
+    return f"data/runs/{run_id}.js"
+
+
+def metrics_download_path(run_id: str) -> str:
+    """A run's metrics.tsv, gzipped, in the site (written when the run is read)."""
+    return f"{_data.DOWNLOAD_DIR}/{run_id}.tsv.gz"
 
 
 @dataclass

@@ -9,17 +9,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
+from sitegen.site.cache import BuildCache
 from sitegen.site.fileops import copy_file, write_bytes
 from sitegen.site.fingerprint import key
+from sitegen.site.gather import Gathered
 from sitegen.site.kinds import all_kinds
+from sitegen.site.shape import SiteShape
 from sitegen.store import Store
-
-if TYPE_CHECKING:  # gathering names the kinds' data paths: no import cycle at run time
-    from sitegen.site.cache import BuildCache
-    from sitegen.site.gather import Gathered
-    from sitegen.site.shape import SiteShape
 
 
 @dataclass(slots=True)

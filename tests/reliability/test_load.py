@@ -9,49 +9,82 @@ from pathlib import Path
 
 from sitegen.store import Store
 
+from helpers import wait_for
+
 from .conftest import PY, check_html, clean_env, write_script
 
 WORKERS = 16
 POINTS = 50_000
+STEPS = 4                     # each worker logs its points in this many chunks, one per build
+CHUNK = POINTS // STEPS
+# Each worker waits for <proj>/step-<k> before logging chunk k and says so with wrote-<i>-<k> once
+# it is flushed; it finishes its run only after the last chunk. The test releases chunk k, builds
+# while the workers write it, and waits for every wrote-*-k: so each build overlaps the logging and
+# sees every run half-written and still Running, whatever the machine's load.
 WORKER = """
     import os, sys, time
     from sitegen import start_run
-    i, n, go = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    while not os.path.exists(go):
-        time.sleep(0.005)
+    i, n, steps, proj = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+
+    def wait(name):
+        while not os.path.exists(os.path.join(proj, name)):
+            time.sleep(0.005)
+
+    def say(name):
+        open(os.path.join(proj, name), "w").close()
+
+    wait("go")
     with start_run(name=f"worker-{i}") as run:
         run.log("worker", i)
-        base = i * 1_000_000
-        for k in range(n):
-            run.log("v", base + k)
-            if k % 2500 == 2499:
-                time.sleep(0.2)  # spread the logging over ~4 s so builds see half-written runs
+        base, chunk = i * 1_000_000, n // steps
+        for step in range(steps):
+            wait(f"step-{step}")
+            for k in range(step * chunk, (step + 1) * chunk):
+                run.log("v", base + k)
+            run.flush()
+            say(f"wrote-{i}-{step}")
 """
+
+
+def _all_wrote(proj: Path, step: int) -> bool:
+    return all((proj / f"wrote-{i}-{step}").exists() for i in range(WORKERS))
 
 
 def test_load_16_processes_while_building(proj: Path, caplog):
     write_script(proj / "worker.py", WORKER)
-    go = proj / "go"
     env = clean_env(SITEGEN_STORE=str(proj / "runs"))
-    workers = [subprocess.Popen([PY, str(proj / "worker.py"), str(i), str(POINTS), str(go)], cwd=proj,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers = [subprocess.Popen([PY, str(proj / "worker.py"), str(i), str(POINTS), str(STEPS), str(proj)],
+                                cwd=proj, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for i in range(WORKERS)]
-    time.sleep(0.5)  # let them import and wait at the line
     t0 = time.perf_counter()
-    go.touch()
-    builds = []
-    lists = []
-    running_seen = 0
-    while any(w.poll() is None for w in workers):
+    (proj / "go").touch()
+
+    def build_and_list() -> None:
         b = subprocess.run([PY, "-m", "sitegen", "build"], cwd=proj, env=env, capture_output=True,
                            text=True, timeout=120)
         builds.append(b)
-        h = subprocess.run([PY, "-m", "sitegen", "history", "list", "-o", "json"], cwd=proj, env=env,
-                           capture_output=True, text=True, timeout=120)
-        lists.append(h)
+        lists.append(subprocess.run([PY, "-m", "sitegen", "history", "list", "-o", "json"], cwd=proj,
+                                    env=env, capture_output=True, text=True, timeout=120))
         if b.returncode == 0:
             index = (proj / "site" / "data" / "index.js").read_text()
-            running_seen += index.count('"Running"')
+            running.append(index.count('"Running"'))
+
+    builds: list = []
+    lists: list = []
+    running: list[int] = []
+    build_and_list()  # while the runs are being created
+    for step in range(STEPS):
+        (proj / f"step-{step}").touch()
+        build_and_list()  # while every worker writes chunk ``step``
+        wait_for(lambda: _all_wrote(proj, step) or any(w.poll() is not None for w in workers),
+                 timeout=120, what=f"every worker to write chunk {step}")
+        assert _all_wrote(proj, step), [w.communicate()[1] for w in workers if w.poll() is not None]
+        if step < STEPS - 1:  # every run half-written and Running: a build shows all of that
+            build_and_list()
+            assert running[-1] == WORKERS, builds[-1].stderr
+            for meta in Store(proj / "runs").runs():
+                data = (proj / "site" / "data" / "runs" / f"{meta['run_id']}.js").read_text()
+                assert f'"v":{{"n":{(step + 1) * CHUNK},' in data
     log_s = time.perf_counter() - t0
     for w in workers:
         out, err = w.communicate(timeout=60)
@@ -62,13 +95,12 @@ def test_load_16_processes_while_building(proj: Path, caplog):
     total_s = time.perf_counter() - t0
 
     # every build during the load succeeded
-    assert len(builds) >= 2, f"only {len(builds)} build(s) overlapped the logging"
+    assert len(builds) == 2 * STEPS
     for b in builds + [final] + lists:
         assert b.returncode == 0, b.stderr
         assert "Traceback" not in b.stderr
         assert "run.json" not in b.stderr  # a run being created is not a broken run
     assert all(len(json.loads(h.stdout or "[]")) <= WORKERS for h in lists)
-    assert running_seen > 0, "no build saw a run still being written"
     torn_warnings = sum(line.count("unreadable metric record") for b in builds for line in b.stderr.splitlines())
     assert final.stderr == "", final.stderr
 
@@ -107,4 +139,4 @@ def test_load_16_processes_while_building(proj: Path, caplog):
     index = (site / "data" / "index.js").read_text()
     assert all(m["run_id"] in index for m in metas)
     print(f"\nMEASURE load: {WORKERS} processes x {POINTS} points, logging {log_s:.1f} s, "
-          f"{len(builds)} builds and {len(lists)} history lists during it ({running_seen} running runs published, torn-tail warnings: {torn_warnings}), total {total_s:.1f} s")
+          f"{len(builds)} builds and {len(lists)} history lists during it ({sum(running)} running runs published, torn-tail warnings: {torn_warnings}), total {total_s:.1f} s")

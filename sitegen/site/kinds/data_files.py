@@ -7,13 +7,10 @@ from typing import Iterator
 
 from sitegen.site import pages as _pages
 from sitegen.site.cache import DATA_VERSION
+from sitegen.site.gather import run_data_path
 from sitegen.site.plan import PlanEntry, PlanInput
 
 TEMPLATES: list[str] = []
-
-
-def run_data_path(run_id: str) -> str:
-    return f"data/runs/{run_id}.js"
 
 
 def index_data(site: PlanInput) -> dict:

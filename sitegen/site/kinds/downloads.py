@@ -9,18 +9,14 @@ import zipfile
 from functools import partial
 from typing import Iterator
 
-from sitegen.site import data as _data
 from sitegen.site.cache import DATA_VERSION
 from sitegen.site.fingerprint import key
+from sitegen.site.gather import metrics_download_path
 from sitegen.site.plan import PlanEntry, PlanInput
 from sitegen.store import open_run_file
 
 TEMPLATES: list[str] = []
 ZIP_STORE_ABOVE = 64 << 20  # outputs this big go into the "download all" zip uncompressed
-
-
-def metrics_download_path(run_id: str) -> str:
-    return f"{_data.DOWNLOAD_DIR}/{run_id}.tsv.gz"
 
 
 def zip_outputs(src_dir: str, outputs: list[dict], dest: str) -> None:
