@@ -43,7 +43,7 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
         run_dir = f"{root}/{rid}"
         done = s["meta"].get("status") != "Running"  # a finished run's files won't change: linked
         for o in s["outputs"]:
-            yield site.file(f"files/{rid}/outputs/{o['path']}", f"{run_dir}/outputs/{o['path']}",
+            yield site.file(f"files/{rid}/outputs/{o['url']}", f"{run_dir}/outputs/{o['path']}",
                             [o["size"], o["mtime"]], done)
         if s["outputs"]:
             yield PlanEntry(f"files/{rid}/{rid}.zip", key("zip", s["outputs"]),
