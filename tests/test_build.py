@@ -516,3 +516,38 @@ def test_incremental_after_delete_hide_and_pin_equals_full(store, tmp_path, titl
     assert a == b
     assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir() and not any(p.iterdir())) == []
     check_site(site)
+
+
+def test_run_pages_link_parent_and_children_both_ways(store, tmp_path):
+    """Nested runs: the parent's page links each child, a child's page links its parent; a child
+    added later (or renamed) makes the parent's page again, as a full build would."""
+    with sitegen.start_run("sweep") as parent:
+        kids = []
+        for k in range(3):
+            with sitegen.start_run(f"trial-{k}") as child:
+                child.log("Accuracy", 0.5 + k / 10)
+                kids.append(child.run_id)
+    site = tmp_path / "site"
+    build_site(store, site, Config())
+    links = check_site(site)
+    child_urls = [f"../runs/{k}.html" for k in kids]
+    parent_links = [u for _, u in links[f"runs/{parent.run_id}.html"].urls]
+    assert [u for u in parent_links if u in child_urls][-3:] == child_urls  # in the "Child runs" row
+    for k in kids:
+        assert f"../runs/{parent.run_id}.html" in [u for _, u in links[f"runs/{k}.html"].urls]
+    page = (site / "runs" / f"{parent.run_id}.html").read_text("utf-8")
+    assert "Child runs" in page and "trial-2" in page
+    # a child renamed, then a fourth child: each incremental build equals a full one
+    def same_as_full(n: int) -> str:
+        build_site(store, site, Config())
+        full = tmp_path / f"full{n}"
+        build_site(store, full, Config(), clean=True)
+        for rel in (f"runs/{parent.run_id}.html", f"runs/{kids[1]}.html"):
+            assert (site / rel).read_bytes() == (full / rel).read_bytes(), rel
+        return (site / "runs" / f"{parent.run_id}.html").read_text("utf-8")
+    store.update_meta(kids[1], {"name": "renamed-trial"})  # not the parent's next run
+    assert "renamed-trial" in same_as_full(1)
+    with sitegen.start_run("late") as late:
+        pass
+    store.update_meta(late.run_id, {"parent_run_id": parent.run_id})
+    assert f"{late.run_id}.html" in same_as_full(2)

@@ -31,6 +31,30 @@ def run_label(s: dict) -> str:
     return label
 
 
+MAX_CHILD_LINKS = 50  # a run page links this many of its child runs (all are in the grid)
+
+
+def family(runs: list[dict]) -> dict[str, dict]:
+    """Each run's published parent and children (in the runs' order), as run refs, and the ids its
+    page links to ("linked": they decide when the page is made again)."""
+    by_id = {s["id"]: s for s in runs}
+    kids: dict[str, list[dict]] = {}
+    for s in runs:
+        p = s["meta"].get("parent_run_id")
+        if p in by_id and p != s["id"]:
+            kids.setdefault(p, []).append(s)
+    out = {}
+    for s in runs:
+        parent = by_id.get(s["meta"].get("parent_run_id") or "")
+        parent = parent if parent is not s else None
+        children = kids.get(s["id"], [])
+        shown = children[:MAX_CHILD_LINKS]
+        out[s["id"]] = {"parent": run_ref(parent), "children": [run_ref(c) for c in shown],
+                        "more_children": len(children) - len(shown),
+                        "linked": ([parent["id"]] if parent else []) + [c["id"] for c in shown]}
+    return out
+
+
 def compare_path(ids: list[str]) -> str:
     return "compare/" + "--".join(ids) + ".html"
 

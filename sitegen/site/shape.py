@@ -31,6 +31,7 @@ class SiteShape:
     comparisons: dict[str, tuple[list[str], str]]  # path -> (run ids, "previous" | "best" | "pinned")
     compare_links: dict[str, dict[str, str]]   # run id -> {"prev": path, "best": path}
     site: dict                                 # what every page shows (title, scripts, primary, ...)
+    family: dict[str, dict] = field(default_factory=dict)  # run id -> parent, children (pages.family)
     changed: set[str] = field(default_factory=set)  # runs whose summary differs from the cache's
     moved: set[str] = field(default_factory=set)    # ... and whose label or place changed too
 
@@ -149,4 +150,4 @@ def shape(store: Store, config, gathered: Gathered, old_runs: dict[str, RunSumma
     return SiteShape(runs=runs, by_id=by_id, groups=groups, script_pages=script_pages, primary=primary,
                      prev=prev, next=nxt, best=best, labels={s["id"]: _pages.run_label(s) for s in runs},
                      comparisons=comparisons, compare_links=compare_links, site=site,
-                     changed=changed, moved=moved)
+                     family=_pages.family(runs), changed=changed, moved=moved)
