@@ -5,7 +5,7 @@ from typing import Any
 
 #: Terminal colours of run statuses (used only when the output is a TTY).
 STATUS_COLOURS = {"Running": "cyan", "Completed": "green", "Failed": "red", "Killed": "magenta",
-                  "Canceled": "yellow"}
+                  "Canceled": "yellow", "Pruned": "blue"}
 
 
 def format_value(value: Any) -> str:

@@ -39,7 +39,7 @@ METRICS_FILE = "metrics.tsv"
 HEARTBEAT_FILE = "heartbeat"
 DRIVER_LOG = "driver.log"
 OUTPUTS_DIR = "outputs"
-TERMINAL_STATUSES = ("Completed", "Failed", "Killed", "Canceled")
+TERMINAL_STATUSES = ("Completed", "Failed", "Killed", "Canceled", "Pruned")  # Pruned: an Optuna trial
 
 _warned: set[str] = set()
 
