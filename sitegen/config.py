@@ -21,8 +21,8 @@ class ConfigError(UserError):
 class Config:
     title: str = "Experiment runs"
     project: str | None = None          # experiment name; default: the folder's name
-    primary_metric: str | None = None   # default: "Accuracy" if logged, else the first scalar
-    goal: str = "max"                   # "max" or "min": what "best run" means
+    primary_metric: str | None = None   # default: chosen by name (sitegen.site.primary)
+    goal: str | None = None             # "max" or "min": what "best run" means; default: by name
     theme: str | None = None            # a folder of templates overriding themes/default
     store: str | None = None            # default: ./runs
     site_dir: str = "site"
@@ -77,7 +77,7 @@ def load_config(start: Path | None = None) -> Config:
             raise ConfigError(f"{path}: key {key!r} must be a {expected.__name__}, "
                               f"not {type(value).__name__}")
         setattr(config, key, value)
-    if config.goal not in ("max", "min"):
+    if config.goal not in (None, "max", "min"):
         raise ConfigError(f"{path}: key 'goal' must be \"max\" or \"min\", not {config.goal!r}")
     return config
 

@@ -602,7 +602,8 @@ def load_runs(store, config) -> Runs:
     """The published runs of ``store`` read afresh (for ``sitegen report new/freeze``; the build
     uses the summaries it has)."""
     from sitegen.site import data as _data
-    from sitegen.site.build import _order_key, pick_primary
+    from sitegen.site.gather import order_key
+    from sitegen.site.primary import choose
     summaries = []
     for run_id in store.run_ids():
         if not _data.valid_run_id(run_id):
@@ -611,8 +612,9 @@ def load_runs(store, config) -> Runs:
             s = _data.summarize(str(store.root), run_id, config, [], None)
         if not s.get("skip") and not s.get("hidden"):
             summaries.append(s)
-    summaries.sort(key=_order_key)
-    return Runs(summaries, primary=pick_primary(config, summaries), goal=config.goal)
+    summaries.sort(key=order_key)
+    chosen = choose(config, summaries)
+    return Runs(summaries, primary=chosen.name, goal=chosen.goal)
 
 
 # ---------------------------------------------------------------- freezing

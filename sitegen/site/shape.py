@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sitegen.site import data as _data
 from sitegen.site import pages as _pages
 from sitegen.site.gather import Gathered, RunSummary, order_key
+from sitegen.site.primary import Primary, choose
 from sitegen.store import Store, safe_name
 
 log = logging.getLogger("sitegen")
@@ -24,6 +25,7 @@ class SiteShape:
     groups: dict[str, list[RunSummary]]        # runs by script name ("" for none), in site order
     script_pages: dict[str, str]               # script -> its dashboard's path (several scripts only)
     primary: str | None                        # the metric that decides the best run
+    goal: str                                  # "max" or "min": what best means for it
     prev: dict[str, RunSummary | None]
     next: dict[str, RunSummary | None]
     best: dict[str, RunSummary | None]         # the best run of each run's script
@@ -34,19 +36,6 @@ class SiteShape:
     family: dict[str, dict] = field(default_factory=dict)  # run id -> parent, children (pages.family)
     changed: set[str] = field(default_factory=set)  # runs whose summary differs from the cache's
     moved: set[str] = field(default_factory=set)    # ... and whose label or place changed too
-
-
-def pick_primary(config, runs: list[RunSummary]) -> str | None:
-    if config.primary_metric:
-        return config.primary_metric
-    names = set()
-    for s in runs:
-        names.update(k for k, v in s["scalars"].items() if _data.is_number(v) or v in ("NaN", "inf", "-inf"))
-        names.update(s["series"])
-    if "Accuracy" in names:
-        return "Accuracy"
-    numeric = sorted({k for s in runs for k, v in s["scalars"].items() if _data.is_number(v)})
-    return numeric[0] if numeric else None
 
 
 def primary_value(s: RunSummary, name: str | None) -> float | None:
@@ -110,13 +99,14 @@ def shape(store: Store, config, gathered: Gathered, old_runs: dict[str, RunSumma
     groups: dict[str, list[RunSummary]] = {}
     for s in runs:
         groups.setdefault(s["meta"].get("script_name") or "", []).append(s)
-    primary = pick_primary(config, runs)
+    chosen: Primary = choose(config, runs)
+    primary = chosen.name
     script_pages = _script_pages(groups)
     prev: dict[str, RunSummary | None] = {}
     nxt: dict[str, RunSummary | None] = {}
     best: dict[str, RunSummary | None] = {}
     for members in groups.values():
-        b = _best(members, primary, config.goal)
+        b = _best(members, primary, chosen.goal)
         for i, s in enumerate(members):
             prev[s["id"]] = members[i - 1] if i > 0 else None
             nxt[s["id"]] = members[i + 1] if i + 1 < len(members) else None
@@ -145,9 +135,10 @@ def shape(store: Store, config, gathered: Gathered, old_runs: dict[str, RunSumma
             log.info("pinned comparison %s names a run that is not published; skipped", pin)
     site = {"title": config.title, "built": _built_text(),
             "scripts": [{"name": k or "(no script)", "page": v} for k, v in script_pages.items()],
-            "primary": primary, "goal": config.goal}
+            "primary": primary, "goal": chosen.goal, "primary_source": chosen.source}
     changed, moved = _changes(gathered, old_runs)
-    return SiteShape(runs=runs, by_id=by_id, groups=groups, script_pages=script_pages, primary=primary,
+    return SiteShape(runs=runs, by_id=by_id, groups=groups, script_pages=script_pages,
+                     primary=primary, goal=chosen.goal,
                      prev=prev, next=nxt, best=best, labels={s["id"]: _pages.run_label(s) for s in runs},
                      comparisons=comparisons, compare_links=compare_links, site=site,
                      family=_pages.family(runs), changed=changed, moved=moved)

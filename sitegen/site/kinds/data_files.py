@@ -16,7 +16,7 @@ TEMPLATES: list[str] = []
 def index_data(site: PlanInput) -> dict:
     """``data/index.js`` but its rows (sorted keys: see :func:`sitegen.site.pages.index_js`)."""
     shape = site.shape
-    return {"goal": site.config.goal, "primary": shape.primary,
+    return {"goal": shape.goal, "primary": shape.primary,
             "scalars": sorted({k for s in shape.runs for k in s["scalars"]}),
             "scripts": dict(shape.script_pages),
             "series": sorted({k for s in shape.runs for k in s["series"]})}
