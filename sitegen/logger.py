@@ -471,15 +471,16 @@ def _allowed_env() -> dict[str, str]:
 
 
 def _new_run(name: str | None, parent: Run | None) -> Run:
-    from sitegen.secrets import mask_arguments  # compiled regexes: not at `import sitegen`
+    from sitegen.secrets import mask_arguments, mask_env, secret_env_values  # not at `import sitegen`
     script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] not in ("", "-c") else None
     fields = {
         "experiment_id": _experiment_name(),
         "name": name,
         "script_name": script,
-        "arguments": mask_arguments(sys.argv[1:]) if script else [],
+        # token formats need detect-secrets (too heavy for a training process): `sitegen run` masks them
+        "arguments": mask_arguments(sys.argv[1:], secret_env_values(), tokens=False) if script else [],
         "parent_run_id": parent.run_id if parent else os.environ.get("SITEGEN_RUN_ID"),
-        "env": _allowed_env(),
+        "env": mask_env(_allowed_env()),
     }
     run = Run(_store.Store(_store.default_store_path().absolute()), None, create_fields=fields)
     _registry.add(run)

@@ -94,7 +94,7 @@ def prepare_run(store: Store, script: str, args: Sequence[str], name: str | None
     """Snapshot the code and create the tracked run; return its id."""
     from sitegen.config import load_config, project_name
     from sitegen.gitinfo import git_properties
-    from sitegen.secrets import mask_arguments
+    from sitegen.secrets import mask_arguments, mask_env, secret_env_values
     from sitegen.snapshot import take_snapshot, write_manifest
 
     project_dir = Path(project_dir or Path.cwd()).absolute()
@@ -108,7 +108,7 @@ def prepare_run(store: Store, script: str, args: Sequence[str], name: str | None
     except ValueError:
         pass
     properties = git_properties(project_dir, tuple(dict.fromkeys(exclude)))
-    masked = mask_arguments(list(args))
+    masked = mask_arguments(list(args), secret_env_values(), tokens=True)
     name_ = script_name(script, project_dir)
     run_id = store.create_run(
         project_name(),
@@ -118,7 +118,7 @@ def prepare_run(store: Store, script: str, args: Sequence[str], name: str | None
         pid=pid if pid is not None else os.getpid(),
         properties=properties,
         snapshot=snapshot_id,
-        env={k: os.environ[k] for k in config.env if k in os.environ},
+        env=mask_env({k: os.environ[k] for k in config.env if k in os.environ}),
         command=display_command(name_, masked),
         parent_run_id=os.environ.get("SITEGEN_RUN_ID") or None,  # launched from a tracked run
     )
@@ -211,7 +211,9 @@ class _Supervisor:
             self.send(signal.SIGKILL)
 
 
-def _pump(fd: int, log, echo: bool) -> None:
+def _pump(fd: int, log, echo: bool, masker) -> None:
+    """Copy the script's output to driver.log, secrets masked (``masker``: a
+    :class:`sitegen.secrets.Masker`), and raw to the terminal."""
     out = sys.stdout.buffer if echo else None
     while True:
         try:
@@ -221,7 +223,7 @@ def _pump(fd: int, log, echo: bool) -> None:
         if not data:
             break
         try:
-            log.write(data)
+            log.write(masker.feed(data))
             log.flush()
         except (OSError, ValueError):
             pass
@@ -231,6 +233,11 @@ def _pump(fd: int, log, echo: bool) -> None:
                 out.flush()
             except (OSError, ValueError):
                 out = None  # the terminal went away: keep logging
+    try:
+        log.write(masker.flush())
+        log.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
@@ -252,6 +259,8 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
     env.update(SITEGEN_RUN_ID=run_id, SITEGEN_STORE=str(store.root),
                SITEGEN_EXPERIMENT=str(meta.get("experiment_id") or ""), PYTHONUNBUFFERED="1",
                SITEGEN_PROJECT_DIR=str(project_dir))
+    from sitegen.secrets import Masker, secret_env_values
+    masker = Masker(secret_env_values(env))  # the environment's secrets and token formats: masked in driver.log
     log = open(run_dir / DRIVER_LOG, "ab")
     returncode: int | None = None
     workdir: Path | None = None
@@ -278,7 +287,7 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
             proc = state.proc
             if state.cancel_requested:  # a signal came before the child existed
                 state.send(signal.SIGTERM)
-            pump = threading.Thread(target=_pump, args=(proc.stdout.fileno(), log, foreground),
+            pump = threading.Thread(target=_pump, args=(proc.stdout.fileno(), log, foreground, masker),
                                     name="sitegen-pump", daemon=True)
             pump.start()
             next_beat = time.monotonic() + HEARTBEAT_EVERY

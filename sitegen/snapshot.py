@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.errors import UserError
+from sitegen.secrets import is_credential_file
 from sitegen.store import INTERNAL_DIR, Store, write_bytes_atomic
 
 MAX_FILE_SIZE = 1_000_000
@@ -83,6 +84,8 @@ def _is_excluded(rel: str, extra: set[str]) -> bool:
     if parts[0] in EXCLUDED_TOP:
         return True
     if any(p in EXCLUDED_ANYWHERE for p in parts[:-1]):
+        return True
+    if is_credential_file(rel):  # .env, id_rsa, .git-credentials, …: never kept in the store
         return True
     return any(rel == e or rel.startswith(e + "/") for e in extra)
 

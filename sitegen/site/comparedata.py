@@ -137,6 +137,9 @@ def blob_js(sha: str, path: str) -> str:
     except OSError:
         got = None
     text = got[0] if got is not None and not got[1] else None
+    if text is not None:  # a token pasted into the code (a GitHub token, an AWS key) is not published
+        from sitegen.secrets import Masker
+        text = Masker().text(text)
     return _assign("SITEGEN_BLOBS", sha, dumps(text))
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from sitegen.secrets import is_credential_file
+from sitegen.secrets import CONTENT_LIMIT, credential_file_reason, is_credential_file
 from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Store,
                            StoreError, UnsafeFileError, decode_value, parse_utc, read_run_file,
                            unsafe_reason)
@@ -502,6 +502,11 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
     outputs, skipped = list_outputs(Path(store_root) / run_id, config)
     run_dir = os.path.join(store_root, run_id)
     warnings.extend(unsafe_files(run_dir, skipped))
+    if not config.publish_credentials:  # credentials by content (a key under any name)
+        found = {o["path"] for o in outputs if o["size"] <= CONTENT_LIMIT
+                 and credential_file_reason(os.path.join(run_dir, OUTPUTS_DIR, o["path"]))}
+        outputs = [o for o in outputs if o["path"] not in found]
+        skipped = sorted(set(skipped) | found)
     log_fp = None if unsafe_reason(os.path.join(run_dir, DRIVER_LOG)) else \
         _stat_fp(os.path.join(run_dir, DRIVER_LOG))
     for o in outputs:

@@ -31,7 +31,7 @@ TRAIN = f"""
     os.makedirs("outputs", exist_ok=True)
     for name in {CRED_FILES!r}:
         with open(os.path.join("outputs", name), "w") as f:
-            f.write({CRED_CONTENT!r})
+            f.write(os.environ.get("CRED_FILE_TEXT", "x"))  # not a literal: the script's code is published
     with open("outputs/model.txt", "w") as f:
         f.write("weights")
     print("done")
@@ -89,7 +89,7 @@ def test_secrets_stay_home(proj: Path):
     (proj / "sitegen.toml").write_text('env = ["MY_VAR"]\n', "utf-8")
     (proj / ".env").write_text("PROJECT_TOKEN=projenv-SS-777\n", "utf-8")  # goes into the code snapshot
     env = clean_env(MY_VAR="visible-value-1", AWS_SECRET_ACCESS_KEY=SECRETS["aws"],
-                    OTHER_VAR="not-allowlisted-2")
+                    OTHER_VAR="not-allowlisted-2", CRED_FILE_TEXT=CRED_CONTENT)
     tracked = sg("run", "train.py", *ARGS, cwd=proj, env=env)
     assert tracked.returncode == 0, tracked.stderr
     py(proj / "train.py", *ARGS, cwd=proj, env=env)  # untracked: the logger records sys.argv
@@ -154,3 +154,123 @@ def test_env_not_recorded_without_allow_list(proj: Path):
     meta = json.loads((run / "run.json").read_text())
     assert meta.get("env", {}) == {}
     assert _grep(proj / "runs", ["visible-value-1", SECRETS["aws"]], skip_dirs=("outputs",)) == []
+
+
+# ---------------------------------------------------------------- issue 16.3
+
+GH_TOKEN = "ghp_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"
+AWS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEX16AMPLE"
+SLACK = "xoxb-1234567890-0987654321-" + "AbCdEfGhIjKlMnOpQrStUvWx"
+PEM_BODY = "MIIEowIBAAKCAQEA7bq4Ux9sEcretKeyBody0123456789"
+# the credential files of the issue, with realistic content (each also published under a neutral name)
+CRED_BY_ISSUE = {
+    "aws_credentials": f"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = {AWS_KEY}\n",
+    "gcloud/application_default_credentials.json":
+        '{"client_id": "7640-x.apps.googleusercontent.com", "client_secret": "d-FL95Q19q7MQmFpd7hHD0Ty",'
+        ' "refresh_token": "1//0gLkCzD8xkYjpCgYIARAAGBASNwF", "type": "authorized_user"}\n',
+    "gcp-key.json": '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\n'
+                    f'{PEM_BODY}\\n-----END PRIVATE KEY-----\\n"}}\n',
+    ".git-credentials": f"https://alice:{GH_TOKEN}@github.com\n",
+    ".docker/config.json": '{"auths": {"https://index.docker.io/v1/": {"auth": "YWxpY2U6czNjcjN0LXB3"}}}\n',
+    "kubeconfig": "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: "
+                  "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJrdWJlcm5ldGVzIn0.c2lnbmF0dXJlLXh5\n",
+    ".s3cfg": f"[default]\naccess_key = AKIAIOSFODNN7EXAMPLE\nsecret_key = {AWS_KEY}\n",
+    ".boto": f"[Credentials]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = {AWS_KEY}\n",
+    "private.ppk": "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPrivate-Lines: 1\nAAAAgQC7\n",
+    "ssh_host_rsa_key": f"-----BEGIN OPENSSH PRIVATE KEY-----\n{PEM_BODY}\n-----END OPENSSH PRIVATE KEY-----\n",
+    "terraform.tfstate": '{"version": 4, "terraform_version": "1.5.0", "resources": [{"instances": '
+                         '[{"attributes": {"password": "Sup3rS3cretDbPass!"}}]}]}\n',
+    "htpasswd": "alice:$apr1$9Cv/OMGj$ZomWQzuQbL.3TRCS81A1g/\n",
+    "wandb/settings": "[default]\nbase_url = https://api.wandb.ai\napi_key = 0123456789abcdef0123456789abcdef01234567\n",
+}
+CRED_MARKERS = [AWS_KEY, "d-FL95Q19q7MQmFpd7hHD0Ty", PEM_BODY, GH_TOKEN, "YWxpY2U6czNjcjN0LXB3",
+                "c2lnbmF0dXJlLXh5", "AAAAgQC7", "Sup3rS3cretDbPass!", "ZomWQzuQbL", "0123456789abcdef0123"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--key", "X"], ["--key", MASK]), (["--pass", "X"], ["--pass", MASK]), (["-t", "X"], ["-t", MASK]),
+    (["--github-pat", "X"], ["--github-pat", MASK]), (["--bearer", "X"], ["--bearer", MASK]),
+    (["--password", "123"], ["--password", MASK]),
+    ([GH_TOKEN], [MASK]), (["push", SLACK], ["push", MASK]),
+    (["--max-tokens", "512", "--keyframes", "3", "--tokenizer", "bert"],
+     ["--max-tokens", "512", "--keyframes", "3", "--tokenizer", "bert"]),
+])
+def test_mask_arguments_issue_16_cases(args, expected):
+    assert mask_arguments(args, tokens=True) == expected
+
+
+def test_positional_secret_from_the_environment_is_masked():
+    assert mask_arguments(["upload", "hunter2-from-env"], ["hunter2-from-env"], tokens=False) == ["upload", MASK]
+
+
+@pytest.mark.parametrize("name", sorted(CRED_BY_ISSUE))
+def test_credential_files_by_name_and_by_content(name):
+    from sitegen.secrets import credential_content
+    assert is_credential_file(name), name
+    assert credential_content(CRED_BY_ISSUE[name].encode()), name
+
+
+@pytest.mark.parametrize("text", ["epoch,loss,acc\n" + "".join(f"{i},{1 / (i + 1):.6f},0.9\n" for i in range(500)),
+                                  '{"lr": 0.01, "model": "bert-base-uncased", "commit": "3349128a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e"}',
+                                  "# Results\n\nAccuracy 0.93 with `--lr 0.1`, see https://example.org/paper.\n"])
+def test_ordinary_outputs_are_not_credentials(text):
+    from sitegen.secrets import credential_content
+    assert credential_content(text.encode()) is None
+
+
+def test_printed_secrets_and_credential_files_stay_home(proj: Path):
+    """Issue 16.3: a tracked script prints its environment's secrets, a token and a private key;
+    writes the issue's 13 credential files (and the same contents under neutral names); the project
+    holds an untracked .env. Nothing of it reaches driver.log, run.json, the snapshot objects or
+    the site."""
+    import subprocess
+    import zipfile
+    write_script(proj / "train.py", f"""
+        import os
+        from sitegen import get_logger
+        log = get_logger()
+        log.log("Accuracy", 0.5)
+        print("aws", os.environ["AWS_SECRET_ACCESS_KEY"], "gh", os.environ["GITHUB_TOKEN"])
+        print("env dump:", dict(os.environ))
+        print("slack token", os.environ["SLACK_HOOK_TEXT"], "in a line")
+        print("-----BEGIN RSA PRIVATE KEY-----\\n" + os.environ["PRIVATE_KEY_PEM"] + "\\n-----END RSA PRIVATE KEY-----")
+        import json
+        creds = json.load(open(os.environ["CREDS_JSON"]))  # outside the project: not in its code
+        for i, (name, text) in enumerate(sorted(creds.items())):
+            for path in (name, f"plain/output{{i}}.txt"):
+                os.makedirs(os.path.dirname(os.path.join("outputs", path)), exist_ok=True)
+                open(os.path.join("outputs", path), "w").write(text)
+        open("outputs/model.txt", "w").write("weights")
+        print("done")
+    """)
+    subprocess.run(["git", "init", "-q"], cwd=proj, check=True)
+    (proj / ".env").write_text("PROJECT_TOKEN=projenv-SS-777\n", "utf-8")  # untracked, not ignored
+    (proj / ".git-credentials").write_text(CRED_BY_ISSUE[".git-credentials"], "utf-8")
+    creds = proj.parent / "creds.json"
+    creds.write_text(json.dumps(CRED_BY_ISSUE), "utf-8")
+    env = clean_env(AWS_SECRET_ACCESS_KEY=AWS_KEY, GITHUB_TOKEN=GH_TOKEN, HF_TOKEN="hf-secret-Q1w2E3r4",
+                    CREDS_JSON=str(creds), SLACK_HOOK_TEXT=SLACK, PRIVATE_KEY_PEM=PEM_BODY)
+    tracked = sg("run", "train.py", "--lr", "0.1", GH_TOKEN, cwd=proj, env=env)
+    assert tracked.returncode == 0, tracked.stderr
+    assert AWS_KEY in tracked.stdout  # the terminal is the user's own: shown as printed
+    (run,) = [p for p in (proj / "runs").iterdir() if not p.name.startswith(".")]
+    log = (run / "driver.log").read_text()
+    assert "done" in log and "slack token ***** in a line" in log and "-----BEGIN RSA PRIVATE KEY-----" in log
+    everything = [AWS_KEY, GH_TOKEN, SLACK, PEM_BODY, "hf-secret-Q1w2E3r4"]
+    for s in everything:
+        assert s not in log, s
+    meta = json.loads((run / "run.json").read_text())
+    assert meta["arguments"] == ["--lr", "0.1", MASK] and GH_TOKEN not in json.dumps(meta)
+    objects = proj / "runs" / ".sitegen" / "objects"
+    assert _grep(objects, ["projenv-SS-777"]) == []  # no .env (train.py itself holds the test's tokens)
+    assert sorted(json.loads((run / "snapshot.json").read_text())) == ["train.py"]  # no .git-credentials
+
+    b = sg("build", cwd=proj, env=env)
+    assert b.returncode == 0, b.stderr
+    site = proj / "site"
+    assert _grep(site, everything + CRED_MARKERS + ["projenv-SS-777"]) == []
+    published = sorted(p.relative_to(site / "files" / run.name / "outputs").as_posix()
+                       for p in (site / "files" / run.name / "outputs").rglob("*") if p.is_file())
+    assert published == ["model.txt"], published
+    (z,) = site.rglob("*.zip")
+    assert zipfile.ZipFile(z).namelist() == ["outputs/model.txt"]
