@@ -19,6 +19,7 @@ COMMANDS = {
     "serve": "serve",
     "deploy": "gh_deploy",
     "init": "init",
+    "sync": "sync",
     "report": "report",
     "import": "import_runs",
 }

@@ -98,12 +98,22 @@ def project_name() -> str:
     return safe_name(name)
 
 
-def store_path() -> Path:
-    """The store: $SITEGEN_STORE, config ``store`` (relative to the config file), or ./runs."""
+def store_location() -> str | Path:
+    """$SITEGEN_STORE, config ``store`` (relative to the config file), or ./runs; a store URL
+    (``s3://bucket/prefix``) is returned as the string it is."""
     env = os.environ.get("SITEGEN_STORE")
+    config = None if env else _quiet_config()
+    location = env or (config.store if config else None)
+    if location and "://" in location:
+        return location
     if env:
         return Path(env)
-    config = _quiet_config()
     if config and config.store:
         return config.base_dir / config.store
     return Path("runs")
+
+
+def store_path() -> Path:
+    """The local store folder (see `store_location`; a URL's local spool is not this)."""
+    location = store_location()
+    return location if isinstance(location, Path) else Path("runs")

@@ -98,6 +98,7 @@ class Run:
         self._warned = False
         self.finished = False
         self._start = time.time()
+        self._uploader = None  # a remote store: ships this run from the local spool (sitegen.sync)
         self._try_create()
 
     # -- public API
@@ -279,6 +280,8 @@ class Run:
                 self.store.finish_run(self.run_id, status)
             except (OSError, _store.StoreError) as e:
                 self._io_warning(e)
+            if self._uploader is not None:
+                self._uploader.stop()  # bounded: $SITEGEN_UPLOAD_TIMEOUT; the spool keeps the rest
         if self._pending or self._buffer or self._params_pending:
             warnings.warn(f"sitegen: run {self.run_id}: {len(self._buffer)} points, "
                           f"{len(self._pending)} bytes and {len(self._params_pending)} parameters "
@@ -356,6 +359,10 @@ class Run:
             self._io_warning(e)
             return False
         self._create_fields = None
+        url = self.store.remote_url()
+        if url and self._owned:
+            from sitegen.sync import Uploader
+            self._uploader = Uploader(self.store.root, url, {self.run_id}).start()
         return True
 
     def _open_metrics(self) -> int:
@@ -482,10 +489,19 @@ def _new_run(name: str | None, parent: Run | None) -> Run:
         "parent_run_id": parent.run_id if parent else os.environ.get("SITEGEN_RUN_ID"),
         "env": mask_env(_allowed_env()),
     }
-    run = Run(_store.Store(_store.default_store_path().absolute()), None, create_fields=fields)
+    run = Run(_writable_store(), None, create_fields=fields)
     _registry.add(run)
     _ensure_thread()
     return run
+
+
+def _writable_store() -> _store.Store:
+    """The store new runs go into; for a store URL, this machine's local spool of it."""
+    location = _store.default_store_location()
+    if isinstance(location, str):
+        from sitegen.sync import spool_store
+        return spool_store(location)
+    return _store.Store(location.absolute())
 
 
 def start_run(name: str | None = None) -> Run:

@@ -252,6 +252,8 @@ class Preview:
         self._thread: threading.Thread | None = None
         self._building = threading.Lock()
         self.watcher = ChangeWatcher(self.store.root, self._theme_dirs(), self._config_files())
+        if hasattr(self.store, "poll"):  # a remote store: its mirror is refreshed from the bucket
+            self.store.poll(self._stop, self.echo)
 
     def _theme_dirs(self) -> list[Path]:
         """The folders whose files a build reads: the themes, and the reports (watched alike)."""

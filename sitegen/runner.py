@@ -265,6 +265,7 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
     returncode: int | None = None
     workdir: Path | None = None
     crashed = False
+    uploader = _start_uploader(store, run_id)  # a remote store: ship the spool while it runs
     try:
         workdir = make_workdir(project_dir, outputs, run_id)
         if (run_dir / CANCEL_FILE).exists():
@@ -346,9 +347,20 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
             store.finish_run(run_id, status, returncode)
         finally:
             log.close()
+            if uploader is not None:
+                uploader.stop()
             for s, h in previous.items():
                 signal.signal(s, h)
     return _exit_code(returncode) if returncode is not None else 1
+
+
+def _start_uploader(store: Store, run_id: str):
+    """For the spool of a remote store: the supervisor (not the training process) uploads."""
+    url = store.remote_url()
+    if not url:
+        return None
+    from sitegen.sync import Uploader
+    return Uploader(store.root, url, {run_id}).start()
 
 
 def _keep_stray_files(workdir: Path, outputs: Path, log) -> None:

@@ -304,6 +304,12 @@ def default_store_path() -> Path:
     return store_path()
 
 
+def default_store_location() -> "str | Path":
+    """Like `default_store_path`, but a store URL (``s3://…``) stays a URL."""
+    from sitegen.config import store_location
+    return store_location()
+
+
 class Store:
     """A run store rooted at ``root``. Cheap to create; nothing is written until needed."""
 
@@ -313,6 +319,16 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
+
+    def remote_url(self) -> str | None:
+        """For the local spool of a remote store (see sitegen.remote): the store's URL."""
+        if not hasattr(self, "_remote_url"):
+            try:
+                marker = json.loads((self.internal / "store.json").read_text("utf-8"))
+                self._remote_url = marker.get("remote") if isinstance(marker, dict) else None
+            except (OSError, ValueError):
+                self._remote_url = None
+        return self._remote_url
 
     # -- creation
     def ensure(self) -> None:
@@ -360,8 +376,11 @@ class Store:
         self.ensure()
         experiment = safe_name(experiment)
         ms = int(time.time() * 1000)
+        spool = self.remote_url() is not None
+        # a remote store's runs come from many machines: a random suffix keeps ids apart
+        suffix = "_" + os.urandom(3).hex() if spool else ""
         while True:
-            run_id = f"{experiment}_{ms}"
+            run_id = f"{experiment}_{ms}{suffix}"
             try:
                 (self.root / run_id).mkdir()
                 break
@@ -372,7 +391,8 @@ class Store:
             "format_version": FORMAT_VERSION,
             "run_id": run_id,
             "experiment_id": experiment,
-            "run_number": self.next_run_number(experiment),
+            # a remote store's run gets its number when it reaches the bucket (sitegen.sync)
+            "run_number": None if spool else self.next_run_number(experiment),
             "name": None,
             "description": "",
             "script_name": None,
@@ -612,8 +632,9 @@ def _has_files(path: str) -> bool:
 
 
 def hostname() -> str:
-    """This machine's name (what socket.gethostname() returns, without importing socket)."""
-    return os.uname().nodename
+    """This machine's name (what socket.gethostname() returns, without importing socket), or
+    $SITEGEN_HOST (containers whose host names repeat)."""
+    return os.environ.get("SITEGEN_HOST") or os.uname().nodename
 
 
 def _user() -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sitegen.commands.common import open_store, store_option
+from sitegen.commands.common import open_store_for_writing, store_option
 from sitegen.runner import prepare_run, project_dir_for, start_detached, supervise
 from sitegen.store import Store
 
@@ -35,15 +35,16 @@ def cli(store_path: Path | None, name: str | None, detach: bool, script: str,
       sitegen jobs                                         # watch it
       sitegen cancel last                                  # stop it
     """
-    store = Store(open_store(store_path, must_exist=False).root.absolute())
+    store = Store(open_store_for_writing(store_path).root.absolute())
     project_dir = project_dir_for(Path.cwd())
     run_id = prepare_run(store, script, args, name=name, project_dir=project_dir)
     if detach:
         start_detached(store, run_id, script, args, project_dir)
         click.echo(run_id)
         return
+    number = store.raw_meta(run_id).get("run_number")
     click.echo(f"sitegen: run {run_id} (run number "
-               f"{store.raw_meta(run_id).get('run_number')})", err=True)
+               f"{number if number is not None else 'given when it reaches the bucket'})", err=True)
     code = supervise(store, run_id, script, args, project_dir, foreground=True)
     status = store.raw_meta(run_id).get("status")
     click.echo(f"sitegen: run {run_id} {status} (exit code {code})", err=True)
