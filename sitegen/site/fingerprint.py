@@ -17,6 +17,7 @@ from sitegen import store as _store_mod
 from sitegen.site import data as _data
 from sitegen.site.bundle import vega_bundle_version
 from sitegen.site.cache import CACHE_VERSION, DATA_VERSION
+from sitegen.site.charts import templates_version
 from sitegen.site.render import theme_fingerprint
 from sitegen.store import Store
 
@@ -81,5 +82,5 @@ def fingerprint(store: Store, config) -> Fingerprints:
         fps[run_id] = fp
     # plain lists, ints and strings in run id order, so repr is a stable (and fast) encoding
     runs_digest = hashlib.sha1(repr(list(fps.items())).encode()).hexdigest()
-    inputs = key(common, vega_bundle_version(), store.pins(), store.assets(), CACHE_VERSION, runs_digest)
+    inputs = key(common, vega_bundle_version(), templates_version(), store.pins(), store.assets(), CACHE_VERSION, runs_digest)
     return Fingerprints(ids=ids, runs=fps, common=common, inputs=inputs)
