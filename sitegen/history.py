@@ -34,10 +34,10 @@ from typing import Any, Callable, Iterable
 
 from sitegen.errors import UserError
 from sitegen.store import (
-    METRICS_FILE, OUTPUTS_DIR, Series, Store, StoreError, decode_value, file_lock, read_run_file,
-    safe_name, warn_once,
+    OUTPUTS_DIR, Series, Store, StoreError, file_lock, safe_name, warn_once,
 )
 from sitegen.formatting import format_size
+from sitegen.summary import run_metrics, scalars_and_last
 from sitegen.formatting import format_value as plain_value
 
 #: The seed's run keys, in the order ``info`` prints them (after the metrics), plus ours.
@@ -170,50 +170,6 @@ def _is_scalar(s: Series) -> bool:
 
 # ---------------------------------------------------------------- list
 
-def read_scalars(path: Path) -> dict[str, Any]:
-    """``split_metrics(read_metrics(path))[0]`` without decoding every point of long series.
-
-    Only the first two readable records of a name are parsed: a second one makes it a series, and
-    its other lines are skipped unread. ``list`` over thousands of runs with long loss curves thus
-    costs a line split per point instead of a full parse."""
-    try:
-        data = read_run_file(path)
-    except FileNotFoundError:
-        return {}
-    except OSError as e:
-        warn_once(f"read:{path}", f"cannot read {path}: {e.strerror}; skipped")
-        return {}
-    lines = data.split(b"\n")
-    bad = 1 if lines.pop() else 0
-    names: dict[bytes, str] = {}
-    first: dict[str, tuple[int, Any]] = {}
-    series: set[str] = set()
-    for line in lines:
-        key = line.partition(b"\t")[0]
-        name = names.get(key)
-        if name is not None and name in series:
-            continue
-        try:
-            k, st, v, t = line.decode("utf-8", errors="replace").split("\t")
-            if name is None:
-                name = json.loads(k)
-                if type(name) is not str:
-                    raise ValueError
-            step, value = int(st), decode_value(v)
-            float(t)
-        except (ValueError, IndexError):
-            bad += 1
-            continue
-        names[key] = name
-        if name in first:
-            series.add(name)
-        else:
-            first[name] = (step, value)
-    if bad:
-        warn_once(f"torn:{path}", f"{path}: skipped {bad} unreadable metric record(s)")
-    return {n: v for n, (st, v) in first.items() if n not in series and st == 0}
-
-
 @dataclass
 class RunTable:
     """Rows of ``history list``: ``columns`` in order; each row maps a column to its raw value.
@@ -245,9 +201,7 @@ def list_runs(store: Store, script: str | None = None, include_hidden: bool = Fa
     if script is not None:
         runs = [m for m in runs if m.get("script_name") == script
                 or Path(str(m.get("script_name") or "")).name == script]
-    scalars_by_run = []
-    for meta in runs:
-        scalars_by_run.append(read_scalars(store.run_dir(meta["run_id"]) / METRICS_FILE))
+    scalars_by_run = [scalars_and_last(run_metrics(store.run_dir(meta["run_id"])))[0] for meta in runs]
     params_by_run = [parameters(meta) for meta in runs]
     names = _first_seen(reversed(scalars_by_run))
     colmap: dict[str, str] = {}

@@ -465,8 +465,9 @@ def elapsed_seconds(meta: dict, now: float | None = None) -> float | None:
 
 
 def latest_values(store: Store, run_id: str) -> dict:
-    """The latest value of every metric of a run (the last point of a series)."""
-    return {name: s.last for name, s in store.metrics(run_id).items() if len(s)}
+    """The latest value of every metric of a run (the last point of a series), from its summary."""
+    from sitegen.summary import run_metrics
+    return {name: s.last for name, s in run_metrics(store.run_dir(run_id)).items()}
 
 
 def jobs(store: Store, show_all: bool = False, limit: int = 10) -> list[dict]:

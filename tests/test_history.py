@@ -540,37 +540,6 @@ def test_restore_asks_on_a_terminal(tmp_path):
     assert (project / "a.py").read_text() == "one\n"
 
 
-def test_read_scalars_agrees_with_read_metrics(tmp_path):
-    """The fast scalar reader behind `list` gives exactly split_metrics(read_metrics(...))[0]."""
-    import random
-
-    from sitegen.history import read_scalars
-    from sitegen.store import read_metrics, split_metrics
-
-    rng = random.Random(7)
-    names = ['"a"', '"b"', '"\\u0061"', '"c d"', '"s"', "3", '"n"', "garbage"]
-    values = ["1", "2.5", "nan", "-0.0", '"x\\ty"', "true", "1e", "", "-inf"]
-    for trial in range(300):
-        lines = []
-        for _ in range(rng.randint(0, 8)):
-            if rng.random() < 0.1:
-                lines.append(rng.choice(["", "torn", '"a"\t0', '"a"\t0\t1\t1\t1']))
-                continue
-            step = rng.choice(["0", "0", "1", "x", "5"])
-            lines.append("\t".join([rng.choice(names), step, rng.choice(values),
-                                    rng.choice(["1.0", "2", "x"])]))
-        text = "\n".join(lines) + rng.choice(["\n", "", '\n"a"\t0\t1.'])
-        path = tmp_path / f"m{trial}.tsv"
-        path.write_text(text, "utf-8")
-        expected = split_metrics(read_metrics(path))[0]
-        got = read_scalars(path)
-        assert list(got) == list(expected), text
-        for k in expected:
-            e, g = expected[k], got[k]
-            assert type(e) is type(g) and (e == g or (e != e and g != g)), text
-    assert read_scalars(tmp_path / "missing.tsv") == {}
-
-
 def test_tracked_run_info_and_download(tmp_path):
     """A run made by `sitegen run` in a git repo: exit code, commit, driver.log all show up."""
     project = tmp_path / "proj"

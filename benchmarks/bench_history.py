@@ -1,0 +1,79 @@
+"""`sitegen history list` and `sitegen jobs` over a big store, before and after, side by side.
+
+    python benchmarks/bench_history.py --store /tmp/sitegen-bench/store-10000 [--repeat 5]
+                                       [--baseline /path/to/other/tree]
+
+Works on a hard-linked copy of ``--store`` (so per-run summaries written by the commands land in the
+copy only, never in the original). Each command runs in a fresh interpreter (what a user pays,
+imports included); the first call of the tree's code on the copy is reported apart ("cold": the
+summaries are made), then the median of ``--repeat`` calls ("warm"). With ``--baseline`` the same
+commands run with another source tree's sitegen on its own copy, alternating with this tree's.
+Prints a Markdown table and writes benchmarks/out/history.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+COMMANDS = {"list -o json": ["history", "list", "-o", "json"], "list": ["history", "list"],
+            "jobs": ["jobs"]}
+
+
+def timed(tree: Path, store: Path, args: list[str]) -> float:
+    env = {**os.environ, "PYTHONPATH": str(tree), "COLUMNS": "200"}
+    env.pop("SITEGEN_STORE", None)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sitegen", *args, "--store", str(store)], env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--store", type=Path, required=True)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--baseline", type=Path, default=None)
+    args = p.parse_args()
+    trees = {"after": HERE.parent} | ({"before": args.baseline.resolve()} if args.baseline else {})
+    work = Path(tempfile.mkdtemp(prefix="bench-history-"))
+    copies = {}
+    for label in trees:
+        copies[label] = work / label
+        subprocess.run(["cp", "-al", str(args.store), str(copies[label])], check=True)
+    runs = sum(1 for e in os.scandir(args.store) if not e.name.startswith("."))
+    r: dict = {"store": str(args.store), "runs": runs, "load": os.getloadavg(), "results": {}}
+    try:
+        for name, cmd in COMMANDS.items():
+            for label, tree in trees.items():
+                r["results"].setdefault(name, {})[label] = {"cold": timed(tree, copies[label], cmd),
+                                                            "warm": []}
+            for _ in range(args.repeat):
+                for label, tree in trees.items():
+                    r["results"][name][label]["warm"].append(timed(tree, copies[label], cmd))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    r["load_after"] = os.getloadavg()
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
+    (out / "history.json").write_text(json.dumps(r, indent=2))
+    print(f"{runs:,} runs in {args.store}; load average {r['load'][0]:.1f} -> {r['load_after'][0]:.1f}\n")
+    print("| command | " + " | ".join(f"{t} cold s | {t} warm s (median of {args.repeat})" for t in trees) + " |")
+    print("| --- |" + " --- | --- |" * len(trees))
+    for name, by in r["results"].items():
+        cells = []
+        for label in trees:
+            cells += [f"{by[label]['cold']:.2f}", f"{statistics.median(by[label]['warm']):.2f}"]
+        print(f"| `sitegen {name}` | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
