@@ -255,21 +255,31 @@ def test_unwritable_store_keeps_parameters_and_writes_them_later(store, monkeypa
         assert store.raw_meta(run.run_id)["parameters"] == {"lr": 0.3}
 
 
-def test_buffer_passing_the_soft_limit_wakes_the_writer(store, monkeypatch):
-    monkeypatch.setattr(logger_mod, "BUFFER_SOFT_LIMIT", 1000)
-    saved = logger_mod.FLUSH_INTERVAL
-    logger_mod.FLUSH_INTERVAL = 3600.0  # from its next wait on, only the wake-up makes it flush
+def test_buffer_passing_the_soft_limit_wakes_the_writer(tmp_path):
+    """In a script whose writer thread would otherwise sleep for an hour, passing the soft limit
+    gets the points written at once, while the script still runs."""
+    script = tmp_path / "train.py"
+    script.write_text(textwrap.dedent("""\
+        import sys
+        import sitegen.logger as L
+        L.FLUSH_INTERVAL = 3600.0
+        L.BUFFER_SOFT_LIMIT = 1000
+        run = L.get_logger()
+        for i in range(1000):
+            run.log("loss", float(i))
+        print(run.run_id, flush=True)
+        sys.stdin.read()  # until the test is done
+    """))
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, env=script_env(tmp_path / "runs"),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        with sitegen.start_run() as run:
-            run.log("warm", 1)
-            wait_for(lambda: not run._buffer, what="first flush")  # the thread waits again
-            for i in range(1000):
-                run.log("loss", float(i))
-            wait_for(lambda: len(store.metrics(run.run_id).get("loss", ())) == 1000,
-                     what="the background thread to write the buffer")
+        run_id = proc.stdout.readline().strip()
+        store = Store(tmp_path / "runs")
+        wait_for(lambda: len(store.metrics(run_id).get("loss", ())) == 1000,
+                 what="the background thread to write the buffer")
+        assert proc.poll() is None
     finally:
-        logger_mod.FLUSH_INTERVAL = saved
-        logger_mod._wake.set()  # out of its long wait
+        proc.communicate("", timeout=60)
 
 
 def test_buffer_never_passes_the_hard_limit(store, monkeypatch):
