@@ -37,6 +37,7 @@ class Picture:
 
 PICTURES = [
     Picture("index.html", "dashboard.png", height=1400),
+    Picture("reports/iris.html", "report.png", ready=".sg-parallel[data-drawn]", width=1100, height=2300),
 ]
 
 

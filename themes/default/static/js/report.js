@@ -30,6 +30,30 @@
   }
   R.smooth = smooth;
 
+  /* The indexes of a line worth drawing at most ~max points: all of a short line; of a long one,
+     the first, the last, and the lowest and highest of each of max/2 buckets (in order). A chart
+     is a few hundred pixels wide: more points cost time and show nothing more. */
+  function thin(values, max) {
+    var n = values.length, out = [], i;
+    if (n <= max) { for (i = 0; i < n; i++) out.push(i); return out; }
+    var buckets = Math.floor(max / 2), size = n / buckets;
+    out.push(0);
+    for (var b = 0; b < buckets; b++) {
+      var lo = -1, hi = -1, end = Math.min(n, Math.floor((b + 1) * size));
+      for (i = Math.floor(b * size); i < end; i++) {
+        var v = values[i];
+        if (v === null || !isFinite(v)) continue;
+        if (lo < 0 || v < values[lo]) lo = i;
+        if (hi < 0 || v > values[hi]) hi = i;
+      }
+      if (lo >= 0) { if (lo < hi) { out.push(lo, hi); } else if (hi >= 0) { out.push(hi); if (lo !== hi) out.push(lo); } }
+    }
+    out.push(n - 1);
+    return out.filter(function (x, k) { return k === 0 || x > out[k - 1]; });
+  }
+  R.thin = thin;
+  var LINE_POINTS = 400;
+
   function config() {
     var c = {background: null, view: {stroke: null}, axis: {labelLimit: 180}, legend: {labelLimit: 260}};
     if (DARK) {
@@ -54,12 +78,12 @@
       if (!line) return;
       ids.push(id);
       var steps = lineSteps(line), sm = e.smoothing > 0 ? smooth(line.values, e.smoothing) : null;
-      for (var i = 0; i < line.values.length; i++) {
+      thin(line.values, LINE_POINTS).forEach(function (i) {
         var v = line.values[i];
-        if (v === null || (e.y === "log" && !(v > 0))) continue;
+        if (v === null || (e.y === "log" && !(v > 0))) return;
         values.push({run: info.label, url: root() + info.url, step: steps[i], value: v,
                      smooth: sm ? sm[i] : v});
-      }
+      });
     });
     var y = {field: "value", type: "quantitative", title: e.series, scale: {type: e.y, zero: false}};
     var color = {field: "run", type: "nominal", title: "Run", sort: null};
@@ -142,20 +166,38 @@
 
   var MAKERS = {series: seriesSpec, value: valueSpec, parallel: parallelSpec};
 
+  /* Charts are drawn one after the other, top first, each in its own task: the page paints (and
+     answers) between them. */
+  function drawOne(box, made, i) {
+    var fig = box.closest(".sg-embed"), t = performance.now();
+    // SVG for ordinary charts (crisp, printable); canvas once there are thousands of marks
+    var n = made[0].data.values.length;
+    return window.vegaEmbed(box, made[0], {actions: false, renderer: n > 3000 ? "canvas" : "svg",
+                                           loader: {target: "_self"}, tooltip: {theme: DARK ? "dark" : "light"}})
+      .then(function () {
+        R.drawn[i] = made[1]; R.times[i] = performance.now() - t;
+        fig.setAttribute("data-drawn", made[1].length);
+      })
+      .catch(function (err) { R.errors[i] = String(err); box.textContent = "Chart failed: " + err.message; });
+  }
+
+  R.times = {};
   R.draw = function () {
+    R.t0 = performance.now();
     var holder = document.getElementById("sg-report-data");
     if (!holder) return;
     var data = JSON.parse(holder.textContent);
-    var boxes = document.querySelectorAll(".sg-embed[data-embed] .sg-vega");
-    Array.prototype.forEach.call(boxes, function (box) {
-      var fig = box.closest(".sg-embed"), i = +fig.getAttribute("data-embed"), e = data.embeds[i];
-      var made = MAKERS[e.kind === "chart" ? e.mode : e.kind](e, data.runs);
+    var jobs = [];
+    Array.prototype.forEach.call(document.querySelectorAll(".sg-embed[data-embed] .sg-vega"), function (box) {
+      var i = +box.closest(".sg-embed").getAttribute("data-embed"), e = data.embeds[i];
       if (!window.vegaEmbed) { box.textContent = "(charts need assets/vega-bundle.js)"; return; }
-      window.vegaEmbed(box, made[0], {actions: false, renderer: "svg", loader: {target: "_self"},
-                                      tooltip: {theme: DARK ? "dark" : "light"}})
-        .then(function () { R.drawn[i] = made[1]; fig.setAttribute("data-drawn", made[1].length); })
-        .catch(function (err) { R.errors[i] = String(err); box.textContent = "Chart failed: " + err.message; });
+      jobs.push(function () { return drawOne(box, MAKERS[e.kind === "chart" ? e.mode : e.kind](e, data.runs), i); });
     });
+    (function next() {
+      var job = jobs.shift();
+      if (job) job().then(function () { setTimeout(next, 0); });
+    })();
+    R.t1 = performance.now();
     if (window.katex) {
       Array.prototype.forEach.call(document.querySelectorAll(".report-body .math"), function (m) {
         try {
