@@ -124,7 +124,8 @@ import json, sys, time
 from pathlib import Path
 from sitegen.commands.common import open_store
 from sitegen.config import load_config
-from sitegen.site.reports import load_runs, load_sources, resolve
+from sitegen.site.report_runs import load_runs
+from sitegen.site.reports import load_sources, resolve
 config = load_config(Path(sys.argv[1]))
 runs = load_runs(open_store(config.base_dir / config.store), config)
 src = load_sources(config)["bench"]

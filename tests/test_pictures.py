@@ -27,9 +27,11 @@ def test_pictures_come_from_real_demo_runs(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert png_size(out / "dashboard.png") == (1280, 1400)
+    assert png_size(out / "report.png") == (1100, 2300)  # examples/reports/iris.md, drawn
     # the picture's site is the demo's: its real iris runs, with the metrics the demo logs
     index = (keep / "site" / "data" / "index.js").read_text("utf-8")
     assert "Regularization Rate" in index and "Accuracy" in index
     assert len(list((keep / "site" / "runs").glob("IrisDemo_*.html"))) == 2
     # the README shows that picture
-    assert "](docs/dashboard.png)" in (REPO / "README.md").read_text("utf-8")
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert "](docs/dashboard.png)" in readme and "](docs/report.png)" in readme

@@ -9,7 +9,8 @@ import sitegen
 from sitegen.config import load_config
 from sitegen.site.build import build_site
 from sitegen.site.report_source import parse_report, rewrite
-from sitegen.site.reports import load_runs, resolve
+from sitegen.site.report_runs import load_runs
+from sitegen.site.reports import resolve
 from sitegen.store import Store
 from test_build import png
 

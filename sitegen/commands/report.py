@@ -61,7 +61,7 @@ def new_cmd(name: str, store_path: Path | None, force: bool) -> None:
     """
     from sitegen.config import load_config
     from sitegen.site.report_starter import starter
-    from sitegen.site.reports import load_runs
+    from sitegen.site.report_runs import load_runs
     config = load_config()
     path = _report_file(config, name, must_exist=False)
     if path.exists() and not force:
@@ -86,7 +86,8 @@ def freeze_cmd(name: str, store_path: Path | None) -> None:
       sitegen report freeze sweep
     """
     from sitegen.config import load_config
-    from sitegen.site.reports import EmbedProblem, freeze, load_report, load_runs
+    from sitegen.site.report_runs import load_runs
+    from sitegen.site.reports import EmbedProblem, freeze, load_report
     config = load_config()
     path = _report_file(config, name)
     src = load_report(name, path)

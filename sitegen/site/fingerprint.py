@@ -19,6 +19,7 @@ from sitegen.site.bundle import vega_bundle_version
 from sitegen.site.cache import CACHE_VERSION, DATA_VERSION
 from sitegen.site.charts import templates_version
 from sitegen.site.render import theme_fingerprint
+from sitegen.site.reports import sources_fingerprint
 from sitegen.store import Store
 
 log = logging.getLogger("sitegen")
@@ -52,7 +53,7 @@ def _sitegen_version() -> str:
 def config_key(config) -> str:
     """The config's keys that change the site's bytes."""
     return key(config.title, config.primary_metric, config.goal, sorted(config.unpublished),
-               config.publish_credentials, os.environ.get("SOURCE_DATE_EPOCH") or "")
+               config.publish_credentials, os.environ.get("SOURCE_DATE_EPOCH") or "", config.reports_dir)
 
 
 def fingerprint(store: Store, config) -> Fingerprints:
@@ -82,5 +83,6 @@ def fingerprint(store: Store, config) -> Fingerprints:
         fps[run_id] = fp
     # plain lists, ints and strings in run id order, so repr is a stable (and fast) encoding
     runs_digest = hashlib.sha1(repr(list(fps.items())).encode()).hexdigest()
-    inputs = key(common, vega_bundle_version(), templates_version(), store.pins(), store.assets(), CACHE_VERSION, runs_digest)
+    inputs = key(common, vega_bundle_version(), templates_version(), store.pins(), store.assets(),
+                 CACHE_VERSION, runs_digest, sources_fingerprint(config))
     return Fingerprints(ids=ids, runs=fps, common=common, inputs=inputs)

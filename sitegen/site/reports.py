@@ -74,6 +74,11 @@ def load_sources(config) -> dict[str, ReportSource]:
     return {name: load_report(name, path) for name, path in find_reports(reports_dir(config)).items()}
 
 
+def has_reports(config) -> bool:
+    """Whether the project has a report (every page's header then links ``reports.html``)."""
+    return bool(find_reports(reports_dir(config)))
+
+
 def sources_fingerprint(config) -> list:
     """What the reports folder holds (names, sizes, mtimes): part of a build's inputs."""
     out = []
@@ -596,25 +601,6 @@ def load_report(name: str, path: Path) -> ReportSource:
         src.problems.append((0, f"cannot read {path}: {e.strerror or e}"))
         return src
     return parse_report(name, text)
-
-
-def load_runs(store, config) -> Runs:
-    """The published runs of ``store`` read afresh (for ``sitegen report new/freeze``; the build
-    uses the summaries it has)."""
-    from sitegen.site import data as _data
-    from sitegen.site.gather import order_key
-    from sitegen.site.primary import choose
-    summaries = []
-    for run_id in store.run_ids():
-        if not _data.valid_run_id(run_id):
-            continue
-        with _data.capture_warnings():
-            s = _data.summarize(str(store.root), run_id, config, [], None)
-        if not s.get("skip") and not s.get("hidden"):
-            summaries.append(s)
-    summaries.sort(key=order_key)
-    chosen = choose(config, summaries)
-    return Runs(summaries, primary=chosen.name, goal=chosen.goal)
 
 
 # ---------------------------------------------------------------- freezing

@@ -12,6 +12,7 @@ from sitegen.site import data as _data
 from sitegen.site import pages as _pages
 from sitegen.site.gather import Gathered, RunSummary, order_key
 from sitegen.site.primary import Primary, choose
+from sitegen.site.reports import has_reports
 from sitegen.store import Store, safe_name
 
 log = logging.getLogger("sitegen")
@@ -135,7 +136,8 @@ def shape(store: Store, config, gathered: Gathered, old_runs: dict[str, RunSumma
             log.info("pinned comparison %s names a run that is not published; skipped", pin)
     site = {"title": config.title, "built": _built_text(),
             "scripts": [{"name": k or "(no script)", "page": v} for k, v in script_pages.items()],
-            "primary": primary, "goal": chosen.goal, "primary_source": chosen.source}
+            "primary": primary, "goal": chosen.goal, "primary_source": chosen.source,
+            "reports": has_reports(config)}
     changed, moved = _changes(gathered, old_runs)
     return SiteShape(runs=runs, by_id=by_id, groups=groups, script_pages=script_pages,
                      primary=primary, goal=chosen.goal,
