@@ -10,23 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import ARGS, CHROMIUM, Watch, serve
+from test_browser import CHROMIUM, Watch, browser, serve  # noqa: F401  (fixture)
 from test_report_source import HOSTILE, OPTIMIZERS, REPORT, build, log_run, proj  # noqa: F401
 
-pw = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
 # the embeds of REPORT: 0 series chart (adam runs), 1 table (lr < 0.01), 2 compare [best, 1],
 # 3 parallel coordinates (all runs)
 CHARTS = (0, 3)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with pw.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def drawn(page, embeds=CHARTS) -> dict:
