@@ -59,3 +59,19 @@ test("pickRuns: ticked first, else shown, capped", () => {
   assert.deepEqual(M.pickRuns([], [1, 2, 3], 2), {runs: [1, 2], of: 3, ticked: false});
   assert.deepEqual(M.pickRuns([5], [1, 2, 3], 2), {runs: [5], of: 1, ticked: true});
 });
+
+test("curveRows: x by step, wall time or time since the start; smoothing leaves y; log gaps", () => {
+  const line = {values: [4, 2, 0, 1], start: 0, stride: 10, t0: 5000, tk: 1, dt: [1000, 1000, 2000]};
+  const run = {id: "a", label: "#1", href: "runs/a.html", start: 4000, line: line, steps: [0, 10, 20, 30]};
+  const steps = M.curveRows([run], M.parseSettings("")).rows;
+  assert.deepEqual(steps.map(r => [r.x, r.y, r.ys]), [[0, 4, 4], [10, 2, 2], [20, 0, 0], [30, 1, 1]]);
+  const wall = M.curveRows([run], M.parseSettings("xwall")).rows;
+  assert.deepEqual(wall.map(r => r.x), [5000, 6000, 7000, 9000]);
+  const rel = M.curveRows([run], M.parseSettings("xrel")).rows;
+  assert.deepEqual(rel.map(r => r.x), [1, 2, 3, 5]);  // seconds since the run started (4 s)
+  const sm = M.curveRows([run], M.parseSettings("s.5,ylog")).rows;
+  assert.deepEqual(sm.map(r => r.y), [4, 2, null, 1]);
+  assert.ok(sm[1].ys > 2 && sm[1].ys < 4);
+  const none = M.curveRows([{...run, line: {values: [1], start: 0, stride: 1}, steps: [0]}], M.parseSettings("xwall"));
+  assert.deepEqual(none, {rows: [], noTimes: ["a"]});
+});

@@ -152,7 +152,38 @@ var SitegenChartMath = (function () {
     return {runs: from.slice(0, cap), of: from.length, ticked: !!(ticked && ticked.length)};
   }
 
-  return {times: times, ema: ema, quantiles: quantiles, spansDecades: spansDecades, runColor: runColor,
+  /** The x of each drawn point of a series for axis x ("step", "wall": unix ms, "rel": seconds since
+      `start` (unix ms; default: the first point)); null when the series has no times. */
+  function xValues(line, x, steps, start) {
+    if (x === "step") return steps;
+    var t = times(line);
+    if (!t) return null;
+    if (x === "wall") return t;
+    var t0 = isNum(start) ? start : t[0];
+    return t.map(function (v) { return (v - t0) / 1000; });
+  }
+
+  /** The rows of a chart of learning curves: runs [{id, label, href, start (unix ms), line (a series
+      of its data file), steps}], settings s. Each point: {id, run, x, y, ys}: y as logged (rounded
+      for drawing), ys smoothed (s.smooth); on a log axis values <= 0 are gaps. Also says which runs
+      had no times (drawn by step). */
+  function curveRows(runs, s) {
+    var rows = [], noTimes = [];
+    runs.forEach(function (r) {
+      var line = r.line, steps = r.steps;
+      var xs = xValues(line, s.x, steps, r.start);
+      if (!xs) { noTimes.push(r.id); return; }
+      var ys = ema(line.values, s.smooth);
+      for (var i = 0; i < steps.length; i++) {
+        var y = line.values[i], sm = ys[i];
+        if (s.ylog) { if (!(y > 0)) y = null; if (!(sm > 0)) sm = null; }
+        rows.push({id: r.id, run: r.label, x: xs[i], y: y, ys: sm, href: r.href});
+      }
+    });
+    return {rows: rows, noTimes: noTimes};
+  }
+
+  return {times: times, xValues: xValues, curveRows: curveRows, ema: ema, quantiles: quantiles, spansDecades: spansDecades, runColor: runColor,
           groupBand: groupBand, csv: csv, parseSettings: parseSettings, formatSettings: formatSettings,
           pickRuns: pickRuns, DEFAULTS: DEFAULTS};
 })();

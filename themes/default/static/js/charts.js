@@ -1,5 +1,5 @@
-/* sitegen: Vega-Lite charts drawn lazily (near the screen, one per task, never while the reader types),
-   the charts across runs on the dashboard and the series on a run page. */
+/* sitegen: Vega-Lite charts drawn lazily (near the screen, one per task, never while the reader types;
+   all at once before printing), and the dashboard's charts of one value per run. */
 var SitegenCharts = (function () {
   "use strict";
   var el = SitegenDom.el, isNum = SitegenFormat.isNum;
@@ -18,13 +18,25 @@ var SitegenCharts = (function () {
                                "#f48fb1", "#d4e157", "#bcaaa4", "#90a4ae"]};
     return config;
   }
+  /** Draw into box. spec: a Vega-Lite spec, or a function making one (or a promise of one, or null:
+      nothing to draw) when the chart is drawn. The box then fires "sitegen:drawn" ({view}). */
   function draw(box, spec) {
-    // SVG for ordinary charts (crisp, printable); canvas once there are thousands of marks
-    var n = spec.data && spec.data.values ? spec.data.values.length : 0;
-    if (DARK) spec.config = darkConfig(spec.config || {});
-    var opts = {actions: false, renderer: n > 1500 ? "canvas" : "svg", loader: {target: "_self"},
-                tooltip: {theme: DARK ? "dark" : "light"}};
-    return window.vegaEmbed(box, spec, opts).catch(function (err) {
+    return Promise.resolve(typeof spec === "function" ? spec() : spec).then(function (s) {
+      if (!s) return null;
+      // SVG for ordinary charts (crisp, printable); canvas once there are thousands of marks
+      var n = s.data && s.data.values ? s.data.values.length : 0;
+      if (s.datasets) for (var k in s.datasets) n += s.datasets[k].length;
+      if (DARK) s.config = darkConfig(s.config || {});
+      var opts = {actions: false, renderer: n > 1500 && !s.datasets ? "canvas" : "svg", loader: {target: "_self"},
+                  tooltip: {theme: DARK ? "dark" : "light"}};
+      if (box._sgView) { box._sgView.finalize(); box._sgView = null; }
+      return window.vegaEmbed(box, s, opts).then(function (res) {
+        box._sgView = res.view;
+        box.setAttribute("data-drawn", String((Number(box.getAttribute("data-drawn")) || 0) + 1));
+        box.dispatchEvent(new CustomEvent("sitegen:drawn", {detail: {view: res.view}}));
+        return res;
+      });
+    }).catch(function (err) {
       box.textContent = "Chart failed: " + err.message;
     });
   }
@@ -54,7 +66,7 @@ var SitegenCharts = (function () {
   if (!loaded) window.addEventListener("load", function () { loaded = true; setTimeout(pump, 0); });
   function schedule(box, spec) { queue.push([box, spec]); pump(); }
 
-  /** Draw spec into box when it comes near the screen. */
+  /** Draw spec into box when it comes near the screen (spec: as for draw). */
   function embed(box, spec) {
     if (!window.vegaEmbed) { box.textContent = "(charts need assets/vega-bundle.js)"; return; }
     if (!("IntersectionObserver" in window)) { schedule(box, spec); return; }
@@ -71,6 +83,25 @@ var SitegenCharts = (function () {
     pending.set(box, spec);
     lazy.observe(box);
   }
+
+  /** Draw into box at once (a chart whose settings changed), replacing what it shows. */
+  function drawNow(box, spec) {
+    if (pending.has(box)) { pending.delete(box); if (lazy) lazy.unobserve(box); }
+    queue = queue.filter(function (job) { return job[0] !== box; });
+    return draw(box, spec);
+  }
+
+  /** Draw every chart not drawn yet, at once: before printing (or saving as PDF), a page shows all of
+      its charts, not the empty boxes of those never scrolled to. Vega draws in promise callbacks,
+      which run before the browser lays out the printed page. */
+  function drawAll() {
+    var jobs = queue.splice(0);
+    pending.forEach(function (s, box) { if (lazy) lazy.unobserve(box); jobs.push([box, s]); });
+    pending.clear();
+    return Promise.all(jobs.map(function (job) { return draw(job[0], job[1]); }));
+  }
+  window.addEventListener("beforeprint", drawAll);
+
   /** A fresh copy of one of the spec templates in assets/specs.js. */
   function spec(name) { return JSON.parse(JSON.stringify(window.SITEGEN_SPECS[name])); }
   function crowded(s) {  // thousands of runs: small, translucent points
@@ -98,7 +129,26 @@ var SitegenCharts = (function () {
     return o;
   }
 
-  /** The dashboard's charts: one per value across runs, and the primary metric against the others. */
+  /** A template's copy (see spec) with chart settings applied: y log / outliers clipped on every
+      layer, x log for a scatter (set, or automatic when x spans more than two decades); rows a log
+      axis cannot draw are left out. */
+  function withSettings(s, settings, yField, scatter) {
+    var M = SitegenChartMath, vals = s.data.values;
+    var xs = vals.map(function (v) { return v.x; }), ys = vals.map(function (v) { return v[yField]; });
+    var xlog = scatter && (settings.xlog === true || (settings.xlog == null && M.spansDecades(xs, 2)));
+    var yscale = SitegenChartSpecs.yScale(settings, ys);
+    (s.layer || [s]).forEach(function (l) {
+      var e = l.encoding;
+      if (e.y) e.y.scale = Object.assign({}, e.y.scale || {}, yscale);
+      if (xlog && e.x) { e.x.scale = Object.assign({}, e.x.scale || {}, {type: "log"}); delete e.x.scale.zero; }
+      l.mark = Object.assign({}, typeof l.mark === "string" ? {type: l.mark} : l.mark, {clip: true});
+    });
+    s.data.values = vals.filter(function (v) { return (!settings.ylog || v[yField] > 0) && (!xlog || v.x > 0); });
+    return s;
+  }
+
+  /** The dashboard's charts: one per value across runs, and the primary metric against the others,
+      each with its controls (SitegenChartControls). */
   function across(runs, page, data) {
     var acrossBox = document.getElementById("charts-across");
     var scatter = document.getElementById("charts-scatter");
@@ -126,18 +176,24 @@ var SitegenCharts = (function () {
       }
       charted = keep;
     }
+    function valuesChart(id, title, note, yTitle, getter) {
+      SitegenChartControls.add(acrossBox, {id: id, title: title, note: note, kind: "values", make: function (set) {
+        var s = spec("across");
+        s.data.values = rowsFor(getter);
+        if (!s.data.values.length) return null;
+        s.layer[0].encoding.y.title = yTitle;
+        s.layer[1].encoding.tooltip[3].title = yTitle;
+        s = withSettings(crowded(s), set, "value", false);
+        return {spec: s, rows: s.data.values, fields: ["number", "name", "id", "script", "value"]};
+      }});
+    }
     charted.forEach(function (n) {
-      var s = spec("across");
-      s.data.values = rowsFor(function (r) { return r.values[n]; });
-      s.layer[0].encoding.y.title = n;
-      s.layer[1].encoding.tooltip[3].title = n;
-      embed(box(acrossBox, n, seriesNames.indexOf(n) >= 0 ? "last value of the series" : null), crowded(s));
+      valuesChart("across:" + n, n, seriesNames.indexOf(n) >= 0 ? "last value of the series" : null, n,
+                  function (r) { return r.values[n]; });
     });
-    var d = spec("across");
-    d.data.values = rowsFor(function (r) { return r.duration; });
-    d.layer[0].encoding.y.title = "seconds";
-    d.layer[1].encoding.tooltip[3].title = "duration (s)";
-    if (d.data.values.length) embed(box(acrossBox, "Duration (seconds)"), crowded(d));
+    if (runs.some(function (r) { return isNum(r.duration); })) {
+      valuesChart("across:duration", "Duration (seconds)", null, "seconds", function (r) { return r.duration; });
+    }
     if (!acrossBox.children.length) acrossBox.appendChild(el("p", {"class": "muted"}, "No numeric values logged yet."));
 
     var primary = data.primary;
@@ -150,11 +206,15 @@ var SitegenCharts = (function () {
           if (isNum(x) && isNum(y)) rows.push(point(r, {x: x, y: y}));
         });
         if (!rows.length) return;
-        var s = spec("scatter");
-        s.data.values = rows;
-        s.encoding.x.title = n; s.encoding.y.title = primary;
-        s.encoding.tooltip[3].title = n; s.encoding.tooltip[4].title = primary;
-        embed(box(scatter, primary + " against " + n), crowded(s));
+        SitegenChartControls.add(scatter, {id: "scatter:" + n, title: primary + " against " + n, kind: "scatter",
+                                           make: function (set) {
+          var s = spec("scatter");
+          s.data.values = rows;
+          s.encoding.x.title = n; s.encoding.y.title = primary;
+          s.encoding.tooltip[3].title = n; s.encoding.tooltip[4].title = primary;
+          s = withSettings(crowded(s), set, "y", true);
+          return {spec: s, rows: s.data.values, fields: ["number", "name", "id", "script", "x", "y"]};
+        }});
       });
     }
     if (!scatter.children.length) {
@@ -162,23 +222,6 @@ var SitegenCharts = (function () {
     }
   }
 
-  /** A run page's series, one chart each, from its data file. */
-  function runSeries(id) {
-    var run = (window.SITEGEN_RUNS || {})[id];
-    var container = document.getElementById("charts-series");
-    if (!run || !container) return;
-    Object.keys(run.series).sort().forEach(function (name) {
-      var line = run.series[name], steps = SitegenData.lineSteps(line);
-      var s = spec("series");
-      var vals = [];
-      for (var i = 0; i < steps.length; i++) vals.push({step: steps[i], value: line.values[i]});
-      s.data.values = vals;
-      delete s.encoding.color;
-      s.encoding.y.title = name;
-      var note = line.n > steps.length ? steps.length + " of " + line.n + " points drawn" : null;
-      embed(box(container, name, note), s);
-    });
-  }
-
-  return {embed: embed, spec: spec, box: box, across: across, runSeries: runSeries};
+  return {embed: embed, drawNow: drawNow, drawAll: drawAll, spec: spec, box: box, across: across,
+          dark: DARK};
 })();

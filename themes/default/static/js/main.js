@@ -13,9 +13,14 @@ var SG = (function () {
     var several = new Set(runs.map(function (r) { return r.script; })).size > 1;
     SitegenJobs.tick();
     SitegenGrid.init(runs, data, several);
-    setTimeout(function () { SitegenCharts.across(runs, page, data); }, 0);  // the grid paints first
+    setTimeout(function () {  // the grid paints first
+      var curves = document.getElementById("charts-curves");
+      SitegenChartControls.settingsBar(curves || document.getElementById("charts-across"));
+      if (curves) SitegenOverlay.dashboard(curves, runs, data);
+      SitegenCharts.across(runs, page, data);
+    }, 0);
   }
 
-  return {dashboard: dashboard, runPage: SitegenCharts.runSeries,
+  return {dashboard: dashboard, runPage: SitegenOverlay.runPage,
           compareClient: SitegenCompare.client, comparePage: SitegenCompare.page};
 })();
