@@ -89,14 +89,18 @@ def click_first_point(page) -> None:
     mark = page.locator("#charts-across .vega-box svg path.mark-symbol, "
                         "#charts-across .vega-box svg g.mark-symbol path").first
     mark.wait_for(timeout=10_000)
+    mark.scroll_into_view_if_needed()
     box = mark.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def check_dashboard_flow(page, base: str, watch: Watch, screenshot: Path | None = None) -> None:
     page.goto(base + "index.html")
-    # 2 scalars + 1 series (last value) + duration across runs, then 3 scatter plots
-    charts_drawn(page, 7)
+    # learning curves of the series, 2 scalars + 1 series (last value) + duration across runs, then 3
+    # scatter plots (charts draw as they come near the screen)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    charts_drawn(page, 8)
+    page.evaluate("window.scrollTo(0, 0)")
     assert page.locator("#grid tbody tr[data-id]").count() == 9
     assert page.locator(".jobs-table .badge-running").count() == 1
     elapsed = page.locator(".elapsed[data-start]").inner_text()
@@ -128,7 +132,8 @@ def check_dashboard_flow(page, base: str, watch: Watch, screenshot: Path | None 
     assert page.locator("#grid thead th", has_text="Status").count() == 0
     assert page.locator("#grid thead th", has_text="Accuracy").count() == 1
     # clicking a chart point opens that run's page
-    charts_drawn(page, 7)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    charts_drawn(page, 8)
     with page.expect_navigation():
         click_first_point(page)
     assert "/runs/IrisDemo_" in page.url and page.url.endswith(".html")
@@ -146,8 +151,8 @@ def check_dashboard_flow(page, base: str, watch: Watch, screenshot: Path | None 
     assert page.locator("#compare-title").inner_text() == "Compare #6 iris-0.3125 · #8 iris-0.078125"
     charts_drawn(page, 2)  # grouped bars + the loss overlay
     assert page.locator("#compare-images img").count() == 2
-    page.check(".only-diff")
-    assert page.locator("#compare-table tr.same").first.is_hidden()
+    page.check(".only-diff[data-part=run]")
+    assert page.locator("#compare-table tbody[data-part=run] tr.same").first.is_hidden()
     assert watch.errors == [] and watch.outside == []
 
 
