@@ -156,6 +156,35 @@ def test_ticked_runs_choose_the_curves(browser, site):  # noqa: F811
     assert page.locator(CURVES + LINES).count() == 3
     assert sorted({r["id"] for r in view_rows(page, CURVES)}) == sorted(ids[2:5])
     assert "the ticked runs" in page.locator(CURVES + " .chart-note").inner_text()
+    # ticking another run in the grid draws it too; unticking all draws the runs the grid shows
+    n = times_drawn(page, CURVES)
+    page.locator(f"#grid tbody input[data-id='{ids[0]}']").check()
+    drawn(page, CURVES, n + 1)
+    assert sorted({r["id"] for r in view_rows(page, CURVES)}) == sorted(ids[2:5] + ids[:1])
+    for i in ids[:1] + ids[2:5]:
+        page.locator(f"#grid tbody input[data-id='{i}']").uncheck()
+    page.wait_for_function(f"document.querySelectorAll(\"{CURVES}{LINES}\").length === 9")
+    # the grid's filter chooses too
+    n = times_drawn(page, CURVES)
+    page.fill("#grid-filter", "iris-0.3125")
+    drawn(page, CURVES, n + 1)
+    assert page.locator(CURVES + LINES).count() == 1
+    assert watch.errors == [] and watch.outside == []
+    page.close()
+
+
+def test_groups_draw_their_mean_with_a_band(browser, site):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    watch = Watch(page, None)
+    page.goto(site.as_uri() + "/index.html#group=status")
+    page.locator(CURVES).scroll_into_view_if_needed()
+    drawn(page, CURVES)
+    rows = page.evaluate(f"document.querySelector(\"{CURVES} .vega-box\")._sgView.data('bands')")
+    assert {r["group"] for r in rows} == {"Completed", "Running"}
+    done = [r for r in rows if r["group"] == "Completed" and r["x"] == 0]
+    assert done[0]["n"] == 8 and done[0]["min"] <= done[0]["mean"] <= done[0]["max"]
+    assert page.locator(CURVES + " svg path[aria-roledescription='area mark']").count() == 2
+    assert "2 groups of 9 runs" in page.locator(CURVES + " .chart-note").inner_text()
     assert watch.errors == [] and watch.outside == []
     page.close()
 

@@ -67,31 +67,26 @@ var SitegenChartControls = (function () {
       wrap.appendChild(input); wrap.appendChild(out);
       return wrap;
     }
-    if (kind === "x") {
-      wrap.appendChild(document.createTextNode("x: "));
-      input = el("select", {"data-opt": kind, "aria-label": "x axis"});
-      [["step", "Step"], ["wall", "Wall time"], ["rel", "Time since start"]].forEach(function (o) {
+    function choice(text, name, options, current, value) {  // a <select>: [[value, label]]
+      wrap.appendChild(document.createTextNode(text));
+      input = el("select", {"data-opt": kind, "aria-label": name});
+      options.forEach(function (o) {
         var opt = el("option", {value: o[0]}, o[1]);
-        if (s.x === o[0]) opt.selected = true;
+        if (current === o[0]) opt.selected = true;
         input.appendChild(opt);
       });
-      input.addEventListener("change", function () { onChange({x: input.value}); });
+      input.addEventListener("change", function () { var c = {}; c[kind] = value(input.value); onChange(c); });
       wrap.appendChild(input);
       return wrap;
     }
+    if (kind === "x") {
+      return choice("x: ", "x axis", [["step", "Step"], ["wall", "Wall time"], ["rel", "Time since start"]], s.x,
+                    function (v) { return v; });
+    }
     if (kind === "points") {
-      wrap.appendChild(document.createTextNode("Points "));
-      input = el("select", {"data-opt": kind, "aria-label": "Points"});
-      [["auto", "auto"], ["on", "on"], ["off", "off"]].forEach(function (o) {
-        var opt = el("option", {value: o[0]}, o[1]);
-        if ((s.points === true ? "on" : s.points === false ? "off" : "auto") === o[0]) opt.selected = true;
-        input.appendChild(opt);
-      });
-      input.addEventListener("change", function () {
-        onChange({points: input.value === "on" ? true : input.value === "off" ? false : null});
-      });
-      wrap.appendChild(input);
-      return wrap;
+      return choice("Points ", "Points", [["auto", "auto"], ["on", "on"], ["off", "off"]],
+                    s.points === true ? "on" : s.points === false ? "off" : "auto",
+                    function (v) { return v === "on" ? true : v === "off" ? false : null; });
     }
     var labels = {ylog: "Log y", xlog: "Log x", clip: "Ignore outliers"};
     input = el("input", {type: "checkbox", "data-opt": kind});

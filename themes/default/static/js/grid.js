@@ -7,7 +7,7 @@ var SitegenGrid = (function () {
   var ROW_H = 32;
   var MAX_DEFAULT_VALUES = 30;  // value columns shown by default in the grid
   var MAX_DEFAULT_PARAMS = 12;  // parameter columns shown by default
-  var MAX_TICKED = 3;
+  var MAX_TICKED = 50;  // runs ticked at most (a comparison, the learning curves)
   var DEFAULT_SORT = "-number";
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
@@ -108,7 +108,7 @@ var SitegenGrid = (function () {
     var query = "", predicate = null, sortKey = "number", sortDesc = true, visible = defaults;
     var selected = [], grouping = null;
     var open = new Set();          // expanded parents (run ids) and groups ("g:" + key)
-    var lines = [], matched = 0;   // what the grid shows: [{run, depth, kids} | {group}], runs matching
+    var lines = [], matched = 0, matching = [];   // what the grid shows: [{run, depth, kids} | {group}], runs matching
 
     function known(keys) {  // column keys from a link; a bare value or parameter name works too
       keys = keys.map(function (k) {
@@ -260,6 +260,7 @@ var SitegenGrid = (function () {
     /** Work out the lines the grid shows from the runs, the filter, the grouping and what is open. */
     function apply() {
       var hits = predicate ? runs.filter(predicate) : runs.slice();
+      matching = hits;
       matched = hits.length;
       lines = [];
       if (grouping) {
@@ -281,6 +282,7 @@ var SitegenGrid = (function () {
       status.textContent = matched + " of " + runs.length + " runs" +
         (grouping ? " in " + plural(lines.filter(function (l) { return l.group; }).length, "group") : "") +
         (selected.length ? " · " + selected.length + " ticked" : "");
+      document.dispatchEvent(new CustomEvent("sitegen:view"));  // charts that follow the grid redraw
     }
 
     function spacer(h, n) {
@@ -451,6 +453,8 @@ var SitegenGrid = (function () {
     function setFilter(text) { query = text; setPredicate(filterFor(text, predicate)); }
 
     var api = {rows: function () { return lines.filter(function (l) { return l.run; }).map(function (l) { return l.run; }); },
+               /** Every run the filter lets through, in the grid's order (also those folded away). */
+               matching: function () { return sortedRuns(matching.slice()); },
                render: render, setPredicate: setPredicate, setFilter: setFilter};
     load();
     // the address names the whole view from the start (columns kept in this browser included)

@@ -117,7 +117,7 @@ var SitegenOverlay = (function () {
     function pick() {
       var ticked = SitegenState.getList("sel").map(function (id) { return byId.get(id); }).filter(Boolean);
       var grid = SitegenGrid.current;
-      var shown = grid ? grid.rows() : runs;
+      var shown = grid ? (grid.matching ? grid.matching() : grid.rows()) : runs;
       var p = M.pickRuns(ticked, shown, CAP);
       p.why = p.ticked ? "the ticked runs (untick them to draw the runs the grid shows)"
         : (p.of > CAP ? "the first " + CAP + " of the " + p.of + " runs the grid shows, in its order (filter the grid or tick runs to choose)"
