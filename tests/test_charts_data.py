@@ -122,12 +122,13 @@ def test_comparison_data_files(store, tmp_path, cli, monkeypatch):  # noqa: F811
     code_a = _assigned(site / "data" / "code" / f"{store.load_meta(a)['snapshot']}.js", "SITEGEN_CODE")
     code_b = _assigned(site / "data" / "code" / f"{store.load_meta(b)['snapshot']}.js", "SITEGEN_CODE")
     assert code_a["lib.py"][0] != code_b["lib.py"][0] and code_a["train.py"] == code_b["train.py"]
-    assert code_a[".env"][2] is False and code_a["secret.key"][2] is False and code_a["lib.py"][2] is True
+    assert code_a.get(".env", [None, 0, False])[2] is False  # not snapshotted at all, or not published
+    assert code_a["secret.key"][2] is False and code_a["lib.py"][2] is True
     blobs = {p.stem: _assigned(p, "SITEGEN_BLOBS") for p in (site / "data" / "blobs").iterdir()}
     assert blobs[code_a["lib.py"][0]] == "RATE = 1\n" and blobs[code_b["lib.py"][0]] == "RATE = 2\n"
     assert blobs[code_a["<img src=x onerror=alert(1)>.py"][0]] == f"print({HOSTILE!r})\n"
     assert blobs[code_a["data.bin"][0]] is None
-    assert code_a[".env"][0] not in blobs and code_a["secret.key"][0] not in blobs
+    assert code_a.get(".env", ["-"])[0] not in blobs and code_a["secret.key"][0] not in blobs
     assert not any("hunter2" in p.read_text() for p in (site / "data" / "blobs").iterdir())
     # the same code is published once: a third run of unchanged code adds no file
     cli("run", "train.py", "0.8", "again", cwd=proj, env=env, check=True)
