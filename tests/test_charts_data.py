@@ -96,7 +96,8 @@ def test_comparison_data_files(store, tmp_path, cli, monkeypatch):  # noqa: F811
     (proj / "lib.py").write_text("RATE = 1\n")
     (proj / ".env").write_text("TOKEN=hunter2\n")
     (proj / "data.bin").write_bytes(bytes(range(256)))
-    (proj / "secret.key").write_text("nope\n")
+    (proj / "private").mkdir()
+    (proj / "private" / "notes.txt").write_text("nope\n")
     hostile = proj / "<img src=x onerror=alert(1)>.py"
     hostile.write_text(f"print({HOSTILE!r})\n")
     env = {"SITEGEN_STORE": str(store.root)}
@@ -105,7 +106,7 @@ def test_comparison_data_files(store, tmp_path, cli, monkeypatch):  # noqa: F811
     cli("run", "train.py", "0.75", "ok", cwd=proj, env=env, check=True)
     a, b = sorted(store.run_ids(), key=lambda i: store.load_meta(i)["run_number"])
     site = tmp_path / "site"
-    build_site(store, site, Config(unpublished=["*.key"]))
+    build_site(store, site, Config(unpublished=["private/*"]))
     check_site(site)
     run_a = json.loads((site / "data" / "runs" / f"{a}.js").read_text().split("]=", 1)[1].split(";R[", 1)[0])
     assert run_a["texts"] == ["big.csv", "blob.json", "notes.txt"]
@@ -123,16 +124,16 @@ def test_comparison_data_files(store, tmp_path, cli, monkeypatch):  # noqa: F811
     code_b = _assigned(site / "data" / "code" / f"{store.load_meta(b)['snapshot']}.js", "SITEGEN_CODE")
     assert code_a["lib.py"][0] != code_b["lib.py"][0] and code_a["train.py"] == code_b["train.py"]
     assert code_a.get(".env", [None, 0, False])[2] is False  # not snapshotted at all, or not published
-    assert code_a["secret.key"][2] is False and code_a["lib.py"][2] is True
+    assert code_a["private/notes.txt"][2] is False and code_a["lib.py"][2] is True
     blobs = {p.stem: _assigned(p, "SITEGEN_BLOBS") for p in (site / "data" / "blobs").iterdir()}
     assert blobs[code_a["lib.py"][0]] == "RATE = 1\n" and blobs[code_b["lib.py"][0]] == "RATE = 2\n"
     assert blobs[code_a["<img src=x onerror=alert(1)>.py"][0]] == f"print({HOSTILE!r})\n"
     assert blobs[code_a["data.bin"][0]] is None
-    assert code_a.get(".env", ["-"])[0] not in blobs and code_a["secret.key"][0] not in blobs
+    assert code_a.get(".env", ["-"])[0] not in blobs and code_a["private/notes.txt"][0] not in blobs
     assert not any("hunter2" in p.read_text() for p in (site / "data" / "blobs").iterdir())
     # the same code is published once: a third run of unchanged code adds no file
     cli("run", "train.py", "0.8", "again", cwd=proj, env=env, check=True)
     before = {p.name for p in (site / "data" / "blobs").iterdir()}
-    result = build_site(store, site, Config(unpublished=["*.key"]))
+    result = build_site(store, site, Config(unpublished=["private/*"]))
     assert {p.name for p in (site / "data" / "blobs").iterdir()} == before
     assert not any(p.startswith(("data/blobs/", "data/code/")) for p in result.changed)
