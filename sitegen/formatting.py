@@ -1,6 +1,7 @@
 """How values and sizes read for people: one format for the terminal and the site."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 #: Terminal colours of run statuses (used only when the output is a TTY).
@@ -22,6 +23,23 @@ def format_value(value: Any) -> str:
             return "inf" if value > 0 else "-inf"
         return f"{value:.6g}"
     return str(value)
+
+
+def format_mean_std(mean: Any, std: Any) -> str:
+    """"mean ± std" with the std to two significant digits and the mean to the same decimal place
+    (a std of 0, or none: the mean alone) — as the grid's groups show it (format.js meanStd)."""
+    if type(mean) not in (int, float) or not math.isfinite(mean):
+        return ""
+    if type(std) not in (int, float) or not math.isfinite(std) or std == 0:
+        return format_value(mean)
+    place = math.floor(math.log10(std)) - 1  # the decimal place of the std's second digit
+    if place < -15:
+        return f"{format_value(mean)} ± {format_value(std)}"
+    if place >= 0:
+        unit = 10 ** place
+        return f"{format_value(math.floor(mean / unit + 0.5) * unit)} ± " \
+               f"{format_value(math.floor(std / unit + 0.5) * unit)}"
+    return f"{mean:.{-place}f} ± {std:.{-place}f}"
 
 
 def format_size(n: Any) -> str:

@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from sitegen import query
 from sitegen.errors import UserError
 from sitegen.store import (
     OUTPUTS_DIR, Series, Store, StoreError, file_lock, safe_name, warn_once,
 )
-from sitegen.formatting import format_size
+from sitegen.formatting import format_mean_std, format_size
 from sitegen.summary import run_metrics, scalars_and_last
 from sitegen.formatting import format_value as plain_value
 
@@ -47,7 +48,9 @@ INFO_KEYS = (
     "script_name", "start_time_utc", "status", "target", "user_id",
     "arguments", "exit_code", "tags",
 )
-#: The columns ``list`` shows after one column per scalar metric.
+#: The columns ``list`` shows before the parameters and scalar metrics (as the grid does) ...
+FRONT_COLUMNS = ("#", "Name")
+#: ... and after them.
 LIST_COLUMNS = ("Duration", "Run_id", "Script_name", "Start_time_utc", "Status")
 #: Run fields ``compare`` shows above the metrics.
 COMPARE_FIELDS = ("name", "run_number", "script_name", "arguments", "status", "exit_code",
@@ -190,31 +193,68 @@ def _first_seen(dicts: Iterable[dict]) -> list[str]:
     return list(order)
 
 
-def list_runs(store: Store, script: str | None = None, include_hidden: bool = False,
-              records: bool = False) -> RunTable:
-    """Runs newest first with one column per parameter, then one per scalar metric, then
-    :data:`LIST_COLUMNS`; ``records``: also fill ``table.records`` (for ``-o json``).
+@dataclass
+class Selection:
+    """Which runs ``list`` shows, in which order: ``--filter``, ``--sort``, ``--limit``."""
+    where: query.Predicate | None = None  # query.make_filter(text)
+    sort: query.SortKey | None = None
+    limit: int | None = None
 
-    Parameter and metric columns are ordered by first appearance, oldest run first (so the order a
-    script logs them in)."""
+
+def _runs_with_values(store: Store, script: str | None, include_hidden: bool
+                      ) -> list[tuple[dict, dict[str, Any], dict[str, Any]]]:
+    """(meta, scalars, series' last values) of each run, newest first."""
     runs = store.runs(include_hidden=include_hidden)
     if script is not None:
         runs = [m for m in runs if m.get("script_name") == script
                 or Path(str(m.get("script_name") or "")).name == script]
-    scalars_by_run = [scalars_and_last(run_metrics(store.run_dir(meta["run_id"])))[0] for meta in runs]
+    return [(meta, *scalars_and_last(run_metrics(store.run_dir(meta["run_id"])))) for meta in runs]
+
+
+def query_row(meta: dict, scalars: dict[str, Any], lasts: dict[str, Any]) -> dict:
+    """The row :mod:`sitegen.query` looks at for a run (a series by its last value)."""
+    return query.make_row(meta, {**scalars, **lasts}, parameters(meta))
+
+
+def select(runs: list[tuple[dict, dict, dict]], choice: Selection) -> list[tuple[dict, dict, dict]]:
+    """The runs ``choice`` keeps, in its order (newest first among equals), at most its limit."""
+    if choice.where is not None or choice.sort is not None:
+        rows = [(query_row(*r), r) for r in runs]
+        if choice.where is not None:
+            rows = [(row, r) for row, r in rows if choice.where(row)]
+        if choice.sort is not None:
+            rows = query.sort_rows(rows, choice.sort, row=lambda pair: pair[0])
+        runs = [r for _, r in rows]
+    return runs if choice.limit is None else runs[:choice.limit]
+
+
+def list_runs(store: Store, script: str | None = None, include_hidden: bool = False,
+              records: bool = False, choice: Selection | None = None) -> RunTable:
+    """Runs newest first (or as ``choice`` says) with :data:`FRONT_COLUMNS`, one column per
+    parameter, then one per scalar metric, then :data:`LIST_COLUMNS`; ``records``: also fill
+    ``table.records`` (for ``-o json``).
+
+    Parameter and metric columns are ordered by first appearance, oldest run first (so the order a
+    script logs them in)."""
+    chosen = select(_runs_with_values(store, script, include_hidden), choice or Selection())
+    runs = [meta for meta, _, _ in chosen]
+    scalars_by_run = [scalars for _, scalars, _ in chosen]
     params_by_run = [parameters(meta) for meta in runs]
     names = _first_seen(reversed(scalars_by_run))
     colmap: dict[str, str] = {}
+    fixed = set(FRONT_COLUMNS) | set(LIST_COLUMNS)
     for name in names:
-        colmap[name] = free_key(name, set(LIST_COLUMNS) | set(colmap.values()) | (set(names) - {name}))
+        colmap[name] = free_key(name, fixed | set(colmap.values()) | (set(names) - {name}))
     pcolmap: dict[str, str] = {}
     for name in _first_seen(reversed(params_by_run)):
-        pcolmap[name] = free_key(name, set(LIST_COLUMNS) | set(colmap.values()) | set(pcolmap.values()),
+        pcolmap[name] = free_key(name, fixed | set(colmap.values()) | set(pcolmap.values()),
                                  prefix="param:")
-    table = RunTable(columns=list(pcolmap.values()) + list(colmap.values()) + list(LIST_COLUMNS),
+    table = RunTable(columns=list(FRONT_COLUMNS) + list(pcolmap.values()) + list(colmap.values())
+                     + list(LIST_COLUMNS),
                      metric_columns=list(colmap.values()), param_columns=list(pcolmap.values()))
     for meta, scalars, params in zip(runs, scalars_by_run, params_by_run):
-        row: dict[str, Any] = {pcolmap[n]: v for n, v in params.items()}
+        row: dict[str, Any] = {"#": meta.get("run_number"), "Name": meta.get("name")}
+        row.update({pcolmap[n]: v for n, v in params.items()})
         row.update({colmap[n]: v for n, v in scalars.items()})
         if records:
             table.records.append(info_record(store, meta, scalars))
@@ -227,6 +267,89 @@ def list_runs(store: Store, script: str | None = None, include_hidden: bool = Fa
         })
         table.rows.append(row)
     return table
+
+
+@dataclass
+class GroupTable:
+    """``history list --group-by``: one row per value of ``by`` with its number of runs and, per
+    metric, the count, mean, sample standard deviation (n - 1; 0 for one run), min and max of its
+    finite values — the figures of the grid's groups. A run without the value is a group of its
+    own (``None``)."""
+    by: str  # the name grouped by, as a column title (Regularization Rate, params.model)
+    metrics: list[str]
+    groups: list[dict[str, Any]]  # {"group": value, "runs": n, "metrics": {name: stats or None}}
+
+
+def stats(values: Iterable[Any]) -> dict[str, Any] | None:
+    """n, mean, std (n - 1; 0 for one value), min, max of the finite numbers in ``values``."""
+    nums = [float(v) for v in values if type(v) in (int, float) and math.isfinite(v)]
+    if not nums:
+        return None
+    n, mean = len(nums), math.fsum(nums) / len(nums)
+    std = math.sqrt(math.fsum((v - mean) ** 2 for v in nums) / (n - 1)) if n > 1 else 0.0
+    return {"n": n, "mean": mean, "std": std, "min": min(nums), "max": max(nums)}
+
+
+def group_runs(store: Store, by: str, script: str | None = None, include_hidden: bool = False,
+               choice: Selection | None = None) -> GroupTable:
+    """The runs ``choice.where`` keeps, grouped by the value of ``by`` (a name as queries write it).
+
+    Groups are in the order of their value (numbers, then text, none last), or of ``choice.sort``:
+    the ``by`` name itself, or a metric (by its mean); ``choice.limit`` keeps the first groups."""
+    name = query.parse_name(by)
+    choice = choice or Selection()
+    rows = [query_row(*r) for r in _runs_with_values(store, script, include_hidden)]
+    if choice.where is not None:
+        rows = [r for r in rows if choice.where(r)]
+    members: dict[Any, tuple[Any, list[dict]]] = {}
+    for row in rows:
+        value = name.lookup(row)
+        order = query.value_order(value)
+        members.setdefault(order, (None if order is None else value, []))[1].append(row)
+    names = _first_seen(r["metrics"] for r in reversed(rows))
+    groups = [{"group": value, "runs": len(runs),
+               "metrics": {m: stats(r["metrics"].get(m) for r in runs) for m in names}}
+              for value, runs in members.values()]
+    metrics = [m for m in names if any(g["metrics"][m] for g in groups)
+               and not (m == name.key and name.section in (None, "metrics"))]  # not the groups' own
+    for g in groups:
+        g["metrics"] = {m: g["metrics"][m] for m in metrics}
+    key = choice.sort
+    if key is None or key.name == name:
+        groups = query.sort_by(groups, lambda g: g["group"], bool(key and key.desc))
+    else:
+        groups = query.sort_by(groups, lambda g: (g["metrics"].get(key.name.key) or {}).get("mean"),
+                               key.desc)
+    label = name.key if name.section is None else f"{name.section}.{name.key}"
+    return GroupTable(label, metrics, groups if choice.limit is None else groups[:choice.limit])
+
+
+def groups_text(table: GroupTable, width: int = MAX_CELL) -> str:
+    """``history list --group-by`` as a table: the value, Runs, then "mean ± std" per metric."""
+    columns = [table.by, "Runs"] + table.metrics
+    cells = []
+    for g in table.groups:
+        shown = "(none)" if g["group"] is None else format_value(g["group"])
+        figures = [format_mean_std(s["mean"], s["std"]) if s else "" for s in g["metrics"].values()]
+        cells.append([truncate(c, width) for c in [shown, str(g["runs"])] + figures])
+    return render_table([truncate(c, width) for c in columns], cells,
+                        right=set(range(1, len(columns))))
+
+
+def groups_json(table: GroupTable) -> str:
+    return dumps([{"group": g["group"], "runs": g["runs"], "metrics": g["metrics"]}
+                  for g in table.groups])
+
+
+def groups_csv(table: GroupTable) -> str:
+    """One line per group: the value, Runs, then "<metric> mean" and "<metric> std" columns."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([table.by, "Runs"] + [f"{m} {k}" for m in table.metrics for k in ("mean", "std")])
+    for g in table.groups:
+        figures = [repr(s[k]) if s else "" for s in g["metrics"].values() for k in ("mean", "std")]
+        w.writerow([csv_cell(g["group"]), g["runs"]] + figures)
+    return buf.getvalue()
 
 
 def format_value(value: Any, column: str = "") -> str:
@@ -280,7 +403,7 @@ def table_text(table: RunTable, style: Styler | None = None, width: int = MAX_CE
     for row in table.rows:
         cells.append([truncate(format_value(row.get(c), c), width) for c in table.columns])
         raw.append([row.get(c) for c in table.columns])
-    value_columns = set(table.metric_columns) | set(table.param_columns)
+    value_columns = {"#"} | set(table.metric_columns) | set(table.param_columns)
     numeric = {i for i, c in enumerate(table.columns) if c in value_columns
                and all(type(r.get(c)) in (int, float) or r.get(c) is None for r in table.rows)}
     return render_table(cols, cells, style=style, raw=raw, right=numeric)
@@ -298,19 +421,19 @@ def table_csv(table: RunTable) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(table.columns)
     for row in table.rows:
-        out = []
-        for c in table.columns:
-            v = row.get(c)
-            if v is None:
-                out.append("")
-            elif type(v) is bool:
-                out.append("true" if v else "false")
-            elif type(v) is float:
-                out.append(repr(v))
-            else:
-                out.append(v if isinstance(v, str) else json.dumps(json_safe(v), ensure_ascii=False))
-        w.writerow(out)
+        w.writerow([csv_cell(row.get(c)) for c in table.columns])
     return buf.getvalue()
+
+
+def csv_cell(v: Any) -> str:
+    """A complete value for CSV: floats as Python writes them (nan, inf, -0.0), None empty."""
+    if v is None:
+        return ""
+    if type(v) is bool:
+        return "true" if v else "false"
+    if type(v) is float:
+        return repr(v)
+    return v if isinstance(v, str) else json.dumps(json_safe(v), ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- compare

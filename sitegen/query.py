@@ -40,7 +40,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Callable, Mapping, TypeVar, Union
 
 from sitegen.errors import UserError
 
@@ -58,6 +58,7 @@ _OP_LIST = "= != < <= > >= ~ !~"
 
 Row = Mapping[str, Any]
 Predicate = Callable[[Row], bool]
+T = TypeVar("T")
 
 
 class QueryError(UserError):
@@ -65,7 +66,7 @@ class QueryError(UserError):
 
     def __init__(self, reason: str, position: int, text: str = "") -> None:
         self.reason, self.position, self.text = reason, position, text
-        super().__init__(f"{reason} at character {position + 1}")
+        super().__init__(f"at character {position + 1}: {reason}")
 
 
 # ---------------------------------------------------------------- tokens
@@ -338,6 +339,67 @@ class _Parser:
 def parse(text: str) -> Query:
     """The query in ``text``; :class:`QueryError` (with ``.position``) if it does not parse."""
     return Query(text, _Parser(text).query())
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: Name
+    desc: bool = False
+
+
+def parse_name(text: str) -> Name:
+    """One name as a query writes it (``Accuracy``, ``"Regularization Rate"``, ``params.lr``)."""
+    return _parse_name(text, directions=False)[0]
+
+
+def parse_sort(text: str) -> SortKey:
+    """``NAME [asc|desc]`` (ascending unless ``desc``)."""
+    name, desc = _parse_name(text, directions=True)
+    return SortKey(name, desc)
+
+
+def _parse_name(text: str, directions: bool) -> tuple[Name, bool]:
+    p = _Parser(text)
+    if p.peek().kind == "end":
+        raise p.fail("expected a name, e.g. Accuracy or \"Regularization Rate\"", p.peek())
+    name = p.name()
+    desc = False
+    tok = p.peek()
+    if directions and tok.kind == "word" and tok.text.lower() in ("asc", "desc"):
+        desc = p.take().text.lower() == "desc"
+        tok = p.peek()
+    if tok.kind != "end":
+        what = 'the end or "asc"/"desc"' if directions else "the end"
+        raise p.fail(f"expected {what} after the name, got {_shown(tok)} "
+                     f"(quote a name with spaces: \"Regularization Rate\")", tok)
+    return name, desc
+
+
+def value_order(value: Any) -> tuple[int, Any] | None:
+    """How a value sorts, as the grid sorts a column: numbers, then text (booleans as true/false);
+    None for a missing value or NaN (those go last, whatever the direction)."""
+    t = type(value)
+    if t is bool:
+        return (1, "true" if value else "false")
+    if t is int or t is float:
+        return None if value != value else (0, float(value))
+    if t is str:
+        return (1, value)
+    return None
+
+
+def sort_by(items: list[T], value: Callable[[T], Any], desc: bool = False) -> list[T]:
+    """``items`` ordered by ``value(item)`` as :func:`value_order` says (stable; missing values
+    last in both directions)."""
+    keyed = [(value_order(value(i)), i) for i in items]
+    present = [ki for ki in keyed if ki[0] is not None]
+    present.sort(key=lambda ki: ki[0], reverse=desc)
+    return [i for _, i in present] + [i for k, i in keyed if k is None]
+
+
+def sort_rows(items: list[T], key: SortKey, row: Callable[[T], Row] = lambda item: item) -> list[T]:
+    """``items`` ordered by their ``row(item)``'s value of ``key``."""
+    return sort_by(items, lambda i: key.name.lookup(row(i)), key.desc)
 
 
 def is_query(text: str) -> bool:

@@ -1,9 +1,12 @@
 """Small helpers shared by the test modules (`from helpers import wait_for, pid_gone`)."""
 from __future__ import annotations
 
+import math
+import os
 import time
 
-from sitegen.store import pid_alive
+from sitegen.logger import Run
+from sitegen.store import Store, pid_alive
 
 
 def wait_for(predicate, timeout: float = 30.0, what: str = "condition", *, interval: float = 0.05):
@@ -39,3 +42,26 @@ def checkout_state(repo) -> tuple:
                 entries.append((os.path.relpath(entry, repo), os.lstat(entry).st_mtime_ns))
         trees.append(sorted(entries))
     return status, trees
+
+
+def make_case_runs(store: Store, rows: list[dict]) -> dict[str, str]:
+    """Real runs for a run set of tests/query_cases.json: names, parameters, metrics ("NaN", "inf"
+    as those numbers; ``loss`` a series ending on the value), tags, statuses, numbers and start
+    times as the cases say. Returns case id -> run id."""
+    numbers = {"NaN": math.nan, "inf": math.inf, "-inf": -math.inf}
+    ids = {}
+    for r in rows:
+        rid = store.create_run("Mixed", name=r["name"], script_name=r["script"],
+                               pid=os.getpid() if r["status"] == "Running" else None)
+        run = Run(store, rid, owned=False)
+        if r["params"]:
+            run.log_params(r["params"])
+        for name, value in r["metrics"].items():
+            value = numbers.get(value, value) if type(value) is str else value
+            run.log(name, [1.0, value] if name == "loss" else value)
+        run.flush()
+        store.update_meta(rid, {"status": r["status"], "tags": r["tags"], "run_number": r["number"],
+                                "start_time_utc": r["start"],
+                                "end_time_utc": None if r["status"] == "Running" else r["start"]})
+        ids[r["id"]] = rid
+    return ids

@@ -52,9 +52,9 @@ def test_demo_runs_builds_and_serves(tmp_path):
     assert proc.returncode == 0, out
     assert "Traceback" not in out
     # the history table, newest first, with the seed's columns
-    header = next(line for line in out.splitlines() if line.startswith("Regularization Rate"))
-    assert header.split() == ["Regularization", "Rate", "Accuracy", "Duration", "Run_id",
-                              "Script_name", "Start_time_utc", "Status"]
+    header = next(line for line in out.splitlines() if line.split()[:2] == ["#", "Name"])
+    assert header.split() == ["#", "Name", "max_iter", "rate", "test_size", "Regularization", "Rate",
+                              "Accuracy", "Duration", "Run_id", "Script_name", "Start_time_utc", "Status"]
     assert out.count("Completed (") == 2
     # the served dashboard and the built ./site list both runs; each run page links its model.pkl
     site = project / "site"

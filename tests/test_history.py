@@ -106,8 +106,8 @@ def test_list_table_columns_order_and_alignment(demo):
     out = sitegen(demo, "list").stdout
     lines = out.rstrip("\n").split("\n")
     header = re.split(r"\s{2,}", lines[0].strip())
-    assert header == ["Regularization Rate", "Accuracy", "Duration", "Run_id", "Script_name",
-                      "Start_time_utc", "Status"]
+    assert header == ["#", "Name", "Regularization Rate", "Accuracy", "Duration", "Run_id",
+                      "Script_name", "Start_time_utc", "Status"]
     assert set(lines[1]) == {"-", " "}
     rows = lines[2:]
     assert len(rows) == 4
@@ -119,8 +119,9 @@ def test_list_table_columns_order_and_alignment(demo):
     assert [r[lines[0].index("Script_name"):].split()[0] for r in rows] == \
         ["other.py", "iris.py", "iris.py", "iris.py"]
     # numbers right-aligned under their header; a missing value is blank
-    rate_end = len("Regularization Rate")
-    assert [r[:rate_end].strip() for r in rows] == ["", "2.5", "5", "10"]
+    assert [r.split()[0] for r in rows] == ["4", "3", "2", "1"]  # the run number, as the grid's #
+    rate = slice(lines[0].index("Regularization Rate"), lines[0].index("Accuracy"))
+    assert [r[rate].strip() for r in rows] == ["", "2.5", "5", "10"]
     acc = slice(lines[0].index("Accuracy"), lines[0].index("Accuracy") + len("Accuracy"))
     assert [r[acc].strip() for r in rows] == ["0.5", "0.625", "0.65", "0.7"]
     assert "\x1b[" not in out  # no colour without a terminal
@@ -144,11 +145,11 @@ def test_list_json_and_csv_are_complete(demo):
     assert data[3]["start_time_utc"] == meta["start_time_utc"]
     assert data[3]["duration"] == meta["duration"]
     rows = list(csv.reader(io.StringIO(sitegen(demo, "list", "-o", "csv").stdout)))
-    assert rows[0] == ["Regularization Rate", "Accuracy", "Duration", "Run_id", "Script_name",
-                       "Start_time_utc", "Status"]
-    assert rows[1] == ["", "0.5", data[0]["duration"], ids[3], "other.py",
+    assert rows[0] == ["#", "Name", "Regularization Rate", "Accuracy", "Duration", "Run_id",
+                       "Script_name", "Start_time_utc", "Status"]
+    assert rows[1] == ["4", "", "", "0.5", data[0]["duration"], ids[3], "other.py",
                        data[0]["start_time_utc"], "Completed"]
-    assert [r[0] for r in rows[1:]] == ["", "2.5", "5.0", "10.0"]
+    assert [r[2] for r in rows[1:]] == ["", "2.5", "5.0", "10.0"]
 
 
 def test_list_script_filter(demo):

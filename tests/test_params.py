@@ -153,8 +153,8 @@ def test_history_info_list_and_compare_show_parameters_first(params_store):
     # the table and CSV: parameter columns first, then metrics, then the run columns
     header = history(params_store, "list").splitlines()[0].split("  ")
     header = [h.strip() for h in header if h.strip()]
-    assert header == sorted(EXPECTED_PARAMS) + ["Accuracy", "Duration", "Run_id", "Script_name",
-                                                "Start_time_utc", "Status"]  # (run.json sorts keys)
+    assert header == ["#", "Name"] + sorted(EXPECTED_PARAMS) + [
+        "Accuracy", "Duration", "Run_id", "Script_name", "Start_time_utc", "Status"]  # (run.json sorts keys)
     rows = list(csv.reader(io.StringIO(history(params_store, "list", "-o", "csv"))))
     assert rows[0] == header
     cells = dict(zip(header, rows[2]))
@@ -179,7 +179,7 @@ def test_parameter_named_like_a_column_or_metric(store, capsys):
         run.log("Accuracy", 0.5)
     from sitegen import history as h
     table = h.list_runs(store, records=True)
-    assert table.columns[:3] == ["param:Accuracy", "param:Status", "Accuracy"]
+    assert table.columns[:5] == ["#", "Name", "param:Accuracy", "param:Status", "Accuracy"]
     assert table.rows[0]["param:Accuracy"] == 1 and table.rows[0]["Accuracy"] == 0.5
     assert table.rows[0]["Status"] == "Completed"
     assert table.records[0]["parameters"] == {"Status": "p", "Accuracy": 1}

@@ -48,7 +48,7 @@ def test_shared_case_error(case):
     with pytest.raises(QueryError) as e:
         make_filter(case["query"])
     assert (e.value.position, e.value.reason) == (case["error"]["position"], case["error"]["reason"])
-    assert str(e.value) == f'{case["error"]["reason"]} at character {case["error"]["position"] + 1}'
+    assert str(e.value) == f'at character {case["error"]["position"] + 1}: {case["error"]["reason"]}'
     assert isinstance(e.value, UserError)
 
 

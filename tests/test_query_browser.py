@@ -4,15 +4,13 @@ and a malformed query shown inline without a console error."""
 from __future__ import annotations
 
 import json
-import math
-import os
 import re
 from pathlib import Path
 
 import pytest
 
+from helpers import make_case_runs
 from sitegen.config import Config
-from sitegen.logger import Run
 from sitegen.site.build import build_site
 from sitegen.store import Store
 from test_browser import ARGS, CHROMIUM, Watch, browser  # noqa: F401  (fixture)
@@ -20,35 +18,11 @@ from test_browser import ARGS, CHROMIUM, Watch, browser  # noqa: F401  (fixture)
 pw = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 CASES = json.loads((Path(__file__).parent / "query_cases.json").read_text("utf-8"))
-NUMBERS = {"NaN": math.nan, "inf": math.inf, "-inf": -math.inf}
-
-
-def make_runs(store: Store, rows: list[dict]) -> dict[str, str]:
-    """Real runs with the cases' names, parameters, metrics (a series ending on the value), tags,
-    statuses and numbers; returns case id -> run id."""
-    ids = {}
-    for r in rows:
-        rid = store.create_run("Mixed", name=r["name"], script_name=r["script"],
-                               pid=os.getpid() if r["status"] == "Running" else None)
-        run = Run(store, rid, owned=False)
-        if r["params"]:
-            run.log_params(r["params"])
-        for name, value in r["metrics"].items():
-            value = NUMBERS.get(value, value) if type(value) is str else value
-            run.log(name, [1.0, value] if name == "loss" else value)  # loss: a series
-        run.flush()
-        store.update_meta(rid, {"status": r["status"], "tags": r["tags"], "run_number": r["number"],
-                                "start_time_utc": r["start"],
-                                "end_time_utc": None if r["status"] == "Running" else r["start"]})
-        ids[r["id"]] = rid
-    return ids
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("query-site")
     store = Store(root / "runs")
-    ids = make_runs(store, CASES["runs"]["mixed"])
+    ids = make_case_runs(store, CASES["runs"]["mixed"])
     build_site(store, root / "site", Config(title="Query cases"))
     return root / "site", ids
 
@@ -104,7 +78,7 @@ def test_shared_cases_in_the_grid(browser, site):  # noqa: F811
         assert sorted(back[i] for i in res["ids"]) == sorted(case["matches"]), case["query"]
         assert res["status"] == f"{len(case['matches'])} of 6 runs", case["query"]
     for case, text in zip(errors, got["failed"]):
-        want = f'{case["error"]["reason"]} at character {case["error"]["position"] + 1}'
+        want = f'at character {case["error"]["position"] + 1}: {case["error"]["reason"]}'
         assert text and want in text, case["query"]
     assert watch.errors == [] and watch.outside == []
 
@@ -140,7 +114,7 @@ def test_typing_a_query_updates_the_count_and_a_broken_one_says_where(browser, s
     assert error.is_hidden()
     page.fill("#grid-filter", "lr < ")  # malformed: said inline, the rows stay as they were
     error.wait_for(state="visible")
-    assert 'expected a value after "<" at character 6' in error.inner_text()
+    assert 'at character 6: expected a value after "<"' in error.inner_text()
     assert page.get_attribute("#grid-filter", "aria-invalid") == "true"
     assert status.inner_text().startswith("1 of 6")
     page.fill("#grid-filter", "(Accuracy > 0.7")

@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
 from sitegen import history as h
+from sitegen import query
 from sitegen.commands.common import open_store, store_option
 from sitegen.errors import UserError
 from sitegen.formatting import STATUS_COLOURS
@@ -53,18 +54,34 @@ def cli() -> None:
     """
 
 
-@cli.command("list", short_help="List runs, newest first (table, json or csv).")
+@cli.command("list", short_help="List runs, newest first (table, json or csv); filter, sort, group.")
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format (json and csv are complete, never truncated).")
 @click.option("--script", default=None, metavar="NAME", help="Only runs of this script (e.g. train.py).")
 @click.option("--all", "show_all", is_flag=True, help="Include hidden runs.")
+@click.option("--filter", "where", default=None, metavar="EXPR",
+              help='Only runs matching EXPR, e.g. \'Accuracy > 0.75 and params.model = "tree"\' '
+                   "(the dashboard's filter language; text without = ! < > ~ is a plain search).")
+@click.option("--sort", "order", default=None, metavar='"NAME [asc|desc]"',
+              help="Order by a parameter, metric (a series by its last value), tag or run field; "
+                   "missing values last.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N",
+              help="At most N runs (or groups), after filtering and sorting.")
+@click.option("--group-by", "group_by", default=None, metavar="NAME",
+              help="One row per value of NAME: its number of runs and mean ± std of each metric.")
 @store_option
-def list_cmd(fmt: str, script: str | None, show_all: bool, store_path: Path | None) -> None:
-    """List runs, newest first: a column per parameter, then per scalar metric, then Duration,
-    Run_id, Script_name, Start_time_utc, Status.
+def list_cmd(fmt: str, script: str | None, show_all: bool, where: str | None, order: str | None,
+             limit: int | None, group_by: str | None, store_path: Path | None) -> None:
+    """List runs, newest first: #, Name, a column per parameter, then per scalar metric, then
+    Duration, Run_id, Script_name, Start_time_utc, Status.
 
     With -o json each run has the keys of `history info` ("parameters", its scalar metrics, then
     the run fields; series are left out: `history info RUN` has their points).
+
+    EXPR compares names with values (= != < <= > >= ~ for "contains"), joined by and, or, not and
+    parentheses. A bare name is looked up in parameters, then metrics, then tags, then run fields;
+    params.NAME, metrics.NAME, tags.NAME and run.status/name/number/script/id pick one; quote names
+    with spaces. Missing values and NaN match no comparison. See "Find the best run" in the README.
 
     \b
     Examples:
@@ -72,18 +89,44 @@ def list_cmd(fmt: str, script: str | None, show_all: bool, store_path: Path | No
       sitegen history list -o csv > runs.csv
       sitegen history list -o json --script iris_sklearn.py
       sitegen history list --all                include hidden runs
+      sitegen history list --filter '"Regularization Rate" < 1' --sort "Accuracy desc" --limit 3
+      sitegen history list --filter 'run.status = Completed and params.solver ~ lbfgs'
+      sitegen history list --group-by params.model --sort "Accuracy desc"
     """
     store = open_store(store_path)
-    table = h.list_runs(store, script=script, include_hidden=show_all, records=fmt == "json")
+    choice = h.Selection(where=_option(query.make_filter, "--filter", where),
+                         sort=_option(query.parse_sort, "--sort", order), limit=limit)
+    if group_by is not None:
+        _option(query.parse_name, "--group-by", group_by)
+        groups = h.group_runs(store, group_by, script=script, include_hidden=show_all, choice=choice)
+        click.echo(h.groups_json(groups) if fmt == "json" else
+                   h.groups_csv(groups).rstrip("\n") if fmt == "csv" else h.groups_text(groups))
+        return
+    table = h.list_runs(store, script=script, include_hidden=show_all, records=fmt == "json",
+                        choice=choice)
     if fmt == "json":
         click.echo(h.table_json(table))
     elif fmt == "csv":
         click.echo(h.table_csv(table), nl=False)
     else:
         if not table.rows:
-            click.echo("No runs" + (f" of {script}" if script else "") + " yet.", err=True)
+            matching = " matching the filter" if where and where.strip() else ""
+            click.echo("No runs" + (f" of {script}" if script else "") + matching
+                       + (" yet." if not matching else "."), err=True)
             return
         click.echo(h.table_text(table, style=_status_style if _tty() else None))
+
+
+def _option(parse: Callable[[str], Any], option: str, text: str | None) -> Any:
+    """``parse(text)`` (None for no text); a QueryError becomes one line naming the option."""
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except query.QueryError as e:
+        example = {"--filter": "--filter 'Accuracy > 0.75'", "--sort": '--sort "Accuracy desc"',
+                   "--group-by": "--group-by params.model"}[option]
+        raise UserError(f"{option} {text!r}: {e}; e.g. {example}") from None
 
 
 @cli.command("info", short_help="Print a run as JSON.")

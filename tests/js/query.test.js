@@ -34,7 +34,7 @@ for (const c of CASES.cases) {
         assert.ok(e instanceof Q.QueryError && e instanceof Error);
         assert.equal(e.position, c.error.position);
         assert.equal(e.reason, c.error.reason);
-        assert.equal(e.message, `${c.error.reason} at character ${c.error.position + 1}`);
+        assert.equal(e.message, `at character ${c.error.position + 1}: ${c.error.reason}`);
         return true;
       });
     });

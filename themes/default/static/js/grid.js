@@ -438,7 +438,7 @@ var SitegenGrid = (function () {
       var fn;
       try { fn = SitegenGrid.predicateFor(text); } catch (e) {
         if (!(e instanceof SitegenQuery.QueryError)) throw e;
-        filterError.textContent = "Not a valid query: " + e.message + ". " + SitegenQuery.HELP;
+        filterError.textContent = "Not a valid query " + e.message + ". " + SitegenQuery.HELP;
         filterError.hidden = false;
         filterBox.setAttribute("aria-invalid", "true");
         return kept;

@@ -19,7 +19,7 @@ var SitegenQuery = (function () {
     this.name = "QueryError";
     this.reason = reason;
     this.position = position;
-    this.message = reason + " at character " + (position + 1);
+    this.message = "at character " + (position + 1) + ": " + reason;
   }
   QueryError.prototype = Object.create(Error.prototype);
   QueryError.prototype.constructor = QueryError;
