@@ -338,40 +338,154 @@ class Preview:
                 self._stop.wait(1.0)
 
 
+# ---------------------------------------------------------------- who may talk to the server
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
+MAX_HOST_LENGTH = 255
+
+
+def _split_host(value: str) -> tuple[str, str | None] | None:
+    """``"name:port"`` / ``"[v6]:port"`` / ``"name"`` -> (name, port text or None); None if malformed."""
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            return None
+        name, rest = value[1:end], value[end + 1:]
+        if rest and not rest.startswith(":"):
+            return None
+        return name.lower(), (rest[1:] if rest else None)
+    name, sep, port = value.rpartition(":")
+    if not sep:
+        return value.lower(), None
+    if ":" in name:  # a bare IPv6 address without brackets is not a Host header
+        return None
+    return name.lower(), port
+
+
+def _is_ip(name: str) -> bool:
+    import ipaddress
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class HostGuard:
+    """Which ``Host`` and ``Origin`` a request to the preview server may carry (DNS rebinding: a page
+    of another site that resolves its own name to 127.0.0.1 must not read the preview or drive it).
+
+    ``names``: the host names the server answers to; None for a wildcard bind (``--host 0.0.0.0``):
+    then any IP address and this machine's name. Use :meth:`refusal` in every handler; endpoints
+    that change state (``/forcereload``, the workbench's ``/_sitegen/api/``) pass ``same_origin``.
+    """
+
+    port: int
+    names: frozenset[str] | None
+
+    @classmethod
+    def for_bind(cls, host: str, port: int) -> "HostGuard":
+        """The guard of a server listening on ``host``: loopback names, plus ``host`` itself."""
+        bind = host.strip("[]").lower()
+        if bind in WILDCARD_BINDS:
+            return cls(port, None)
+        return cls(port, LOOPBACK_NAMES | {bind})
+
+    def host_ok(self, value: str | None) -> bool:
+        """True for a ``Host`` header naming this server (with its port, or none)."""
+        if not value or len(value) > MAX_HOST_LENGTH:
+            return False
+        parts = _split_host(value.strip())
+        if parts is None:
+            return False
+        name, port = parts
+        if port is not None and port != str(self.port):
+            return False
+        if self.names is not None:
+            return name in self.names
+        from sitegen.store import hostname
+        return _is_ip(name) or name in LOOPBACK_NAMES or name == hostname().lower()
+
+    def origin_ok(self, origin: str | None) -> bool:
+        """True for an ``Origin`` of this server's own pages (``http://127.0.0.1:8000``)."""
+        from urllib.parse import urlsplit
+        if not origin or len(origin) > MAX_HOST_LENGTH + 16:
+            return False
+        try:
+            u = urlsplit(origin)
+            port = u.port or 80
+        except ValueError:
+            return False
+        if u.scheme != "http" or u.path or u.query or not u.hostname:
+            return False
+        host = f"[{u.hostname}]" if ":" in u.hostname else u.hostname
+        return self.host_ok(f"{host}:{port}")
+
+    def refusal(self, headers: Any, same_origin: bool = False) -> str | None:
+        """None when a request with these headers may be answered, else why not (one line).
+
+        A request without a ``Host`` header (HTTP/1.0, not a browser) passes the host check; with
+        ``same_origin`` a browser request must come from this server's own pages: an ``Origin``
+        that is ours, or ``Sec-Fetch-Site: same-origin`` (or ``none``: typed by the user)."""
+        host = headers.get("Host")
+        if host is not None and not self.host_ok(host):
+            return "unknown Host: this preview server answers only to its own address"
+        if same_origin:
+            origin = headers.get("Origin")
+            if origin is not None and not self.origin_ok(origin):
+                return "request from another origin refused"
+            site = headers.get("Sec-Fetch-Site")
+            if site is not None and site not in ("same-origin", "none"):
+                return "request from another site refused"
+        return None
+
+
 # ---------------------------------------------------------------- the server
 
-class _NoPolling:
-    """A stand-in for livereload's Watcher: changes are found by :class:`Preview` instead of
-    livereload's walk of the whole tree every 0.8 s (slow on a store of thousands of runs)."""
-
-    def __init__(self, on_start: Callable[[], None]) -> None:
-        self._tasks = {"sitegen": None}   # non-empty: livereload would otherwise watch the cwd
-        self._changes: list = []
-        self.filepath = None
-        self._on_start = on_start
-
-    def watch(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover - not used
-        pass
-
-    def start(self, callback: Callable) -> bool:
-        self._on_start()   # runs on the server thread just before its IOLoop starts
-        return True        # "I take care of polling": livereload starts no PeriodicCallback
-
-    def examine(self) -> tuple[None, None]:
-        return None, None
-
-
 SNAPSHOT_LIMIT = 16 << 20  # served files up to this size are read whole before answering
+# livereload's snippet: loads its client from the page's own host (so it works on any address)
+RELOAD_SNIPPET = (b'<script type="text/javascript">(function(){var s=document.createElement("script");'
+                  b'var port=(window.location.port || (window.location.protocol == "https:" ? 443: 80));'
+                  b's.src="//"+window.location.hostname+":"+port+"/livereload.js?port="+port;'
+                  b'document.head.appendChild(s);})();</script>')
 
 
-def _make_handlers(preview: Preview, root: str, base_path: str) -> list:
+def not_found_page(base_path: str = "/") -> str:
+    """The 404 page: it carries the reload script (injected into its ``<head>`` like every page),
+    so a tab opened on a page that is still being built shows it by itself after the next build."""
+    home = html.escape(base_path)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Not found - sitegen serve</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:3rem auto;padding:0 1rem}}
+@media (prefers-color-scheme:dark){{body{{background:#111;color:#ddd}}a{{color:#9cf}}}}</style></head>
+<body><h1>Not found</h1>
+<p id="sitegen-not-found">This page does not exist (yet). If it belongs to a run that started a moment ago,
+it may still be building: this tab reloads by itself after the next build.</p>
+<p><a href="{home}">The dashboard</a></p>
+</body></html>
+"""
+
+
+def _make_handlers(preview: Preview, root: str, base_path: str, guard: HostGuard,
+                   live: bool) -> list:
     from tornado import web
-    from livereload.handlers import StaticFileHandler
+    from livereload.handlers import (ForceReloadHandler, LiveReloadHandler, LiveReloadJSHandler,
+                                     StaticFileHandler)
 
-    class SiteHandler(StaticFileHandler):
-        def initialize(self, path: str, default_filename: str | None = None) -> None:
-            super().initialize(path, default_filename)
+    class Guarded:
+        same_origin = False
 
+        def prepare(self) -> None:
+            why = guard.refusal(self.request.headers, self.same_origin)
+            if why:
+                self.set_status(403 if self.request.headers.get("Host") else 400)
+                self.set_header("Content-Type", "text/plain; charset=utf-8")
+                self.finish(why + "\n")
+
+    class SiteHandler(Guarded, StaticFileHandler):
         def set_extra_headers(self, path: str) -> None:
             self.set_header("Cache-Control", "no-cache")  # a reload must fetch fresh data files
 
@@ -388,7 +502,7 @@ def _make_handlers(preview: Preview, root: str, base_path: str) -> list:
                     with open(self.absolute_path, "rb") as f:
                         if os.fstat(f.fileno()).st_size <= SNAPSHOT_LIMIT:
                             self._data = f.read()
-                except OSError:
+                except (OSError, ValueError):
                     pass
             return self._data
 
@@ -401,6 +515,8 @@ def _make_handlers(preview: Preview, root: str, base_path: str) -> list:
             return data[start:end] if data is not None else super().get_content(abspath, start, end)
 
         async def get(self, path: str, include_body: bool = True) -> None:
+            if "\0" in path:  # /index.html%00.js: no such file (the OS cannot even name it)
+                raise web.HTTPError(404)
             if preview.error is not None and (path == "" or path.endswith(("/", ".html"))):
                 self.set_status(500)
                 self.set_header("Content-Type", "text/html; charset=utf-8")
@@ -409,7 +525,14 @@ def _make_handlers(preview: Preview, root: str, base_path: str) -> list:
                 return
             await super().get(path, include_body)
 
-    class NotUnderBase(web.RequestHandler):
+        def write_error(self, status_code: int, **kwargs: Any) -> None:
+            if status_code != 404:
+                return super().write_error(status_code, **kwargs)
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(not_found_page(base_path))
+
+    class NotUnderBase(Guarded, web.RequestHandler):
         def get(self) -> None:
             self.set_status(404)
             self.finish(f"<!doctype html><html><head><title>Not found</title></head><body>"
@@ -419,40 +542,38 @@ def _make_handlers(preview: Preview, root: str, base_path: str) -> list:
 
         head = get
 
+    class Redirect(Guarded, web.RedirectHandler):
+        pass
+
     static = (SiteHandler, {"path": root, "default_filename": "index.html"})
     if base_path == "/":
-        return [(r"/(.*)", *static)]
-    return [
-        (r"/", web.RedirectHandler, {"url": base_path}),
-        (re.escape(base_path.rstrip("/")), web.RedirectHandler, {"url": base_path}),
-        (re.escape(base_path) + r"(.*)", *static),
-        (r".*", NotUnderBase),
-    ]
+        site = [(r"/(.*)", *static)]
+    else:
+        site = [
+            (r"/", Redirect, {"url": base_path}),
+            (re.escape(base_path.rstrip("/")), Redirect, {"url": base_path}),
+            (re.escape(base_path) + r"(.*)", *static),
+            (r".*", NotUnderBase),
+        ]
+    if not live:
+        return site
+
+    class ReloadSocket(Guarded, LiveReloadHandler):
+        def check_origin(self, origin: str) -> bool:
+            return guard.origin_ok(origin)
+
+    class ForceReload(Guarded, ForceReloadHandler):
+        same_origin = True
+
+    class ReloadScript(Guarded, LiveReloadJSHandler):
+        pass
+
+    return [(r"/livereload", ReloadSocket), (r"/forcereload", ForceReload),
+            (r"/livereload.js", ReloadScript)] + site
 
 
-def _server_class():
-    import livereload
-
-    class LiveServer(livereload.Server):
-        """livereload's Server with sitegen's routes (base path, error page) and quiet logs."""
-
-        def __init__(self, preview: Preview, base_path: str, watcher: _NoPolling) -> None:
-            super().__init__(watcher=watcher)
-            self.preview = preview
-            self.base_path = base_path
-
-        def get_web_handlers(self, script: bytes) -> list:
-            return _make_handlers(self.preview, str(self.root), self.base_path)
-
-        def _setup_logging(self) -> None:
-            import logging
-            log = logging.getLogger("livereload")
-            log.setLevel(logging.WARNING)
-            if not log.handlers:
-                log.addHandler(logging.StreamHandler())
-            _quiet_access_log()
-
-    return LiveServer
+class _NoWatcher:
+    filepath = None  # read by livereload's reload_waiters
 
 
 def _quiet_access_log() -> None:
@@ -460,6 +581,16 @@ def _quiet_access_log() -> None:
     what failed, once."""
     import logging
     logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
+
+
+def listen(host: str, port: int) -> list:
+    """Bind the server's sockets (before the first build: a busy port is said at once)."""
+    from tornado.netutil import bind_sockets
+    try:
+        return bind_sockets(port, address=host)
+    except OSError as e:
+        raise UserError(f"can't listen on {host}:{port} ({e.strerror or e}): is another "
+                        f"server running? pass --port N") from None
 
 
 _MAIN_PID = os.getpid()
@@ -481,11 +612,14 @@ def serve(store_path: Path | None = None, *, site_dir: Path | None = None, host:
           builder: Callable[..., Any] | None = None) -> None:
     """Build the site, serve it at http://host:port/base_path, rebuild and reload on changes.
 
-    Blocks until interrupted (Ctrl-C or SIGTERM), then removes the temporary build folder.
-    ``builder`` replaces ``sitegen.site.build.build_site`` (same signature), e.g. in tests.
+    The port is taken before the first build; requests must name this server in ``Host`` (and
+    reload sockets come from its own pages: :class:`HostGuard`). Blocks until interrupted (Ctrl-C
+    or SIGTERM), then removes the temporary build folder. ``builder`` replaces
+    ``sitegen.site.build.build_site`` (same signature), e.g. in tests.
     """
     base_path = normalize_base_path(base_path)
     echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
+    sockets = listen(host, port)
     tmp = None
     if site_dir is None:
         tmp = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
@@ -501,13 +635,16 @@ def serve(store_path: Path | None = None, *, site_dir: Path | None = None, host:
         site_dir.mkdir(parents=True, exist_ok=True)
         display_host = f"[{host}]" if ":" in host else host
         url = f"http://{display_host}:{port}{base_path}"
-        _run_server(preview, str(site_dir), host, port, base_path, livereload, url, open_browser, echo)
+        _run_server(preview, str(site_dir), sockets, HostGuard.for_bind(host, port), base_path,
+                    livereload, url, open_browser, echo)
     except KeyboardInterrupt:
         pass
     finally:
         # a second Ctrl-C while cleaning up must not print a traceback either
         old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
+            for sock in sockets:
+                sock.close()
             if preview is not None:
                 preview.stop()
             if tmp is not None:
@@ -518,9 +655,30 @@ def serve(store_path: Path | None = None, *, site_dir: Path | None = None, host:
     echo("Stopped.")
 
 
-def _run_server(preview: Preview, root: str, host: str, port: int, base_path: str,
+def _run_server(preview: Preview, root: str, sockets: list, guard: HostGuard, base_path: str,
                 live: bool, url: str, open_browser: bool, echo: Callable[[str], None]) -> None:
+    from tornado import web
+    from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop
+
+    _quiet_access_log()
+    transforms = None
+    if live:
+        from livereload.handlers import LiveReloadHandler
+        from livereload.server import LiveScriptInjector
+
+        class Inject(LiveScriptInjector):
+            script = RELOAD_SNIPPET
+
+        transforms = [Inject]
+        # what livereload's own Server sets; its file watching is not used (Preview watches)
+        LiveReloadHandler.watcher = _NoWatcher
+        LiveReloadHandler.live_css = False
+        loop = IOLoop.current()
+        preview.on_built = lambda: loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+    app = web.Application(_make_handlers(preview, root, base_path, guard, live), transforms=transforms)
+    server = HTTPServer(app)
+    server.add_sockets(sockets)
 
     def started() -> None:
         echo(f"Serving {url} ({'live reload on' if live else 'no live reload'}; Ctrl-C to stop)")
@@ -529,35 +687,5 @@ def _run_server(preview: Preview, root: str, host: str, port: int, base_path: st
             threading.Timer(0.3, webbrowser.open, args=(url,)).start()
         preview.start_watching()
 
-    if live:
-        from livereload.handlers import LiveReloadHandler
-        loop_holder: dict = {}
-
-        def on_start() -> None:
-            loop_holder["loop"] = IOLoop.current()
-            started()
-
-        def reload_pages() -> None:
-            loop = loop_holder.get("loop")
-            if loop is not None:
-                loop.add_callback(LiveReloadHandler.reload_waiters, "*")
-
-        preview.on_built = reload_pages
-        server = _server_class()(preview, base_path, _NoPolling(on_start))
-        try:
-            server.serve(port=port, host=host, root=root, debug=False, live_css=False)
-        except OSError as e:
-            raise UserError(f"can't listen on {host}:{port} ({e.strerror or e}): is another "
-                            f"server running? pass --port N") from None
-        return
-    # without live reload: the same routes on a plain tornado server; files still rebuild
-    from tornado import web
-    _quiet_access_log()
-    app = web.Application(_make_handlers(preview, root, base_path))
-    try:
-        app.listen(port, address=host)
-    except OSError as e:
-        raise UserError(f"can't listen on {host}:{port} ({e.strerror or e}): is another server "
-                        f"running? pass --port N") from None
     IOLoop.current().add_callback(started)
     IOLoop.current().start()
