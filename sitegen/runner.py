@@ -464,10 +464,11 @@ def elapsed_seconds(meta: dict, now: float | None = None) -> float | None:
     return max(0.0, (end if end is not None else (now or time.time())) - start)
 
 
-def latest_values(store: Store, run_id: str) -> dict:
-    """The latest value of every metric of a run (the last point of a series), from its summary."""
+def latest_values(store: Store, run_id: str) -> tuple[dict, list[str]]:
+    """(the latest value of every metric of a run, the names of its series), from its summary."""
     from sitegen.summary import run_metrics
-    return {name: s.last for name, s in run_metrics(store.run_dir(run_id)).items()}
+    stats = run_metrics(store.run_dir(run_id))
+    return {name: s.last for name, s in stats.items()}, [n for n, s in stats.items() if not s.is_scalar]
 
 
 def jobs(store: Store, show_all: bool = False, limit: int = 10) -> list[dict]:
@@ -481,6 +482,8 @@ def jobs(store: Store, show_all: bool = False, limit: int = 10) -> list[dict]:
             if finished >= limit:
                 continue
             finished += 1
+        values, series = latest_values(store, meta["run_id"])
+        params = meta.get("parameters")
         rows.append({
             "run_number": meta.get("run_number"),
             "run_id": meta["run_id"],
@@ -490,7 +493,8 @@ def jobs(store: Store, show_all: bool = False, limit: int = 10) -> list[dict]:
             "start_time_utc": meta.get("start_time_utc"),
             "end_time_utc": meta.get("end_time_utc"),
             "elapsed": elapsed_seconds(meta),
-            "metrics": latest_values(store, meta["run_id"]),
+            "metrics": values, "series": series,
+            "parameters": dict(params) if isinstance(params, dict) else {},
         })
     return rows
 

@@ -306,7 +306,7 @@ def test_jobs_panel(project: Path, cli) -> None:
         assert [r["run_number"] for r in limited] == [3, 2]  # running ones always shown
         table = cli("jobs", check=True).stdout
         lines = table.splitlines()
-        assert lines[0].split() == ["#", "Run_id", "Script", "Status", "Elapsed", "Metrics"]
+        assert lines[0].split() == ["#", "Run_id", "Script", "Status", "Elapsed", "Values"]
         assert lines[1].split()[:4] == ["3", running, "nap.py", "Running"]
         assert "Accuracy=0.5" in lines[2]
         assert "\x1b[" not in table  # no colour when not on a terminal

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -27,20 +28,51 @@ def clean(text: str) -> str:
     return "".join("?" if (ord(c) < 32 or 127 <= ord(c) < 160) else c for c in text)
 
 
-def format_metrics(metrics: dict, width: int = 48) -> str:
-    text = "  ".join(f"{k}={format_value(v)}" for k, v in metrics.items())
+def primary_metric(rows: list[dict]) -> str | None:
+    """The project's primary metric (configured, or chosen from the names as the site does)."""
+    from sitegen.config import _quiet_config, Config
+    from sitegen.site.primary import choose
+    summaries = [{"scalars": {k: v for k, v in r["metrics"].items() if k not in r["series"]},
+                  "series": {k: None for k in r["series"]}, "params": r["parameters"]} for r in rows]
+    return choose(_quiet_config() or Config(), summaries).name
+
+
+def ordered_values(row: dict, primary: str | None) -> list[tuple[str, object]]:
+    """What the values column shows, in order: the primary metric, the series (latest value),
+    the other metrics, then the parameters."""
+    metrics = row.get("metrics") or {}
+    series = set(row.get("series") or ())
+    first = [primary] if primary in metrics else []
+    rest = [k for k in metrics if k not in first]
+    names = first + [k for k in rest if k in series] + [k for k in rest if k not in series]
+    return [(k, metrics[k]) for k in names] + list((row.get("parameters") or {}).items())
+
+
+def format_values(values: list[tuple[str, object]], width: int) -> str:
+    text = "  ".join(f"{k}={format_value(v)}" for k, v in values)
     text = clean(text)  # names and values are untrusted
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[:max(1, width - 1)] + "…"
 
 
-def render_table(rows: list[dict], colour: bool) -> str:
-    """The jobs panel as an aligned text table."""
-    header = ["#", "Run_id", "Script", "Status", "Elapsed", "Metrics"]
+def terminal_width() -> int:
+    """The terminal's width ($COLUMNS first, as shutil reads it; 80 when unknown)."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def render_table(rows: list[dict], colour: bool, width: int | None = None) -> str:
+    """The jobs panel as an aligned text table, ``width`` columns wide (default: the terminal's);
+    the values column takes what the other columns leave."""
+    width = width or terminal_width()
+    primary = primary_metric(rows)
+    header = ["#", "Run_id", "Script", "Status", "Elapsed", "Values"]
     cells = [[str(r.get("run_number") or ""), clean(r["run_id"]), clean(str(r.get("script_name") or "")),
-              clean(str(r.get("status") or "")), format_elapsed(r.get("elapsed")),
-              format_metrics(r.get("metrics") or {})] for r in rows]
+              clean(str(r.get("status") or "")), format_elapsed(r.get("elapsed"))] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
-              for i, h in enumerate(header)]
+              for i, h in enumerate(header[:-1])]
+    room = max(20, width - sum(widths) - 2 * len(widths))
+    for c, r in zip(cells, rows):
+        c.append(format_values(ordered_values(r, primary), room))
+    widths.append(len(header[-1]))
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
     for c in cells:
         parts = [v.ljust(w) for v, w in zip(c, widths)]
@@ -65,7 +97,9 @@ def cli(store_path: Path | None, show_all: bool, limit: int, fmt: str, watch: bo
         interval: float) -> None:
     """The jobs panel: running runs and the most recent finished ones, newest first.
 
-    Columns: run number, run id, script, status, elapsed time (running: so far), latest values.
+    Columns: run number, run id, script, status, elapsed time (running: so far), and the latest
+    values: the primary metric first, then each series' latest value, the other metrics, the
+    parameters, cut to the terminal's width ($COLUMNS).
 
     \b
     Examples:
