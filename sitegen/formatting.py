@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 #: Terminal colours of run statuses (used only when the output is a TTY).
@@ -52,3 +53,42 @@ def format_size(n: Any) -> str:
             return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"  # pragma: no cover
+
+
+_ISO_UTC = re.compile(r"^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?Z$")
+
+
+def format_when(iso: Any) -> str:
+    """``2026-12-01T07:16:52.673663Z`` -> ``2026-12-01 07:16:52 UTC`` (other text unchanged)."""
+    if not iso:
+        return ""
+    m = _ISO_UTC.match(str(iso))
+    return f"{m.group(1)} {m.group(2)} UTC" if m else str(iso)
+
+
+def _half_up(x: float) -> int:
+    return math.floor(x + 0.5)  # as JavaScript's Math.round (Python's round() goes to even)
+
+
+def format_took(seconds: Any) -> str:
+    """A duration for people: ``6 ms``, ``8.2 s``, ``42 s``, ``3 min 05 s``, ``1 h 02 min``, ``1 d 01 h``
+    (the browser's twin: ``SitegenFormat.took``)."""
+    if type(seconds) not in (int, float) or not math.isfinite(seconds):
+        return ""
+    s = max(0.0, float(seconds))
+    if s == 0:
+        return "0 s"
+    if _half_up(s * 1000) < 1000:
+        return f"{_half_up(s * 1000)} ms"
+    if _half_up(s * 10) < 100:
+        return f"{_half_up(s * 10) / 10:.1f} s"
+    if _half_up(s) < 60:
+        return f"{_half_up(s)} s"
+    if _half_up(s) < 3600:
+        total = _half_up(s)
+        return f"{total // 60} min {total % 60:02d} s"
+    if s < 86400:
+        minutes = _half_up(s / 60)
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    hours = _half_up(s / 3600)
+    return f"{hours // 24} d {hours % 24:02d} h"

@@ -70,7 +70,7 @@ def test_view_in_the_url_reopens_in_a_fresh_browser(browser, iris_site):
     before = view(page)
     url = page.url
     assert "q=iris-0." in url and "sort=v:Accuracy" in url and "cols=" in url and "sel=" in url
-    assert before["header"][1:] == ["#", "Name", "Started (UTC)", "Duration", "Accuracy ▴",
+    assert before["header"][1:] == ["#", "Name", "Started", "Duration", "Accuracy ▴",
                                  "Regularization Rate", "loss"]
     assert len(before["rows"]) == 4 and len(before["ticked"]) == 2 and before["compare"]
     assert before["status"] == "4 of 8 runs · 2 ticked"

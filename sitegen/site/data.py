@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from sitegen.formatting import format_took, format_value, format_when
 from sitegen.secrets import CONTENT_LIMIT, credential_file_reason, is_credential_file
 from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Store,
                            StoreError, UnsafeFileError, decode_value, parse_utc, read_run_file,
@@ -422,7 +423,8 @@ def run_data_js(summary: dict, series: dict, svgs: dict[str, str] | None = None)
 
 
 def display_meta(m: dict) -> list[list[str]]:
-    """Metadata rows [label, text] shown on run and comparison pages."""
+    """Metadata rows [label, text] shown on comparison pages, as the run page shows them (dates and
+    durations for people, the exact value third: [label, text, exact])."""
     props = m.get("properties") or {}
     commit = props.get("CommitId") if isinstance(props, dict) else None
     args = m.get("arguments") or []
@@ -430,8 +432,8 @@ def display_meta(m: dict) -> list[list[str]]:
         ["Run number", m.get("run_number")], ["Name", m.get("name")], ["Status", m.get("status")],
         ["Script", m.get("script_name")],
         ["Arguments", " ".join(map(str, args)) if isinstance(args, list) else str(args)],
-        ["Started (UTC)", m.get("start_time_utc")], ["Ended (UTC)", m.get("end_time_utc")],
-        ["Duration", m.get("duration")], ["Exit code", m.get("exit_code")],
+        ["Started", m.get("start_time_utc"), format_when], ["Ended", m.get("end_time_utc"), format_when],
+        ["Duration", m.get("duration"), lambda _: format_took(m.get("duration_s"))], ["Exit code", m.get("exit_code")],
         ["Git commit", commit], ["Host", m.get("host")], ["User", m.get("user_id")],
         ["Python", m.get("python_version")], ["Target", m.get("target")],
         ["Experiment", m.get("experiment_id")], ["Parent run", m.get("parent_run_id")],
@@ -444,8 +446,15 @@ def display_meta(m: dict) -> list[list[str]]:
     if isinstance(tags, dict):
         for k in sorted(tags):
             rows.append([f"Tag: {k}", tags[k]])
-    return [[str(a), "" if b is None else (b if isinstance(b, str) else json.dumps(b, ensure_ascii=False))]
-            for a, b in rows]
+    out = []
+    for label, value, *human in rows:
+        if value is None or value == "":
+            out.append([str(label), ""])
+            continue
+        exact = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        shown = (human[0](value) if human else None) or format_value(value)
+        out.append([str(label), shown] + ([exact] if shown != exact else []))
+    return out
 
 
 DOWNLOAD_DIR = "metrics"  # the published copy of metrics.tsv: metrics/<run_id>.tsv.gz (gzip)

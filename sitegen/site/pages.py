@@ -76,6 +76,7 @@ def jobs(runs: list[dict], limit_finished: int = 5) -> list[dict]:
         out.append({"id": s["id"], "number": m.get("run_number"), "name": m.get("name"),
                     "script": m.get("script_name"), "status": m.get("status"),
                     "start": m.get("start_time_utc"), "duration": m.get("duration"),
+                    "duration_s": m.get("duration_s"),
                     "latest": latest})
     return out
 

@@ -14,7 +14,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from sitegen.errors import UserError
-from sitegen.formatting import format_size, format_value
+from sitegen.formatting import format_size, format_took, format_value, format_when
 
 
 class ThemeError(UserError):
@@ -147,7 +147,8 @@ def make_env(config) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, auto_reload=False, cache_size=-1)
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "allow_nan": False}
-    env.filters.update(fmt=format_value, full=full, filesize=format_size, tojson=tojson)
+    env.filters.update(fmt=format_value, full=full, filesize=format_size, tojson=tojson, when=format_when,
+                       took=format_took)
     env.globals.update(url=url)
     return env
 

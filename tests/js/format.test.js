@@ -16,13 +16,6 @@ test("value: six significant digits, integers whole, -0 and booleans kept", () =
   assert.equal(F.value("<b>"), "<b>");
 });
 
-test("clock: h:mm:ss.s", () => {
-  assert.equal(F.clock(8.156715), "0:00:08.2");
-  assert.equal(F.clock(3725), "1:02:05.0");
-  assert.equal(F.clock(NaN), "");
-  assert.equal(F.clock(null), "");
-});
-
 test("isNum: finite numbers only", () => {
   assert.ok(F.isNum(0));
   assert.ok(!F.isNum(Infinity));
@@ -36,4 +29,10 @@ test("meanStd: std to two significant digits, the mean to the same place", () =>
   assert.equal(F.meanStd(-0.2, 0.05), "-0.200 ± 0.050");
   assert.equal(F.meanStd(0.95, 0), "0.95");
   assert.equal(F.meanStd(NaN, 1), "");
+});
+
+const CASES = require("../format_cases.json");
+test("when and took: the cases shared with sitegen.formatting", () => {
+  for (const [iso, text] of CASES.when) assert.equal(F.when(iso), text, String(iso));
+  for (const [sec, text] of CASES.took) assert.equal(F.took(sec), text, String(sec));
 });

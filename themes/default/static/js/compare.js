@@ -78,9 +78,10 @@ var SitegenCompare = (function () {
         if (!same) differ++;
         var r = el("tr", {"class": same ? "same" : "differ"});
         r.appendChild(el("th", {scope: "row"}, row.label));
-        row.values.forEach(function (v) {
+        row.values.forEach(function (v, i) {
           var td = el("td", {"class": row.num ? "num" : null}, row.num ? SitegenFormat.value(v) : (v == null ? "" : v));
           if (row.num && v != null) td.title = String(v);
+          if (row.exact && row.exact[i]) td.title = row.exact[i];
           r.appendChild(td);
         });
         tb.appendChild(r);
@@ -95,9 +96,10 @@ var SitegenCompare = (function () {
     }
     var labels = [];
     list.forEach(function (r) { r.meta.forEach(function (kv) { if (labels.indexOf(kv[0]) < 0) labels.push(kv[0]); }); });
-    part("run", "Run", labels.map(function (l) {
-      return {label: l, values: list.map(function (r) {
-        var hit = r.meta.filter(function (kv) { return kv[0] === l; })[0]; return hit ? hit[1] : ""; })};
+    part("run", "Run", labels.map(function (l) {  // [label, text, exact (when the text is for people)]
+      var hits = list.map(function (r) { return r.meta.filter(function (kv) { return kv[0] === l; })[0]; });
+      return {label: l, values: hits.map(function (h) { return h ? h[1] : ""; }),
+              exact: hits.map(function (h) { return h && h[2]; })};
     }).filter(function (row) { return row.values.some(function (v) { return v !== ""; }); }));
     part("params", "Parameters", union(list, function (r) { return r.params; }).map(function (k) {
       var vals = list.map(function (r) { var v = (r.params || {})[k]; return Array.isArray(v) ? JSON.stringify(v) : v; });

@@ -1,4 +1,4 @@
-/* sitegen: how values read on pages (numbers, durations). Pure functions; node-tested. */
+/* sitegen: how values read on pages (numbers, dates, durations). Pure functions; node-tested. */
 var SitegenFormat = (function () {
   "use strict";
 
@@ -18,13 +18,6 @@ var SitegenFormat = (function () {
     return String(v);
   }
 
-  /** Seconds as h:mm:ss.s ("" for a missing value). */
-  function clock(sec) {
-    if (!isNum(sec)) return "";
-    var h = Math.floor(sec / 3600), m = Math.floor(sec % 3600 / 60), s = sec % 60;
-    return h + ":" + String(m).padStart(2, "0") + ":" + (s < 10 ? "0" : "") + s.toFixed(s < 100 ? 1 : 0);
-  }
-
   /** "mean ± std" with the std to two significant digits and the mean to the same decimal place
       (a std of 0, or one value: the mean alone, as value() writes it). */
   function meanStd(mean, std) {
@@ -40,6 +33,32 @@ var SitegenFormat = (function () {
     return mean.toFixed(d) + " ± " + std.toFixed(d);
   }
 
-  return {isNum: isNum, value: value, clock: clock, meanStd: meanStd};
+  var ISO_UTC = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d+)?Z$/;
+
+  /** "2026-12-01T07:16:52.673663Z" -> "2026-12-01 07:16:52 UTC" (other text unchanged). */
+  function when(iso) {
+    if (!iso) return "";
+    var m = ISO_UTC.exec(String(iso));
+    return m ? m[1] + " " + m[2] + " UTC" : String(iso);
+  }
+
+  function pad2(n) { return (n < 10 ? "0" : "") + n; }
+  /** A duration for people: "6 ms", "8.2 s", "42 s", "3 min 05 s", "1 h 02 min", "1 d 01 h"
+      (the Python twin: sitegen.formatting.format_took; shared cases in tests/format_cases.json). */
+  function took(sec) {
+    if (!isNum(sec)) return "";
+    var s = Math.max(0, sec);
+    if (s === 0) return "0 s";
+    if (Math.round(s * 1000) < 1000) return Math.round(s * 1000) + " ms";
+    if (Math.round(s * 10) < 100) return (Math.round(s * 10) / 10).toFixed(1) + " s";
+    var total = Math.round(s);
+    if (total < 60) return total + " s";
+    if (total < 3600) return Math.floor(total / 60) + " min " + pad2(total % 60) + " s";
+    if (s < 86400) { var m = Math.round(s / 60); return Math.floor(m / 60) + " h " + pad2(m % 60) + " min"; }
+    var h = Math.round(s / 3600);
+    return Math.floor(h / 24) + " d " + pad2(h % 24) + " h";
+  }
+
+  return {isNum: isNum, value: value, meanStd: meanStd, when: when, took: took};
 })();
 if (typeof module !== "undefined") module.exports = SitegenFormat;

@@ -26,8 +26,8 @@ var SitegenGrid = (function () {
       {key: "name", label: "Name", get: function (r) { return r.name; }},
       {key: "status", label: "Status", get: function (r) { return r.status; }},
       {key: "script", label: "Script", get: function (r) { return r.script; }},
-      {key: "start", label: "Started (UTC)", get: function (r) { return r.start.replace("T", " ").slice(0, 19); }},
-      {key: "duration", label: "Duration", num: true, get: function (r) { return r.duration; }, show: F.clock},
+      {key: "start", label: "Started", get: function (r) { return r.start; }, show: F.when, exact: true},
+      {key: "duration", label: "Duration", num: true, get: function (r) { return r.duration; }, show: F.took, exact: true},
       {key: "tags", label: "Tags", get: function (r) { return SitegenQuery.tagText(r.tags); }},
       {key: "id", label: "Run id", get: function (r) { return r.id; }}
     ].map(function (c) { c.part = "run"; return c; });
@@ -95,6 +95,7 @@ var SitegenGrid = (function () {
     var compareBtn = document.getElementById("grid-compare");
     var groupBox = document.getElementById("grid-group");
     var linkBtn = document.getElementById("grid-link");
+    var hintBox = document.getElementById("grid-hint");
     var chooser = document.querySelector("#grid-columns .columns-list");
     var cols = columns(runs, data);
     var byKey = new Map(cols.map(function (c) { return [c.key, c]; }));
@@ -304,7 +305,7 @@ var SitegenGrid = (function () {
         td.appendChild(el("span", {"class": "badge badge-" + String(v).toLowerCase()}, v));
       } else {
         td.textContent = c.show ? c.show(v) : F.value(v);
-        if (c.value && v != null) td.title = String(v);
+        if ((c.value || c.exact) && v != null && v !== "") td.title = String(v);
       }
       return td;
     }
@@ -379,10 +380,12 @@ var SitegenGrid = (function () {
       }
       hint();
     }
-    function hint() {  // more columns than fit: say so beside the grid (a phone shows few at a time)
+    function hint() {  // more columns than fit: say so under the grid (a phone shows few at a time)
       var more = scroll.scrollWidth - scroll.clientWidth > 4;
+      var end = scroll.scrollLeft + scroll.clientWidth >= scroll.scrollWidth - 4;
       scroll.classList.toggle("scrolls-x", more);
-      scroll.classList.toggle("scrolled-end", scroll.scrollLeft + scroll.clientWidth >= scroll.scrollWidth - 4);
+      scroll.classList.toggle("scrolled-end", end);
+      if (hintBox) hintBox.hidden = !more || end;
     }
 
     tbody.addEventListener("change", function (ev) {

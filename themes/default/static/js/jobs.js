@@ -9,7 +9,7 @@ var SitegenJobs = (function () {
       var now = Date.now();
       cells.forEach(function (c) {
         var t = Date.parse(c.getAttribute("data-start"));
-        if (!isNaN(t)) c.textContent = SitegenFormat.clock(Math.max(0, (now - t) / 1000)).replace(/\.\d$/, "");
+        if (!isNaN(t)) c.textContent = SitegenFormat.took(Math.max(0, Math.floor((now - t) / 1000)));
       });
     }
     update(); setInterval(update, 1000);
