@@ -30,6 +30,7 @@ class Config:
     unpublished: list[str] = field(default_factory=list)  # output globs left out of the site
     env: list[str] = field(default_factory=list)          # environment variables recorded with runs
     publish_credentials: bool = False   # publish outputs that look like credentials (.env, *.pem)
+    charts: str | None = None           # a Python module of chart functions (sitegen.site.usercharts)
     base_dir: Path = field(default=Path("."), repr=False)  # where the config file lives
     source: str | None = field(default=None, repr=False)
 

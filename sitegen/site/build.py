@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sitegen import store as _store_mod
-from sitegen.site import write
+from sitegen.site import usercharts, write
 from sitegen.site.cache import CACHE_NAME, STATE_NAME, BuildCache, BuildState, owns
 from sitegen.site.data import DOWNLOAD_DIR
 from sitegen.site.fingerprint import fingerprint
@@ -111,7 +111,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     lap("read runs")
     site_shape = shape(store, config, gathered, previous.runs)
     lap("shape")
-    site_plan = plan(store, config, gathered, site_shape, fps.common)
+    charts = usercharts.load(config)
+    site_plan = plan(store, config, gathered, site_shape, fps.common, charts)
     todo = site_plan.todo(cache)
     new_cache = BuildCache(runs=gathered.summaries, rows=gathered.rows, keys=site_plan.keys)
     live = any(s.get("meta", {}).get("status") == "Running" for s in gathered.summaries.values())
@@ -132,7 +133,8 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
 
     patch = cache is not None and len(todo) * 4 < len(site_plan.entries)
     made = render(site_plan, todo, str(tmp), str(site_dir) if cache else None, patch, config,
-                  site_shape.site, str(site_dir), lap, progress, len(gathered.fresh) + len(fps.ids), total)
+                  site_shape.site, str(site_dir), lap, progress, len(gathered.fresh) + len(fps.ids), total,
+                  charts=charts, store_root=str(store.root), runs=gathered.runs)
     _check_strict(strict, warnings, "; the previous site was left as it was")
     if patch:
         removed = sorted(set(cache.keys) - set(new_cache.keys))

@@ -20,6 +20,7 @@ from sitegen.site.cache import CACHE_VERSION, DATA_VERSION
 from sitegen.site.charts import templates_version
 from sitegen.site.render import theme_fingerprint
 from sitegen.site.reports import sources_fingerprint
+from sitegen.site.usercharts import charts_key
 from sitegen.store import Store
 
 log = logging.getLogger("sitegen")
@@ -53,7 +54,8 @@ def _sitegen_version() -> str:
 def config_key(config) -> str:
     """The config's keys that change the site's bytes."""
     return key(config.title, config.primary_metric, config.goal, sorted(config.unpublished),
-               config.publish_credentials, os.environ.get("SOURCE_DATE_EPOCH") or "", config.reports_dir)
+               config.publish_credentials, os.environ.get("SOURCE_DATE_EPOCH") or "", config.reports_dir,
+               charts_key(config))
 
 
 def fingerprint(store: Store, config) -> Fingerprints:

@@ -17,6 +17,7 @@ from sitegen.site.fingerprint import key
 from sitegen.site.gather import Gathered
 from sitegen.site.kinds import all_kinds
 from sitegen.site.shape import SiteShape
+from sitegen.site.usercharts import UserCharts
 from sitegen.store import Store
 
 
@@ -45,12 +46,18 @@ class PlanInput:
     gathered: Gathered
     shape: SiteShape
     common: str                 # digest of the theme, the config and the versions
+    charts: UserCharts | None = None  # the user's chart functions (sitegen.site.usercharts)
     site_key: str = ""          # ... and of what every page shows
     page_salt: str = ""         # ... and of the store's place (run pages name it)
 
     def __post_init__(self) -> None:
         self.site_key = key(self.common, self.shape.site)
         self.page_salt = key(self.site_key, str(self.store.root.absolute()))
+
+    def charted(self, kind: str, run_ids) -> bool:
+        """Whether user charts of ``kind`` show a run that changed (then the page is made again)."""
+        return self.charts is not None and self.charts.has(kind) and any(
+            i in self.shape.changed for i in run_ids)
 
     def page(self, path: str, template: str, context: Any, page_key: str | None = None,
              forced: bool = False) -> PlanEntry:
@@ -91,9 +98,10 @@ class Plan:
         return [e for e in self.entries.values() if e.forced or old.get(e.path) != e.key]
 
 
-def plan(store: Store, config, gathered: Gathered, shape: SiteShape, common: str) -> Plan:
+def plan(store: Store, config, gathered: Gathered, shape: SiteShape, common: str,
+         charts: UserCharts | None = None) -> Plan:
     """Every kind's files: files first, then pages (the order the cache keeps)."""
-    site = PlanInput(store, config, gathered, shape, common)
+    site = PlanInput(store, config, gathered, shape, common, charts)
     entries = [e for kind in all_kinds() for e in kind.plan(site)]
     ordered = [e for e in entries if not e.is_page] + [e for e in entries if e.is_page]
     return Plan({e.path: e for e in ordered})

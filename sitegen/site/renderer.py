@@ -17,7 +17,9 @@ from sitegen.site.fileops import link_or_copy, same_bytes, same_file
 from sitegen.site.kinds import templates as kind_templates
 from sitegen.site.plan import Plan, PlanEntry
 from sitegen.site.render import BuildError, load_templates, make_env
+from sitegen.site.usercharts import UserCharts
 from sitegen.site.workers import Progress, run_jobs
+from sitegen.site import usercharts
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,9 @@ class PageContext:
     tmp: str                    # the new site folder
     old: str | None             # the previous site, if its files can be reused
     patch: bool                 # the new folder holds only changed files
+    charts: UserCharts | None = None  # the user's chart functions, if configured
+    store_root: str = ""        # where the runs are (user charts read their points)
+    runs: list = field(default_factory=list)  # the published runs (user charts on dashboards)
 
 
 @dataclass
@@ -48,7 +53,10 @@ def render_page(pc: PageContext, job: tuple[str, str, dict]) -> tuple[str, bool]
     """Render one page into the new folder; returns (path, changed). Unchanged bytes: link the old."""
     path, template, ctx = job
     try:
-        text = pc.templates[template].render(_pages.prepare(template, ctx))
+        ctx = _pages.prepare(template, ctx)
+        if pc.charts is not None:
+            ctx["user_charts"] = usercharts.for_page(pc.charts, template, ctx, pc.store_root, pc.runs)
+        text = pc.templates[template].render(ctx)
     except UserError:
         raise
     except Exception as e:  # a broken theme template: say which page and why
@@ -119,7 +127,8 @@ def _make_file(entry: PlanEntry, tmp: str, old: str | None, patch: bool, dirs: _
 
 def render(plan: Plan, todo: list[PlanEntry], tmp: str, old: str | None, patch: bool, config,
            site: dict, site_dir: str, lap: Callable[[str], None],
-           progress: Progress | None = None, done0: int = 0, total: int = 0) -> Made:
+           progress: Progress | None = None, done0: int = 0, total: int = 0,
+           charts: UserCharts | None = None, store_root: str = "", runs: list | None = None) -> Made:
     """Make the ``todo`` entries of ``plan`` in ``tmp`` (see the module docstring)."""
     dirs = _Dirs(tmp)
     todo = list(todo)
@@ -136,7 +145,8 @@ def render(plan: Plan, todo: list[PlanEntry], tmp: str, old: str | None, patch: 
         for e in pages:
             dirs.ensure(e.path)
         # compiled once here: workers inherit the templates (a broken one fails now)
-        context = PageContext(load_templates(make_env(config), kind_templates()), tmp, old, patch)
+        context = PageContext(load_templates(make_env(config), kind_templates()), tmp, old, patch,
+                              charts, store_root, runs or [])
         if progress:
             progress(done0, total)
         jobs = [(e.path, e.template, page_context(e, site)) for e in pages]

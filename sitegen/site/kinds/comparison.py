@@ -20,5 +20,5 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
     for path, (ids, kind) in sorted(shape.comparisons.items()):
         yield site.page(path, "compare.html", partial(compare_context, shape.labels, ids, kind),
                         f"{site.page_salt}:{kind}:{':'.join(ids)}",
-                        forced=any(i in shape.moved for i in ids))
+                        forced=any(i in shape.moved for i in ids) or site.charted("compare", ids))
     yield site.page("compare.html", "compare_client.html", {})

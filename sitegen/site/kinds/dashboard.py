@@ -17,8 +17,9 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
     reports = listing(load_sources(site.config))
     for scope, path in [(None, "index.html")] + list(shape.script_pages.items()):
         members = shape.runs if scope is None else shape.groups[scope]
+        forced = site.charted("dashboard", (s["id"] for s in members))
         yield site.page(path, "dashboard.html", {
             "scope": scope, "count": len(members), "reports": reports if scope is None else [],
             "jobs": [j for j in all_jobs if scope is None or (j["script"] or "") == scope],
             "scalars": sorted({k for s in members for k in s["scalars"]}) if scope is not None else scalars_all,
-        })
+        }, forced=forced)
