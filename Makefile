@@ -14,8 +14,13 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[demo]'
 	touch $@
 
+# torch first, the CPU build this machine kind keeps on disk: the integrations extra's frameworks
+# (lightning, transformers, keras) then use it instead of pulling a multi-GB CUDA build.
+TORCH ?= torch==2.13.0
+
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet '$(TORCH)'
+	$(BIN)/python -m pip install --quiet -e '.[test,integrations,tensorboard,mlflow]'
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed

@@ -31,6 +31,8 @@ class Config:
     env: list[str] = field(default_factory=list)          # environment variables recorded with runs
     publish_credentials: bool = False   # publish outputs that look like credentials (.env, *.pem)
     charts: str | None = None           # a Python module of chart functions (sitegen.site.usercharts)
+    system_metrics: bool = True         # tracked runs record system/… series (CPU, memory, GPU)
+    system_metrics_interval: float = 5.0  # seconds between two samples
     base_dir: Path = field(default=Path("."), repr=False)  # where the config file lives
     source: str | None = field(default=None, repr=False)
 
@@ -70,7 +72,10 @@ def load_config(start: Path | None = None) -> Config:
             raise ConfigError(f"{path}: unknown key {key!r} (known keys: {known})")
         default = getattr(config, key)
         expected = type(default) if default is not None else str
-        if expected is list:
+        if expected is float:  # TOML's 2 is as good as 2.0
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        elif expected is list:
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         else:
             ok = isinstance(value, expected)
@@ -78,6 +83,8 @@ def load_config(start: Path | None = None) -> Config:
             raise ConfigError(f"{path}: key {key!r} must be a {expected.__name__}, "
                               f"not {type(value).__name__}")
         setattr(config, key, value)
+    if config.system_metrics_interval <= 0:
+        raise ConfigError(f"{path}: key 'system_metrics_interval' must be a number of seconds > 0")
     if config.goal not in (None, "max", "min"):
         raise ConfigError(f"{path}: key 'goal' must be \"max\" or \"min\", not {config.goal!r}")
     return config

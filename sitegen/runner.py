@@ -241,8 +241,12 @@ def _pump(fd: int, log, echo: bool, masker) -> None:
 
 
 def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
-              project_dir: Path | None = None, foreground: bool = True) -> int:
-    """Run the script of run ``run_id`` to its end; record the status; return its exit code."""
+              project_dir: Path | None = None, foreground: bool = True,
+              system_metrics: float = 0.0) -> int:
+    """Run the script of run ``run_id`` to its end; record the status; return its exit code.
+
+    ``system_metrics``: seconds between samples of the script's CPU and memory (0: none; see
+    sitegen/system_metrics.py)."""
     project_dir = Path(project_dir or Path.cwd()).absolute()
     store = Store(store.root.absolute())
     run_dir = store.run_dir(run_id)
@@ -264,6 +268,7 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
     log = open(run_dir / DRIVER_LOG, "ab")
     returncode: int | None = None
     workdir: Path | None = None
+    recorder = None
     crashed = False
     uploader = _start_uploader(store, run_id)  # a remote store: ship the spool while it runs
     try:
@@ -292,6 +297,9 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
                                     name="sitegen-pump", daemon=True)
             pump.start()
             next_beat = time.monotonic() + HEARTBEAT_EVERY
+            if system_metrics > 0:
+                from sitegen.system_metrics import SystemRecorder
+                recorder = SystemRecorder(store, run_id, proc.pid, system_metrics)
             while True:
                 try:
                     returncode = proc.wait(timeout=0.2)
@@ -299,6 +307,8 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
                 except subprocess.TimeoutExpired:
                     pass
                 state.escalate()
+                if recorder is not None:
+                    recorder.tick()
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + HEARTBEAT_EVERY
                     try:
@@ -336,6 +346,8 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
         else:
             status = "Killed"
         try:
+            if recorder is not None:
+                recorder.close()
             # everything is in place before the run reads as finished: stray files kept, the
             # working folder gone, driver.log complete
             if workdir is not None:
@@ -389,13 +401,13 @@ def _keep_stray_files(workdir: Path, outputs: Path, log) -> None:
 
 
 def start_detached(store: Store, run_id: str, script: str, args: Sequence[str],
-                   project_dir: Path | None = None) -> int:
+                   project_dir: Path | None = None, system_metrics: float = 0.0) -> int:
     """Start a background supervisor (new session) for a prepared run; return its pid."""
     project_dir = Path(project_dir or Path.cwd()).absolute()
     root = store.root.absolute()
     log_path = store.run_dir(run_id) / DRIVER_LOG
     cmd = [sys.executable, "-m", "sitegen.runner", "--store", str(root), "--project",
-           str(project_dir), run_id, "--", script, *args]
+           str(project_dir), "--system-metrics", str(system_metrics), run_id, "--", script, *args]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, cwd=project_dir, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=log, start_new_session=True, close_fds=True)
@@ -404,14 +416,16 @@ def start_detached(store: Store, run_id: str, script: str, args: Sequence[str],
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of a detached supervisor: ``python -m sitegen.runner --store S --project P RUN -- SCRIPT ARGS``."""
+    """Entry point of a detached supervisor:
+    ``python -m sitegen.runner --store S --project P [--system-metrics SECONDS] RUN -- SCRIPT ARGS``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     sep = argv.index("--")
     head, tail = argv[:sep], argv[sep + 1:]
     opts = dict(zip(head[0:-1:2], head[1:-1:2]))
     run_id = head[-1]
     return supervise(Store(opts["--store"]), run_id, tail[0], tail[1:],
-                     Path(opts["--project"]), foreground=False)
+                     Path(opts["--project"]), foreground=False,
+                     system_metrics=float(opts.get("--system-metrics", 0)))
 
 
 # ---------------------------------------------------------------- cancel
@@ -465,10 +479,12 @@ def elapsed_seconds(meta: dict, now: float | None = None) -> float | None:
 
 
 def latest_values(store: Store, run_id: str) -> tuple[dict, list[str]]:
-    """(the latest value of every metric of a run, the names of its series), from its summary."""
+    """(the latest value of every metric of a run, the names of its series), from its summary;
+    the system/… series the supervisor samples come last."""
     from sitegen.summary import run_metrics
     stats = run_metrics(store.run_dir(run_id))
-    return {name: s.last for name, s in stats.items()}, [n for n, s in stats.items() if not s.is_scalar]
+    order = sorted(stats, key=lambda n: n.startswith("system/"))
+    return {n: stats[n].last for n in order}, [n for n in order if not stats[n].is_scalar]
 
 
 def jobs(store: Store, show_all: bool = False, limit: int = 10) -> list[dict]:

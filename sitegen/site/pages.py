@@ -71,7 +71,8 @@ def jobs(runs: list[dict], limit_finished: int = 5) -> list[dict]:
     out = []
     for s in running + finished[:limit_finished]:
         m = s["meta"]
-        latest = [[k, st["last"], st["last_step"]] for k, st in s["series"].items()][:4]
+        latest = [[k, st["last"], st["last_step"]] for k, st in s["series"].items()
+                  if not k.startswith("system/")][:4]
         latest += [[k, v, None] for k, v in s["scalars"].items()][: max(0, 6 - len(latest))]
         out.append({"id": s["id"], "number": m.get("run_number"), "name": m.get("name"),
                     "script": m.get("script_name"), "status": m.get("status"),

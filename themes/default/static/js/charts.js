@@ -155,7 +155,8 @@ var SitegenCharts = (function () {
     var names = page.scalars.filter(function (n) {
       return runs.some(function (r) { return isNum(r.values[n]); });
     });
-    var seriesNames = (data.series || []).filter(function (n) {
+    var seriesNames = (data.series || []).filter(function (n) {  // system/… only when chosen as primary
+      if (n.indexOf("system/") === 0 && n !== data.primary) return false;
       return names.indexOf(n) < 0 && runs.some(function (r) { return isNum(r.values[n]); });
     });
     function rowsFor(getter) {

@@ -106,6 +106,7 @@ var SitegenOverlay = (function () {
   function dashboard(container, runs, data) {
     var byId = new Map(runs.map(function (r) { return [r.id, r]; }));
     var names = (data.series || []).filter(function (n) {
+      if (n.indexOf("system/") === 0 && n !== data.primary) return false;  // system metrics: when chosen
       return runs.some(function (r) { return r.values && SitegenFormat.isNum(r.values[n]); });
     });
     if (!names.length) { container.appendChild(el("p", {"class": "muted"}, "No series logged yet.")); return; }
@@ -140,13 +141,16 @@ var SitegenOverlay = (function () {
   function runPage(id) {
     var data = (window.SITEGEN_RUNS || {})[id];
     var container = document.getElementById("charts-series");
-    if (!data || !container) return;
+    var system = document.getElementById("charts-system");  // system/… series: their own section
+    if (!data || !(container || system)) return;
     var run = {id: id, number: data.number, name: data.name, start: data.start};
-    SitegenChartControls.settingsBar(container);
+    if (container) SitegenChartControls.settingsBar(container);
     Object.keys(data.series).sort().forEach(function (name) {
+      var into = name.indexOf("system/") === 0 ? system : container;
+      if (!into) return;
       var line = data.series[name];
       var note = line.n > line.values.length ? line.values.length + " of " + line.n + " points drawn" : null;
-      curvesChart(container, name, function () { return {runs: [run], of: 1, ticked: false, why: null}; }, null, note);
+      curvesChart(into, name, function () { return {runs: [run], of: 1, ticked: false, why: null}; }, null, note);
     });
   }
 
