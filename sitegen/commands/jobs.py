@@ -39,12 +39,13 @@ def primary_metric(rows: list[dict]) -> str | None:
 
 def ordered_values(row: dict, primary: str | None) -> list[tuple[str, object]]:
     """What the values column shows, in order: the primary metric, the series (latest value),
-    the other metrics, then the parameters."""
+    the other metrics, the system/… series of the supervisor, then the parameters."""
     metrics = row.get("metrics") or {}
     series = set(row.get("series") or ())
     first = [primary] if primary in metrics else []
-    rest = [k for k in metrics if k not in first]
-    names = first + [k for k in rest if k in series] + [k for k in rest if k not in series]
+    rest = [k for k in metrics if k not in first and not k.startswith("system/")]
+    system = [k for k in metrics if k not in first and k.startswith("system/")]
+    names = first + [k for k in rest if k in series] + [k for k in rest if k not in series] + system
     return [(k, metrics[k]) for k in names] + list((row.get("parameters") or {}).items())
 
 
