@@ -46,7 +46,8 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as e:
-            click.echo(f"Error: {e}", err=True)
+            from sitegen.formatting import terminal_safe
+            click.echo(f"Error: {terminal_safe(str(e))}", err=True)
             sys.exit(1)
 
 

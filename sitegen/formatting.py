@@ -92,3 +92,19 @@ def format_took(seconds: Any) -> str:
         return f"{minutes // 60} h {minutes % 60:02d} min"
     hours = _half_up(s / 3600)
     return f"{hours // 24} d {hours % 24:02d} h"
+
+
+# C0 and C1 control characters (escape sequences: \x1b]0;title\x07, \x1b[2J) and the bidi controls
+# that reorder what a terminal shows
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as a terminal may print it: control characters shown escaped (``\\x1b``,
+    ``\\x07``, ``\\u202e``) instead of being obeyed; everything else unchanged."""
+    return _TERMINAL_UNSAFE.sub(_escape_char, text)
+
+
+def _escape_char(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"

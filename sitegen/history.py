@@ -37,7 +37,7 @@ from sitegen.errors import UserError
 from sitegen.store import (
     OUTPUTS_DIR, Series, Store, StoreError, file_lock, safe_name, warn_once,
 )
-from sitegen.formatting import format_mean_std, format_size
+from sitegen.formatting import format_mean_std, format_size, terminal_safe
 from sitegen.summary import run_metrics, scalars_and_last
 from sitegen.formatting import format_value as plain_value
 
@@ -366,8 +366,8 @@ def format_value(value: Any, column: str = "") -> str:
 
 
 def truncate(text: str, width: int = MAX_CELL) -> str:
-    """One line of at most ``width`` characters (``…`` marks a cut)."""
-    text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    """One line of at most ``width`` characters (``…`` marks a cut), terminal escapes shown escaped."""
+    text = terminal_safe(text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
     return text if len(text) <= width else text[:width - 1] + "…"
 
 

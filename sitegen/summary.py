@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen.store import METRICS_FILE, decode_value, warn_once
+from sitegen.store import METRICS_FILE, decode_value, open_run_file, warn_once
 
 SUMMARY_FILE = ".summary.json"  # a dot file: a cache, not one of the run's files (downloads skip it)
 FORMAT = 1
@@ -187,7 +187,7 @@ def run_metrics(run_dir: str | os.PathLike) -> dict[str, MetricStats]:
         _warn_bad(metrics_path, old["bad"] + (old["offset"] < old["size"]))
         return old["metrics"]
     try:
-        with open(metrics_path, "rb") as f:
+        with open_run_file(metrics_path) as f:
             start = 0
             if old is not None and old["offset"] <= st.st_size:
                 start = max(0, old["offset"] - _TAIL)
@@ -205,7 +205,7 @@ def run_metrics(run_dir: str | os.PathLike) -> dict[str, MetricStats]:
         offset, bad = old["offset"] + end, old["bad"] + bad
     else:
         if start:  # changed under us: read it all
-            with open(metrics_path, "rb") as f:
+            with open_run_file(metrics_path) as f:
                 data = f.read()
             size = len(data)
             start = 0

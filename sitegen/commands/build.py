@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 from sitegen.commands.common import open_store, store_option
+from sitegen.formatting import terminal_safe
 
 
 class _EchoHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname}: {record.getMessage()}", err=True)
+        click.echo(f"{record.levelname}: {terminal_safe(record.getMessage())}", err=True)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

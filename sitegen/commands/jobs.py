@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from sitegen.commands.common import open_store, store_option
-from sitegen.formatting import STATUS_COLOURS, format_value
+from sitegen.formatting import STATUS_COLOURS, format_value, terminal_safe
 from sitegen.history import json_safe
 from sitegen.runner import jobs
 
@@ -24,8 +24,8 @@ def format_elapsed(seconds: float | None) -> str:
 
 
 def clean(text: str) -> str:
-    """Text safe for a terminal table: control characters (escape sequences, newlines) shown as ?."""
-    return "".join("?" if (ord(c) < 32 or 127 <= ord(c) < 160) else c for c in text)
+    """Text safe for a terminal table: newlines and tabs as spaces, control characters escaped."""
+    return terminal_safe(text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
 
 
 def primary_metric(rows: list[dict]) -> str | None:

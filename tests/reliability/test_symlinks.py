@@ -34,10 +34,12 @@ def test_symlinks_in_run_folders_are_never_read(proj: Path):
         os.makedirs("outputs", exist_ok=True)
         open("outputs/model.txt", "w").write("weights")
     """)
-    for _ in range(3):
+    for _ in range(4):
         py(script, cwd=proj)
     runs = sorted(p for p in (proj / "runs").iterdir() if not p.name.startswith("."))
-    a, b, c = runs
+    a, b, c, d = runs
+    (d / "metrics.tsv").unlink()
+    os.mkfifo(d / "metrics.tsv")  # would block history list and jobs
     (a / "metrics.tsv").unlink()
     os.symlink("/proc/self/environ", a / "metrics.tsv")
     os.symlink("/etc/passwd", a / "driver.log")
@@ -56,7 +58,7 @@ def test_symlinks_in_run_folders_are_never_read(proj: Path):
     warnings = [line for line in built.stderr.splitlines() if line.startswith("WARNING")]
     for needle in (f"{a.name}/metrics.tsv: a symbolic link", f"{a.name}/driver.log: a symbolic link",
                    f"{a.name}/outputs/passwd.txt: a symbolic link", f"{b.name}/run.json: a symbolic link",
-                   f"{c.name}/driver.log: not a regular file"):
+                   f"{c.name}/driver.log: not a regular file", f"{d.name}/metrics.tsv: not a regular file"):
         assert sum(needle in w for w in warnings) == 1, (needle, warnings)
     for rel, data in _site_bytes(proj / "site"):
         assert TOKEN.encode() not in data, rel
