@@ -127,3 +127,20 @@ def test_typing_a_query_updates_the_count_and_a_broken_one_says_where(browser, s
     page.fill("#grid-filter", "")
     page.wait_for_function("document.getElementById('grid-status').textContent.startsWith('6 of 6')")
     assert watch.errors == [] and watch.outside == []
+
+
+def test_a_query_in_the_link_is_applied_on_opening(browser, site):  # noqa: F811
+    from urllib.parse import quote
+    ctx = browser.new_context()  # a fresh browser: nothing in localStorage
+    page = ctx.new_page()
+    watch = Watch(page, None)
+    url = (site[0] / "index.html").as_uri()
+    page.goto(url + "#q=" + quote('"все значения" > 2 or tags.team ~ "vision team"'))
+    page.wait_for_function("document.getElementById('grid-status').textContent.startsWith('3 of 6')")
+    assert page.input_value("#grid-filter") == '"все значения" > 2 or tags.team ~ "vision team"'
+    page.goto("about:blank")
+    page.goto(url + "#q=" + quote("(Accuracy > 0.5"))
+    page.locator("#grid-filter-error").wait_for(state="visible")
+    assert "at character 16" in page.inner_text("#grid-filter-error")
+    assert watch.errors == []
+    ctx.close()
