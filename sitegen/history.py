@@ -228,6 +228,15 @@ def select(runs: list[tuple[dict, dict, dict]], choice: Selection) -> list[tuple
     return runs if choice.limit is None else runs[:choice.limit]
 
 
+def unknown_names(store: Store, text: str, script: str | None = None,
+                  include_hidden: bool = False) -> list[str]:
+    """The names of the query ``text`` that no run has (``[]`` for plain search text)."""
+    if not query.is_query(text):
+        return []
+    rows = [query_row(*r) for r in _runs_with_values(store, script, include_hidden)]
+    return query.parse(text).unknown(rows)
+
+
 def list_runs(store: Store, script: str | None = None, include_hidden: bool = False,
               records: bool = False, choice: Selection | None = None) -> RunTable:
     """Runs newest first (or as ``choice`` says) with :data:`FRONT_COLUMNS`, one column per
@@ -320,8 +329,7 @@ def group_runs(store: Store, by: str, script: str | None = None, include_hidden:
     else:
         groups = query.sort_by(groups, lambda g: (g["metrics"].get(key.name.key) or {}).get("mean"),
                                key.desc)
-    label = name.key if name.section is None else f"{name.section}.{name.key}"
-    return GroupTable(label, metrics, groups if choice.limit is None else groups[:choice.limit])
+    return GroupTable(name.label(), metrics, groups if choice.limit is None else groups[:choice.limit])
 
 
 def groups_text(table: GroupTable, width: int = MAX_CELL) -> str:

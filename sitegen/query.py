@@ -128,6 +128,19 @@ class Name:
     section: str | None  # "params", "metrics", "tags", "run", or None (a bare name)
     key: str
 
+    def label(self) -> str:
+        """The name as a column title: ``Accuracy``, ``params.lr``."""
+        return self.key if self.section is None else f"{self.section}.{self.key}"
+
+    def found_in(self, row: Row) -> bool:
+        """Whether the row has a value of this name at all."""
+        if self.section == "run":
+            return row.get(self.key) is not None
+        if self.section is not None:
+            return self.key in (row.get(self.section) or {})
+        return any(self.key in (row.get(s) or {}) for s in SECTIONS) or (
+            self.key in RUN_FIELDS and row.get(self.key) is not None)
+
     def lookup(self, row: Row) -> Any:
         """The row's value for this name (None when it has none)."""
         if self.section == "run":
@@ -151,6 +164,9 @@ class Comparison:
     def matches(self, row: Row) -> bool:
         return compare(self.name.lookup(row), self.op, self.text, self.number)
 
+    def names(self) -> list[Name]:
+        return [self.name]
+
 
 @dataclass(frozen=True)
 class Not:
@@ -158,6 +174,9 @@ class Not:
 
     def matches(self, row: Row) -> bool:
         return not self.item.matches(row)
+
+    def names(self) -> list[Name]:
+        return self.item.names()
 
 
 @dataclass(frozen=True)
@@ -167,6 +186,9 @@ class And:
     def matches(self, row: Row) -> bool:
         return all(i.matches(row) for i in self.items)
 
+    def names(self) -> list[Name]:
+        return [n for i in self.items for n in i.names()]
+
 
 @dataclass(frozen=True)
 class Or:
@@ -174,6 +196,9 @@ class Or:
 
     def matches(self, row: Row) -> bool:
         return any(i.matches(row) for i in self.items)
+
+    def names(self) -> list[Name]:
+        return [n for i in self.items for n in i.names()]
 
 
 Node = Union[Comparison, Not, And, Or]
@@ -187,6 +212,14 @@ class Query:
 
     def matches(self, row: Row) -> bool:
         return self.root.matches(row)
+
+    def unknown(self, rows: list[Row]) -> list[str]:
+        """The names of this query that no row has (a typo, most likely), once each."""
+        out: dict[str, None] = {}
+        for name in self.root.names():
+            if not any(name.found_in(r) for r in rows):
+                out.setdefault(name.label(), None)
+        return list(out)
 
 
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {

@@ -90,3 +90,10 @@ def test_row_from_a_build_summary_uses_series_last_values_and_decodes_non_finite
 def test_parameters_come_from_run_json_when_not_given():
     row = make_row({"run_id": "r", "parameters": {"optimizer.name": "adam"}}, {})
     assert parse("params.optimizer.name = adam").matches(row)
+
+
+def test_unknown_names_are_those_no_row_has():
+    rows = case_rows("mixed")
+    q = parse('Acuracy > 1 or (params.lr < 1 and not metrics.lr > 0) or run.number = 1 or "все" ~ x')
+    assert q.unknown(rows) == ["Acuracy", "metrics.lr", "все"]
+    assert parse("status = 5 and tags.name = x").unknown(rows) == []

@@ -120,3 +120,14 @@ def test_group_by_gives_count_and_mean_std_per_metric(tmp_path):
     assert first[2] == f"{statistics.mean(forest):.3f} ± {statistics.stdev(forest):.3f}"
     limited = listed(store.root, "--group-by", "model", "--limit", "1")  # by value: forest first
     assert [g["group"] for g in limited] == ["forest"]
+
+
+def test_no_match_names_the_names_no_run_has(mixed):
+    p = run_cli("history", "list", "--store", str(mixed[0]), "--filter",
+                "accuracy > 0.5 or (tags.team = x and not run.status = Completed)")
+    assert p.returncode == 0 and p.stdout == ""
+    assert p.stderr.splitlines() == [
+        "No runs matching the filter.",
+        "No run has a value named 'accuracy' (names are case-sensitive; the table's columns are the names)."]
+    p = run_cli("history", "list", "--store", str(mixed[0]), "--filter", "Accuracy > 5")
+    assert p.stderr.splitlines() == ["No runs matching the filter."]  # a known name: no hint

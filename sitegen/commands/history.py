@@ -113,6 +113,10 @@ def list_cmd(fmt: str, script: str | None, show_all: bool, where: str | None, or
             matching = " matching the filter" if where and where.strip() else ""
             click.echo("No runs" + (f" of {script}" if script else "") + matching
                        + (" yet." if not matching else "."), err=True)
+            unknown = h.unknown_names(store, where, script, show_all) if matching else []
+            if unknown:
+                click.echo(f"No run has a value named {', '.join(map(repr, unknown))} (names are "
+                           f"case-sensitive; the table's columns are the names).", err=True)
             return
         click.echo(h.table_text(table, style=_status_style if _tty() else None))
 
