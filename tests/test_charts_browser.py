@@ -299,3 +299,50 @@ def test_a_comparison_of_ten_runs(browser, sweep, tmp_path, where):
         if server:
             server.shutdown()
             server.server_close()
+
+
+def test_brushing_a_parallel_axis_filters_the_grid(browser, sweep):
+    """The dashboard of a script with parameters: parallel coordinates coloured by the primary
+    metric; dragging along the rate axis leaves only the runs in that range in the grid, and the
+    address carries the filter (a query) and the brush."""
+    site, ids = sweep
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    watch = Watch(page, None)
+    page.goto(site.as_uri() + "/index.html")
+    assert page.locator("#grid-status").inner_text().startswith("10 of 10")
+    axes = page.locator("svg.pc .pc-axis").evaluate_all("gs => gs.map(g => g.getAttribute('data-key'))")
+    assert axes == ["p:depth", "p:rate", "m:Accuracy"]
+    assert "Colour: Accuracy" in page.locator(".pc-legend").inner_text()
+    colours = page.locator("svg.pc polyline.pc-line").evaluate_all("ls => ls.map(l => l.getAttribute('stroke'))")
+    assert len(colours) == 10 and len(set(colours)) > 5  # by Accuracy, which differs run to run
+    hit = page.locator(".pc-hit[data-key='p:rate']")
+    hit.scroll_into_view_if_needed()
+    box = hit.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 2)  # from the top of the axis (rate 5) to half way (about 2.7)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+    page.wait_for_function("!document.querySelector('#grid-status').textContent.startsWith('10 of')")
+    shown = page.evaluate("SitegenGrid.current.rows().map(r => r.params.rate)")
+    assert 0 < len(shown) < 10 and all(r >= 2.5 for r in shown), shown
+    assert page.locator("svg.pc polyline.pc-line.in").count() == len(shown)
+    assert "q=params" in page.url and "brush=" in page.url
+    assert page.input_value("#grid-filter").startswith('params."rate" >= ')
+    # the same address gives the same view; a click on the axis clears the brush
+    shared = page.url
+    page.goto("about:blank")
+    page.goto(shared)
+    page.wait_for_function(f"SitegenGrid.current && SitegenGrid.current.rows().length === {len(shown)}")
+    assert page.locator("svg.pc .pc-brush").count() == 1
+    hit = page.locator(".pc-hit[data-key='p:rate']")
+    hit.scroll_into_view_if_needed()
+    box = hit.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 5)
+    page.wait_for_function("document.querySelector('#grid-status').textContent.startsWith('10 of 10')")
+    assert "brush=" not in page.url
+    # the scatter picks its axes; the address keeps them
+    page.select_option("select[data-axis=x]", "p:depth")
+    assert "sxy=p:depth" in page.url
+    assert watch.errors == [] and watch.outside == []
+    page.close()

@@ -17,6 +17,8 @@ var SG = (function () {
       var curves = document.getElementById("charts-curves");
       SitegenChartControls.settingsBar(curves || document.getElementById("charts-across"));
       if (curves) SitegenOverlay.dashboard(curves, runs, data);
+      var sweep = document.getElementById("charts-sweep");
+      if (sweep) SitegenParallel.dashboard(sweep, runs, data.primary);
       SitegenCharts.across(runs, page, data);
     }, 0);
   }
