@@ -27,6 +27,7 @@ import json
 import math
 import os
 import shutil
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from typing import Any, Callable, Iterable
 from sitegen import query
 from sitegen.errors import UserError
 from sitegen.store import (
-    OUTPUTS_DIR, Series, Store, StoreError, file_lock, safe_name, warn_once,
+    OUTPUTS_DIR, Series, Store, StoreError, check_run_id, file_lock, safe_name, warn_once,
 )
 from sitegen.formatting import format_mean_std, format_size, terminal_safe
 from sitegen.summary import run_metrics, scalars_and_last
@@ -85,6 +86,18 @@ def dumps(data: Any) -> str:
     return json.dumps(json_safe(data), indent=2, ensure_ascii=False, allow_nan=False)
 
 
+def dumps_records(records: list[dict]) -> str:
+    """Strict JSON of a list of objects, one object a line (thousands of runs stay quick to write
+    and to read; ``jq`` pretty-prints them if wanted)."""
+    lines = []
+    for r in records:
+        try:  # the C encoder; only records holding NaN or infinities go through json_safe
+            lines.append(json.dumps(r, ensure_ascii=False, allow_nan=False))
+        except ValueError:
+            lines.append(json.dumps(json_safe(r), ensure_ascii=False, allow_nan=False))
+    return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
+
+
 def free_key(name: str, taken: Iterable[str], prefix: str = "metric:") -> str:
     """``name``, or ``metric:name`` (repeated) if it is already a key in ``taken``."""
     taken = set(taken)
@@ -104,11 +117,15 @@ def parameters(meta: dict) -> dict[str, Any]:
 def attachments(store: Store, run_id: str) -> list[str]:
     """Output files of a run as paths relative to the run folder (``outputs/model.pkl``), sorted.
     Symbolic links are not followed (nor listed)."""
-    root = store.run_dir(run_id)
+    check_run_id(run_id)
     out: list[str] = []
-    base = root / OUTPUTS_DIR
-    if base.is_symlink() or not base.is_dir():
+    try:  # one lstat of a plain path: most runs listed have no outputs folder
+        if not stat.S_ISDIR(os.lstat(os.path.join(store.root, run_id, OUTPUTS_DIR)).st_mode):
+            return out
+    except OSError:
         return out
+    root = store.run_dir(run_id)
+    base = root / OUTPUTS_DIR
     for folder, dirs, files in os.walk(base, followlinks=False):
         rel = Path(folder).relative_to(root)
         for f in files:
@@ -137,6 +154,9 @@ def run_info(store: Store, run_id: str) -> dict:
     return info_record(store, store.load_meta(run_id), metrics)
 
 
+_RESERVED = frozenset(INFO_KEYS) | {"parameters"}
+
+
 def info_record(store: Store, meta: dict, metrics: dict[str, Any]) -> dict:
     """The ``info`` JSON of a run from its metadata and ``metrics`` (name -> value or list)."""
     run_id = meta["run_id"]
@@ -159,9 +179,9 @@ def info_record(store: Store, meta: dict, metrics: dict[str, Any]) -> dict:
         else:
             fields[key] = meta.get(key)
     out: dict[str, Any] = {"parameters": parameters(meta)}
-    reserved = set(INFO_KEYS) | {"parameters"}
     for name, value in metrics.items():
-        key = free_key(name, reserved | set(metrics) - {name} | set(out))
+        key = name if name not in _RESERVED else \
+            free_key(name, _RESERVED | set(metrics) - {name} | set(out))
         out[key] = value
     out.update(fields)
     return out
@@ -419,8 +439,9 @@ def table_text(table: RunTable, style: Styler | None = None, width: int = MAX_CE
 
 def table_json(table: RunTable) -> str:
     """``history list -o json``: each run with the keys ``info`` gives it (a series is left out:
-    ``history info`` has its points), complete values. Needs ``list_runs(..., records=True)``."""
-    return dumps(table.records)
+    ``history info`` has its points), complete values, one run a line. Needs
+    ``list_runs(..., records=True)``."""
+    return dumps_records(table.records)
 
 
 def table_csv(table: RunTable) -> str:

@@ -421,8 +421,7 @@ class Store:
 
     # -- reading
     def run_dir(self, run_id: str) -> Path:
-        if not run_id or "/" in run_id or run_id.startswith(".") or run_id != run_id.strip():
-            raise StoreError(f"invalid run id {run_id!r}")
+        check_run_id(run_id)
         return self.root / run_id
 
     def run_ids(self) -> list[str]:
@@ -445,7 +444,8 @@ class Store:
 
     def raw_meta(self, run_id: str) -> dict:
         """run.json as stored; raises StoreError if unreadable."""
-        path = self.run_dir(run_id) / RUN_FILE
+        check_run_id(run_id)
+        path = os.path.join(self.root, run_id, RUN_FILE)  # a plain string: read for every run listed
         try:
             meta = json.loads(read_run_file(path).decode("utf-8"))
         except FileNotFoundError:
@@ -620,6 +620,12 @@ class Store:
             return False
         beat = self.heartbeat_time(run_id)
         return beat is not None and time.time() - beat < heartbeat_timeout()
+
+
+def check_run_id(run_id: str) -> None:
+    """StoreError unless ``run_id`` can name a folder of the store (no ``/``, no leading dot)."""
+    if not run_id or "/" in run_id or run_id.startswith(".") or run_id != run_id.strip():
+        raise StoreError(f"invalid run id {run_id!r}")
 
 
 def _has_files(path: str) -> bool:

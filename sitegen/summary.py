@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from sitegen.store import METRICS_FILE, decode_value, open_run_file, warn_once
+from sitegen.store import METRICS_FILE, decode_value, open_run_file, read_run_file, warn_once
 
 SUMMARY_FILE = ".summary.json"  # a dot file: a cache, not one of the run's files (downloads skip it)
 FORMAT = 1
@@ -139,9 +138,9 @@ def _number_columns(data: bytes) -> dict[str, tuple[list[str], list[str]]] | Non
     return {name: (r.steps, r.values) for name, r in raw.items()}
 
 
-def _load(path: Path) -> dict | None:
+def _load(path: str) -> dict | None:
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(read_run_file(path))
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return None
         metrics = {str(k): MetricStats(**v) for k, v in data["metrics"].items()}
@@ -156,15 +155,17 @@ def _load(path: Path) -> dict | None:
         return None
 
 
-def _save(path: Path, summary: dict) -> None:
+def _save(path: str, summary: dict) -> None:
     out = dict(summary, metrics={k: asdict(v) for k, v in summary["metrics"].items()})
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(out, ensure_ascii=False), "utf-8")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(out, ensure_ascii=False))
         os.replace(tmp, path)
     except OSError:
         try:
-            tmp.unlink()
+            os.unlink(tmp)
         except OSError:
             pass
 
@@ -172,11 +173,10 @@ def _save(path: Path, summary: dict) -> None:
 def run_metrics(run_dir: str | os.PathLike) -> dict[str, MetricStats]:
     """The metric stats of the run in ``run_dir``, from its summary.json when that is still valid
     (see the module doc); made or brought up to date and saved otherwise."""
-    run_dir = Path(run_dir)
-    metrics_path = run_dir / METRICS_FILE
-    summary_path = run_dir / SUMMARY_FILE
+    metrics_path = os.path.join(run_dir, METRICS_FILE)  # plain strings: called for every run listed
+    summary_path = os.path.join(run_dir, SUMMARY_FILE)
     try:
-        st = os.stat(metrics_path)
+        st = os.lstat(metrics_path)  # (a link is refused when opened, below)
     except FileNotFoundError:
         return {}
     except OSError as e:
@@ -187,7 +187,7 @@ def run_metrics(run_dir: str | os.PathLike) -> dict[str, MetricStats]:
         _warn_bad(metrics_path, old["bad"] + (old["offset"] < old["size"]))
         return old["metrics"]
     try:
-        with open_run_file(metrics_path) as f:
+        with open_run_file(metrics_path) as f:  # never a symbolic link, FIFO or device
             start = 0
             if old is not None and old["offset"] <= st.st_size:
                 start = max(0, old["offset"] - _TAIL)
@@ -205,8 +205,7 @@ def run_metrics(run_dir: str | os.PathLike) -> dict[str, MetricStats]:
         offset, bad = old["offset"] + end, old["bad"] + bad
     else:
         if start:  # changed under us: read it all
-            with open_run_file(metrics_path) as f:
-                data = f.read()
+            data = read_run_file(metrics_path)
             size = len(data)
             start = 0
         metrics, offset, bad = parse(data)
@@ -218,7 +217,7 @@ def run_metrics(run_dir: str | os.PathLike) -> dict[str, MetricStats]:
     return metrics
 
 
-def _warn_bad(path: Path, bad: int) -> None:
+def _warn_bad(path: str, bad: int) -> None:
     if bad:
         warn_once(f"torn:{path}", f"{path}: skipped {bad} unreadable metric record(s)")
 

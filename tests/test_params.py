@@ -390,7 +390,7 @@ def test_comparisons_show_a_parameters_section_in_chromium(params_store, params_
                 page.wait_for_selector("#compare-table tbody tr.section")
                 sections = page.eval_on_selector_all(
                     "#compare-table tr.section th", "ths => ths.map(t => t.textContent)")
-                assert sections.index("Parameters") < sections.index("Scalars"), sections
+                assert sections.index("Parameters") < sections.index("Metrics"), sections
                 rows = page.eval_on_selector_all(
                     "#compare-table tbody tr:not(.section)",
                     "trs => trs.map(t => [t.className, t.querySelector('th').textContent])")
