@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from sitegen.history import parameters
+from sitegen.history import Selection, parameters, runs_with_values, select
+from sitegen.query import make_filter
 from sitegen.store import Store, read_metrics
-from sitegen.summary import run_metrics
 
 #: Run fields, in column order (times as UTC timestamps, duration in seconds).
 RUN_COLUMNS = ("run_id", "run_number", "name", "experiment_id", "script_name", "status",
@@ -38,17 +38,12 @@ def runs(store: Store | str | os.PathLike | None = None, filter: str | None = No
     """One row per run, newest first: :data:`RUN_COLUMNS`, then ``params.*``, ``metrics.*`` (a
     series by its last value) and ``tags.*``. ``filter``: a query (``"params.lr < 0.1 and
     metrics.Accuracy > 0.8"``, see the README's *Find the best run*) or plain text to search for."""
-    from sitegen.query import make_filter, make_row
-
     st = _store(store)
-    keep = make_filter(filter) if filter else None
+    choice = Selection(where=make_filter(filter) if filter else None)
     rows = []
-    for meta in st.runs(include_hidden=include_hidden):
-        values = {n: s.first if s.is_scalar else s.last
-                  for n, s in run_metrics(st.run_dir(meta["run_id"])).items()}
+    for meta, scalars, lasts in select(runs_with_values(st, None, include_hidden), choice):
+        values = {**scalars, **lasts}
         params = parameters(meta)
-        if keep is not None and not keep(make_row(meta, values, params)):
-            continue
         start, end = _time(meta.get("start_time_utc")), _time(meta.get("end_time_utc"))
         row: dict[str, Any] = {
             "run_id": meta["run_id"], "run_number": meta.get("run_number"), "name": meta.get("name"),

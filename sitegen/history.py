@@ -221,14 +221,15 @@ class Selection:
     limit: int | None = None
 
 
-def _runs_with_values(store: Store, script: str | None, include_hidden: bool
+def runs_with_values(store: Store, script: str | None, include_hidden: bool
                       ) -> list[tuple[dict, dict[str, Any], dict[str, Any]]]:
     """(meta, scalars, series' last values) of each run, newest first."""
     runs = store.runs(include_hidden=include_hidden)
     if script is not None:
         runs = [m for m in runs if m.get("script_name") == script
                 or Path(str(m.get("script_name") or "")).name == script]
-    return [(meta, *scalars_and_last(run_metrics(store.run_dir(meta["run_id"])))) for meta in runs]
+    root = str(store.root)  # plain paths: this runs for every run listed
+    return [(meta, *scalars_and_last(run_metrics(os.path.join(root, meta["run_id"])))) for meta in runs]
 
 
 def query_row(meta: dict, scalars: dict[str, Any], lasts: dict[str, Any]) -> dict:
@@ -253,7 +254,7 @@ def unknown_names(store: Store, text: str, script: str | None = None,
     """The names of the query ``text`` that no run has (``[]`` for plain search text)."""
     if not query.is_query(text):
         return []
-    rows = [query_row(*r) for r in _runs_with_values(store, script, include_hidden)]
+    rows = [query_row(*r) for r in runs_with_values(store, script, include_hidden)]
     return query.parse(text).unknown(rows)
 
 
@@ -265,7 +266,7 @@ def list_runs(store: Store, script: str | None = None, include_hidden: bool = Fa
 
     Parameter and metric columns are ordered by first appearance, oldest run first (so the order a
     script logs them in)."""
-    chosen = select(_runs_with_values(store, script, include_hidden), choice or Selection())
+    chosen = select(runs_with_values(store, script, include_hidden), choice or Selection())
     runs = [meta for meta, _, _ in chosen]
     scalars_by_run = [scalars for _, scalars, _ in chosen]
     params_by_run = [parameters(meta) for meta in runs]
@@ -327,7 +328,7 @@ def group_runs(store: Store, by: str, script: str | None = None, include_hidden:
     the ``by`` name itself, or a metric (by its mean); ``choice.limit`` keeps the first groups."""
     name = query.parse_name(by)
     choice = choice or Selection()
-    rows = [query_row(*r) for r in _runs_with_values(store, script, include_hidden)]
+    rows = [query_row(*r) for r in runs_with_values(store, script, include_hidden)]
     if choice.where is not None:
         rows = [r for r in rows if choice.where(r)]
     members: dict[Any, tuple[Any, list[dict]]] = {}
