@@ -76,7 +76,10 @@ def test_shared_cases_in_the_grid(browser, site):  # noqa: F811
     for case, res in zip(mixed, got["kept"]):
         assert res["error"] is None, case["query"]
         assert sorted(back[i] for i in res["ids"]) == sorted(case["matches"]), case["query"]
-        assert res["status"] == f"{len(case['matches'])} of 6 runs", case["query"]
+        count, _, hint = res["status"].partition(" · ")
+        assert count == f"{len(case['matches'])} of 6 runs", case["query"]
+        if case.get("unknown") and not case["matches"]:
+            assert hint == "no run has a value named " + ", ".join(f'"{n}"' for n in case["unknown"])
     for case, text in zip(errors, got["failed"]):
         want = f'at character {case["error"]["position"] + 1}: {case["error"]["reason"]}'
         assert text and want in text, case["query"]
@@ -122,6 +125,9 @@ def test_typing_a_query_updates_the_count_and_a_broken_one_says_where(browser, s
     page.fill("#grid-filter", "run.number >= 5 or seed = x")
     page.wait_for_function("document.getElementById('grid-status').textContent.startsWith('3 of 6')")
     assert error.is_hidden()
+    page.fill("#grid-filter", "accuracy > 0.5")  # nothing matches: a name no run has is named
+    page.wait_for_function("""document.getElementById('grid-status').textContent ===
+                              '0 of 6 runs · no run has a value named "accuracy"'""")
     page.fill("#grid-filter", "vision")  # plain words: a substring search, as before
     page.wait_for_function("document.getElementById('grid-status').textContent.startsWith('2 of 6')")
     page.fill("#grid-filter", "")

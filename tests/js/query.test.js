@@ -26,6 +26,7 @@ for (const c of CASES.cases) {
   if (c.matches) {
     test(`matches: ${c.query || "(empty)"}`, () => {
       assert.deepEqual(kept(c.query, rows(c.runs)), c.matches);
+      if (c.unknown) assert.deepEqual(Q.parse(c.query).unknown(rows(c.runs)), c.unknown);
     });
   } else {
     test(`error: ${c.query}`, () => {

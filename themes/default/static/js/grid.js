@@ -283,6 +283,8 @@ var SitegenGrid = (function () {
       status.textContent = matched + " of " + runs.length + " runs" +
         (grouping ? " in " + plural(lines.filter(function (l) { return l.group; }).length, "group") : "") +
         (selected.length ? " · " + selected.length + " ticked" : "");
+      var unknown = matched ? [] : SitegenQuery.gridUnknown(query, runs);  // a typo in a name, most likely
+      if (unknown.length) status.textContent += " · no run has a value named " + unknown.map(JSON.stringify).join(", ");
       document.dispatchEvent(new CustomEvent("sitegen:view"));  // charts that follow the grid redraw
     }
 

@@ -102,6 +102,20 @@ var SitegenQuery = (function () {
     return typeof value === "string" && order(op, value, text);
   }
 
+  /** Whether the row has a value of this name at all. */
+  function foundIn(name, row) {
+    if (name.section === "run") return row[name.key] != null;
+    if (name.section) return has(row[name.section], name.key);
+    return SECTIONS.some(function (s) { return has(row[s], name.key); }) ||
+      (RUN_FIELDS.indexOf(name.key) >= 0 && row[name.key] != null);
+  }
+  function label(name) { return name.section ? name.section + "." + name.key : name.key; }
+  function names(node) {
+    if (node.type === "cmp") return [node.name];
+    if (node.type === "not") return names(node.item);
+    return [].concat.apply([], node.items.map(names));
+  }
+
   function matches(node, row) {
     var i;
     switch (node.type) {
@@ -203,7 +217,16 @@ var SitegenQuery = (function () {
     var root = or_(), last = peek();
     if (last.kind === ")") throw fail('unmatched ")"', last);
     if (last.kind !== "end") throw fail('expected "and", "or" or the end, got ' + shown(last), last);
-    return {text: text, root: root, matches: function (row) { return matches(root, row); }};
+    return {text: text, root: root, matches: function (row) { return matches(root, row); },
+            /** The names of this query that no row has (a typo, most likely), once each. */
+            unknown: function (rows) {
+              var out = [];
+              names(root).forEach(function (n) {
+                var l = label(n);
+                if (out.indexOf(l) < 0 && !rows.some(function (r) { return foundIn(n, r); })) out.push(l);
+              });
+              return out;
+            }};
   }
 
   /** Whether text is meant as a query (it has one of = ! < > ~), not a plain search. */
@@ -270,6 +293,14 @@ var SitegenQuery = (function () {
     return keep && function (r) { return keep(r._q || (r._q = rowFromIndex(r))); };
   }
 
+  /** The names of the query in text that no grid row has ([] for plain or unparsable text). */
+  function gridUnknown(text, runs) {
+    if (!isQuery(text)) return [];
+    var q;
+    try { q = parse(text); } catch (e) { return []; }
+    return q.unknown(runs.map(function (r) { return r._q || (r._q = rowFromIndex(r)); }));
+  }
+
   /** A run's tags as the grid shows them: "k=v k2=v2", sorted by key. */
   function tagText(tags) {
     return Object.keys(tags || {}).sort().map(function (k) { return k + "=" + tags[k]; }).join(" ");
@@ -278,7 +309,7 @@ var SitegenQuery = (function () {
   var HELP = 'Write NAME OP VALUE (OP: = != < <= > >= ~), joined by and, or, not, with parentheses; ' +
              'quote names with spaces: "Regularization Rate" < 1. Text without = ! < > ~ is a plain search.';
 
-  return {parse: parse, isQuery: isQuery, filter: filter, gridFilter: gridFilter, searchText: searchText,
+  return {parse: parse, isQuery: isQuery, filter: filter, gridFilter: gridFilter, gridUnknown: gridUnknown, searchText: searchText,
           tagText: tagText, compare: compare, rowFromIndex: rowFromIndex, QueryError: QueryError, HELP: HELP};
 })();
 if (typeof module !== "undefined") module.exports = SitegenQuery;
