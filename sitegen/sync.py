@@ -285,6 +285,7 @@ class Plan:
     files: list[str] = field(default_factory=list)
     metas: list[str] = field(default_factory=list)
     new_runs: set[str] = field(default_factory=set)  # runs the destination does not have yet
+    same: list[str] = field(default_factory=list)  # already equal in the destination
 
     def __len__(self) -> int:
         return len(self.appends) + len(self.files) + len(self.metas)
@@ -314,14 +315,17 @@ def plan(src: Listing, dst: Listing, state: dict[str, str]) -> Plan:
             dst_len = have.size if have else 0
             if entry.size > dst_len:
                 out.appends.append((run_id, dst_len, entry.size))
+            elif entry.size == dst_len:
+                out.same.append(rel)
             continue
         if run_id == INTERNAL_DIR and name.startswith("objects/"):
-            if have is None:
-                out.files.append(rel)
+            (out.files if have is None else out.same).append(rel)
             continue
         if have is not None and have.size == entry.size and state.get(rel) == entry.tag:
+            out.same.append(rel)
             continue
         if have is not None and name == HEARTBEAT_FILE and state.get(rel) == entry.tag:
+            out.same.append(rel)
             continue
         if name == RUN_FILE and "/" not in name:
             out.metas.append(rel)
@@ -363,7 +367,14 @@ def _copy_files(src, dst, rels: list[str], listing: Listing, result: SyncResult,
         result.files += 1
 
 
-def _append_points(src, dst, appends, src_listing: Listing, result: SyncResult) -> None:
+def _unchanged_since_last_sync(listing: Listing, state: dict[str, str]) -> bool:
+    """True when every file of a local source has the tag the last sync copied (points: the
+    length it appended up to), so the destination need not be listed at all."""
+    return bool(state) and all(state.get(rel) == entry.tag for rel, entry in listing.files.items())
+
+
+def _append_points(src, dst, appends, src_listing: Listing, result: SyncResult,
+                   state: dict[str, str]) -> None:
     def one(item: tuple[str, int, int]) -> int:
         run_id, start, end = item
         if isinstance(src, RemoteSide):
@@ -376,6 +387,8 @@ def _append_points(src, dst, appends, src_listing: Listing, result: SyncResult) 
         return len(data)
     with ThreadPoolExecutor(max_workers=8) as pool:
         result.points_bytes += sum(pool.map(one, appends))
+    for run_id, _, end in appends:
+        state[f"{run_id}/{METRICS_FILE}"] = src_listing.files[f"{run_id}/{METRICS_FILE}"].tag
 
 
 def _number_new_runs(src, dst: RemoteSide, metas: dict[str, bytes], new_runs: set[str],
@@ -406,22 +419,28 @@ def _number_new_runs(src, dst: RemoteSide, metas: dict[str, bytes], new_runs: se
 
 
 def sync(src, dst, *, only: set[str] | None = None, state_path: Path | None = None,
-         progress: Callable[[int, int], None] | None = None) -> SyncResult:
-    """Bring ``dst`` up to date with ``src`` (both `LocalSide` or `RemoteSide`)."""
+         progress: Callable[[int, int], None] | None = None, full: bool = False) -> SyncResult:
+    """Bring ``dst`` up to date with ``src`` (both `LocalSide` or `RemoteSide`). ``full``: forget
+    what earlier syncs copied and compare both listings file by file."""
     state_path = state_path or _state_path(src.name, dst.name)
-    state = _load_state(state_path)
+    state = {} if full else _load_state(state_path)
     src_listing = src.scan(only)
+    if isinstance(src, LocalSide) and _unchanged_since_last_sync(src_listing, state):
+        return SyncResult()  # nothing here changed since this sync last ran: no listing needed
     dst_listing = dst.scan(only)
     todo = plan(src_listing, dst_listing, state)
     result = SyncResult(runs=len({a[0] for a in todo.appends} |
                                  {r.split("/", 1)[0] for r in todo.files + todo.metas}
                                  - {INTERNAL_DIR}))
+    for rel in todo.same:
+        state[rel] = src_listing.files[rel].tag
     if not todo:
+        _save_state(state_path, state)
         return result
     if isinstance(dst, RemoteSide) and not dst_listing.files:
         dst.write_many({f"{INTERNAL_DIR}/store.json":
                         json.dumps({"format_version": 1, "layout": "segments"}).encode()})
-    _append_points(src, dst, todo.appends, src_listing, result)
+    _append_points(src, dst, todo.appends, src_listing, result, state)
     if progress:
         progress(len(todo.appends), len(todo))
     _copy_files(src, dst, todo.files, src_listing, result, state)
@@ -528,7 +547,7 @@ class Uploader:
         self.url = url
         self.run_ids = set(run_ids)
         self.interval = interval if interval is not None else float(
-            os.environ.get("SITEGEN_UPLOAD_INTERVAL", "2"))
+            os.environ.get("SITEGEN_UPLOAD_INTERVAL", "10"))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warned = False

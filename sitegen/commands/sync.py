@@ -11,7 +11,10 @@ from sitegen.errors import UserError
 @click.command("sync")
 @click.argument("src", required=False)
 @click.argument("dest", required=False)
-def cli(src: str | None, dest: str | None) -> None:
+@click.option("--full", is_flag=True,
+              help="Compare both stores file by file, ignoring what earlier syncs copied "
+                   "(after files were changed or removed by hand).")
+def cli(src: str | None, dest: str | None, full: bool) -> None:
     """Copy the runs of SRC into DEST, or (no arguments) upload every run this machine recorded
     for a remote store that is not in its bucket yet.
 
@@ -42,7 +45,7 @@ def cli(src: str | None, dest: str | None) -> None:
         try:
             with TerminalProgress(f"Syncing {source} -> {target}") as bar:
                 result = _sync.sync(_sync.side_for(source), _sync.side_for(target),
-                                    progress=bar.update)
+                                    progress=bar.update, full=full)
         except (RemoteError, UserError):
             raise
         except Exception as e:  # a network or permission failure: one line
