@@ -142,15 +142,17 @@ class Name:
             self.key in RUN_FIELDS and row.get(self.key) is not None)
 
     def lookup(self, row: Row) -> Any:
-        """The row's value for this name (None when it has none)."""
+        """The row's value for this name as queries see it (None when it has none): "NaN",
+        "inf" and "-inf" (the site's and the JSON output's spelling) as numbers, a list as its
+        JSON text. Converted here, for the names a query uses, rather than for every value."""
         if self.section == "run":
             return row.get(self.key)
         if self.section is not None:
-            return (row.get(self.section) or {}).get(self.key)
+            return _value((row.get(self.section) or {}).get(self.key))
         for section in SECTIONS:
             values = row.get(section) or {}
             if self.key in values:
-                return values[self.key]
+                return _value(values[self.key])
         return row.get(self.key) if self.key in RUN_FIELDS else None
 
 
@@ -479,15 +481,16 @@ def _value(v: Any) -> Any:
 def make_row(meta: Mapping[str, Any], metrics: Mapping[str, Any],
              params: Mapping[str, Any] | None = None) -> dict:
     """The row a query looks at, from run.json-style fields and the run's metric values (a series
-    by its last value): ``{"id", "number", "name", "script", "status", "start", "params",
+    by its last value; the mappings are used as they are, not copied): ``{"id", "number", "name",
+    "script", "status", "start", "params",
     "metrics", "tags"}``."""
     tags = meta.get("tags")
     return {
         "id": meta.get("run_id"), "number": meta.get("run_number"), "name": meta.get("name"),
         "script": meta.get("script_name"), "status": meta.get("status"),
         "start": meta.get("start_time_utc"),
-        "params": {k: _value(v) for k, v in (params or meta.get("parameters") or {}).items()},
-        "metrics": {k: _value(v) for k, v in metrics.items()},
+        "params": params if params is not None else (meta.get("parameters") or {}),
+        "metrics": metrics,
         "tags": dict(tags) if isinstance(tags, dict) else {},
     }
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sitegen.errors import UserError
-from sitegen.query import QueryError, is_query, make_filter, make_row, parse, row_from_summary
+from sitegen.query import (QueryError, is_query, make_filter, make_row, parse, parse_name,
+                           row_from_summary)
 
 CASES = json.loads((Path(__file__).parent / "query_cases.json").read_text("utf-8"))
 
@@ -85,7 +86,7 @@ def test_row_from_a_build_summary_uses_series_last_values_and_decodes_non_finite
                "params": {"lr": 0.1}}
     row = row_from_summary(summary)
     assert row["number"] == 4 and row["params"] == {"lr": 0.1} and row["tags"] == {"team": "a"}
-    assert math.isnan(row["metrics"]["Accuracy"]) and row["metrics"]["big"] == math.inf
+    assert math.isnan(parse_name("Accuracy").lookup(row)) and parse_name("big").lookup(row) == math.inf
     assert parse("loss = 0.25 and big > 1e300 and lr = 0.1").matches(row)
     assert not parse("Accuracy != 0").matches(row)
 

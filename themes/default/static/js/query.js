@@ -61,13 +61,14 @@ var SitegenQuery = (function () {
 
   // ---------------------------------------------------------------- evaluation
 
-  /** The row's value for a name {section, key} (null when it has none). */
+  /** The row's value for a name {section, key} as queries see it (null when it has none):
+      "NaN", "inf", "-inf" as numbers, a list as its JSON text (converted here, not for every value). */
   function lookup(name, row) {
     if (name.section === "run") return has(row, name.key) ? row[name.key] : null;
-    if (name.section) return has(row[name.section], name.key) ? row[name.section][name.key] : null;
+    if (name.section) return has(row[name.section], name.key) ? valueOf(row[name.section][name.key]) : null;
     for (var i = 0; i < SECTIONS.length; i++) {
       var values = row[SECTIONS[i]];
-      if (has(values, name.key)) return values[name.key];
+      if (has(values, name.key)) return valueOf(values[name.key]);
     }
     return RUN_FIELDS.indexOf(name.key) >= 0 && has(row, name.key) ? row[name.key] : null;
   }
@@ -273,17 +274,12 @@ var SitegenQuery = (function () {
     if (typeof v === "string") return has(NON_FINITE, v) ? NON_FINITE[v] : v;
     return v !== null && typeof v === "object" ? jsonText(v) : v;
   }
-  function valuesOf(values) {
-    var out = {};
-    for (var k in values) if (has(values, k)) out[k] = valueOf(values[k]);
-    return out;
-  }
 
   /** The row a query looks at, from a grid row of data/index.js ({id, number, name, script,
       status, start, tags, values (a series by its last value), params}). */
   function rowFromIndex(r) {
     return {id: r.id, number: r.number, name: r.name, script: r.script, status: r.status, start: r.start,
-            params: valuesOf(r.params || {}), metrics: valuesOf(r.values || {}),
+            params: r.params || {}, metrics: r.values || {},
             tags: r.tags && typeof r.tags === "object" ? r.tags : {}};
   }
 
