@@ -152,6 +152,8 @@ class Runs:
     series: set[str] = field(default_factory=set)
     params: list[str] = field(default_factory=list)
     _rows: list[dict] | None = None
+    _best: list | None = None
+    _numbers: dict | None = None
 
     def __post_init__(self) -> None:
         self.by_id = {s["id"]: s for s in self.runs}
@@ -173,12 +175,23 @@ class Runs:
         return self._rows
 
     def best(self) -> dict | None:
-        cand = [(v, s) for s in self.runs
-                if self.primary and type(v := _number(metric_value(s, self.primary))) is float]
-        if not cand:
-            return None
-        target = (max if self.goal == "max" else min)(v for v, _ in cand)
-        return next(s for v, s in cand if v == target)
+        """The best run by the primary metric (the first of equals), computed once."""
+        if self._best is None:
+            cand = [(v, s) for s in self.runs
+                    if self.primary and type(v := _number(metric_value(s, self.primary))) is float]
+            best = None
+            if cand:
+                target = (max if self.goal == "max" else min)(v for v, _ in cand)
+                best = next(s for v, s in cand if v == target)
+            self._best = [best]
+        return self._best[0]
+
+    def by_number(self, n: int) -> list[dict]:
+        if self._numbers is None:
+            self._numbers = {}
+            for s in self.runs:
+                self._numbers.setdefault(s["meta"].get("run_number"), []).append(s)
+        return self._numbers.get(n, [])
 
     def find(self, ref: str) -> tuple[dict | None, str]:
         """A run by reference: ``best``, ``last``, a run number, a run id. (run, problem)."""
@@ -190,7 +203,7 @@ class Runs:
             return (self.runs[-1], "") if self.runs else (None, "there are no runs")
         if ref.lstrip("#").isdigit():
             n = int(ref.lstrip("#"))
-            found = [s for s in self.runs if s["meta"].get("run_number") == n]
+            found = self.by_number(n)
             if len(found) == 1:
                 return found[0], ""
             if found:
@@ -250,7 +263,7 @@ class ReportPage:
     description: str
     parts: list[Any]            # HTML text (sanitised) and embed indexes, in page order
     embeds: list[dict]
-    runs: dict[str, dict]       # id -> {"label", "url"} of every run an embed draws in the browser
+    runs: dict[str, str]        # id -> label of every run report.js draws (its page: runs/<id>.html)
     data_runs: list[str]        # runs whose data files the page loads (series charts)
     shown: list[str]            # every run the page shows (sorted)
     math: bool = False
@@ -319,10 +332,12 @@ class _Resolver:
             self._default = list(self.runs.runs) if opt is None else self.pick(opt, opt.line)
         return self._default
 
-    def use(self, runs: list[dict]) -> list[str]:
+    def use(self, runs: list[dict], drawn: bool = False) -> list[str]:
+        """Note runs the page shows; ``drawn``: by report.js, which needs their labels."""
         for s in runs:
             self.shown.add(s["id"])
-            self.labels[s["id"]] = {"label": run_label(s), "url": run_url(s)}
+            if drawn:
+                self.labels[s["id"]] = run_label(s)
         return [s["id"] for s in runs]
 
     def column(self, opt: Option | None, name: str | None = None) -> Column:
@@ -375,7 +390,7 @@ class _Resolver:
             smoothing = _float(o.get("smoothing"), 0.0, 0.0, 0.999)
             if o.get("x") and str(o["x"].value).strip() != "step":
                 raise EmbedProblem(o["x"].line, "a series chart's x is `step`")
-            ids = self.use(runs)
+            ids = self.use(runs, drawn=True)
             self.data_runs.update(ids)
             return {"mode": "series", "series": name, "runs": ids, "smoothing": smoothing, "y": scale_y}
         if "value" not in o or "x" not in o:
@@ -390,7 +405,7 @@ class _Resolver:
                 points.append([s["id"], vx, vy])
         if not points:
             raise EmbedProblem(e.line, f"no run of this embed has both {x.name!r} and {y.name!r}")
-        self.use([self.runs.by_id[p[0]] for p in points])
+        self.use([self.runs.by_id[p[0]] for p in points], drawn=True)
         return {"mode": "value", "x": x.label, "value": y.label, "points": points, "y": scale_y,
                 "x_scale": _choice(o.get("x-scale"), ("linear", "log"), "linear"),
                 "runs": [p[0] for p in points]}
@@ -460,7 +475,7 @@ class _Resolver:
                                "sitegen-parallel needs at least two columns (`columns: a, b, c`)")
         color = self.column(o["color"]) if "color" in o else cols[-1]
         rows = [[s["id"], *[value_of(s, c) for c in cols], value_of(s, color)] for s in runs]
-        self.use(runs)
+        self.use(runs, drawn=True)
         return {"columns": [c.label for c in cols], "color": color.label, "rows": rows,
                 "runs": [s["id"] for s in runs]}
 

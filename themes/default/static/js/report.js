@@ -8,6 +8,7 @@
   var DARK = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
 
   function root() { return document.documentElement.getAttribute("data-root") || ""; }
+  function runUrl(id) { return root() + "runs/" + id + ".html"; }  // ids are [A-Za-z0-9_.-]
 
   function lineSteps(line) {
     if (line.steps) return line.steps;
@@ -52,7 +53,7 @@
     return out.filter(function (x, k) { return k === 0 || x > out[k - 1]; });
   }
   R.thin = thin;
-  var LINE_POINTS = 400;
+  var LINE_POINTS = 250;
 
   function config() {
     var c = {background: null, view: {stroke: null}, axis: {labelLimit: 180}, legend: {labelLimit: 260}};
@@ -73,7 +74,7 @@
   function seriesSpec(e, runs) {
     var values = [], ids = [];
     e.runs.forEach(function (id) {
-      var run = (window.SITEGEN_RUNS || {})[id], info = runs[id];
+      var run = (window.SITEGEN_RUNS || {})[id];
       var line = run && run.series && run.series[e.series];
       if (!line) return;
       ids.push(id);
@@ -81,7 +82,7 @@
       thin(line.values, LINE_POINTS).forEach(function (i) {
         var v = line.values[i];
         if (v === null || (e.y === "log" && !(v > 0))) return;
-        values.push({run: info.label, url: root() + info.url, step: steps[i], value: v,
+        values.push({run: runs[id], url: runUrl(id), step: steps[i], value: v,
                      smooth: sm ? sm[i] : v});
       });
     });
@@ -103,8 +104,7 @@
 
   function valueSpec(e, runs) {
     var values = e.points.map(function (p) {
-      var info = runs[p[0]];
-      return {run: info.label, url: root() + info.url, x: p[1], y: p[2]};
+      return {run: runs[p[0]], url: runUrl(p[0]), x: p[1], y: p[2]};
     });
     var numeric = values.every(function (v) { return typeof v.x === "number"; });
     var spec = base(values, {
@@ -140,11 +140,11 @@
       };
     });
     e.rows.forEach(function (r) {
-      var info = runs[r[0]], colour = r[n + 1];
+      var colour = r[n + 1];
       cols.forEach(function (c, j) {
         var pos = scales[j](r[j + 1]);
         if (pos === null) return;
-        values.push({run: info.label, url: root() + info.url, key: c, order: j, pos: pos,
+        values.push({run: runs[r[0]], url: runUrl(r[0]), key: c, order: j, pos: pos,
                      raw: r[j + 1] === null ? "" : String(r[j + 1]), colour: colour});
       });
     });
