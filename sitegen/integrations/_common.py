@@ -64,14 +64,20 @@ def number(value: Any) -> float | int | None:
 
 def log_metrics(run: _logger.Run, metrics: Mapping[str, Any], step: int | None,
                 prefix: str = "") -> None:
-    """Log the numeric values of ``metrics`` at ``step`` (others are skipped)."""
-    clean = {}
+    """Log the numeric values of ``metrics`` at ``step`` (others are skipped). Values arrive
+    checked, so each goes straight to ``run.log``: the adapter adds little to the logger's cost."""
+    log = run.log
+    if step is not None and type(step) is not int:
+        step = int(step)
     for key, value in metrics.items():
-        v = number(value)
-        if v is not None:
-            clean[prefix + str(key)] = v
-    if clean:
-        run.log(clean, step=None if step is None else int(step))
+        t = type(value)
+        if t is not float and t is not int:
+            value = number(value)
+            if value is None:
+                continue
+        if type(key) is not str:
+            key = str(key)
+        log(prefix + key if prefix else key, value, step)
 
 
 def flat_params(config: Any, prefix: str = "") -> dict[str, Any]:

@@ -47,6 +47,7 @@ class SitegenCallback(TrainerCallback):
 
     def _log(self, values: dict, step: int) -> None:
         log_metrics(self._holder.run, values, step)
-        if self._logged[0] != step:
-            self._logged = (step, set())
-        self._logged[1].update(values)
+        if self._logged[0] == step:
+            self._logged[1].update(values)
+        else:
+            self._logged = (step, set(values))

@@ -27,11 +27,13 @@ class SitegenCallback(TrainingCallback):
         return model
 
     def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
-        values = {f"{data}-{metric}": history[-1]
-                  for data, metrics in evals_log.items() for metric, history in metrics.items()
-                  if history}
-        log_metrics(self._holder.run, {k: v[0] if isinstance(v, tuple) else v
-                                       for k, v in values.items()}, epoch)
+        values = {}
+        for data, metrics in evals_log.items():
+            for metric, history in metrics.items():
+                if history:
+                    last = history[-1]  # xgb.cv keeps (mean, std) pairs
+                    values[f"{data}-{metric}"] = last[0] if type(last) is tuple else last
+        log_metrics(self._holder.run, values, epoch)
         return False  # never stop the training
 
     def after_training(self, model: Any) -> Any:
