@@ -11,10 +11,18 @@ def store_state(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def hide_package(tmp_path: Path, name: str) -> dict[str, str]:
-    """Environment for a subprocess in which ``import NAME`` fails as if it were not installed."""
+    """Environment for a subprocess in which package NAME looks uninstalled: a sitecustomize module
+    puts a finder first on sys.meta_path that answers ``import NAME`` (and ``find_spec``) with
+    ModuleNotFoundError."""
     import os
-    fake = tmp_path / f"no-{name}" / name
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text(
-        f"raise ModuleNotFoundError(\"No module named '{name}'\", name={name!r})\n")
-    return {"PYTHONPATH": os.pathsep.join([str(fake.parent), os.environ.get("PYTHONPATH", "")])}
+    folder = tmp_path / f"no-{name}"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(f"""\
+import sys
+class _Hide:
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] == {name!r}:
+            raise ModuleNotFoundError("No module named {name!r}", name={name!r})
+sys.meta_path.insert(0, _Hide())
+""")
+    return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}

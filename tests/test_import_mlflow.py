@@ -84,7 +84,6 @@ def test_import_everything_and_reimport_changes_nothing(project: Path, cli, trac
     assert store_state(project / "runs") == before
 
 
-@pytest.mark.parametrize("tracking", ["sqlite"], indirect=True)
 def test_a_run_still_being_written_gets_only_its_new_points(project: Path, cli,
                                                            tracking: str) -> None:
     mlflow.set_experiment("live")

@@ -45,6 +45,7 @@ class RunData:
     end_time: float | None = None
     script_name: str | None = None
     user_id: str | None = None
+    parent_source_id: str | None = None  # the source's id of the parent run (nested runs)
     points: list[Point] = field(default_factory=list)
     outputs: Callable[[Path], None] | None = None  # copies output files into the given folder
     problems: list[str] = field(default_factory=list)  # readable in part: warn, keep the rest
@@ -52,11 +53,11 @@ class RunData:
 
 @dataclass
 class SourceRun:
-    """One run of the source, cheap to list: ``load()`` reads its data only when needed."""
+    """One run of the source, cheap to list: ``load()`` reads its data only when needed (None: not
+    a run to import, e.g. deleted)."""
     source_id: str
     fingerprint: str | None  # None: always look again (a run still being written)
-    load: Callable[[], RunData]
-    parent_source_id: str | None = None
+    load: Callable[[], RunData | None]
 
 
 @dataclass
@@ -107,6 +108,8 @@ def sync_runs(store: _store.Store, source: str, location: str, runs: Iterable[So
             _problem(result, f"{source} run {src.source_id}: {e}; skipped", strict)
             result.failed += 1
             continue
+        if data is None:
+            continue
         for problem in data.problems:
             _problem(result, f"{source} run {src.source_id}: {problem}", strict)
         info = {"source": source, "source_id": src.source_id, "location": location,
@@ -131,8 +134,8 @@ def sync_runs(store: _store.Store, source: str, location: str, runs: Iterable[So
         result.points += added
         if data.outputs is not None:
             _copy_outputs(store, run_id, data.outputs)
-        if src.parent_source_id:
-            parents[run_id] = src.parent_source_id
+        if data.parent_source_id:
+            parents[run_id] = data.parent_source_id
     for run_id, parent in parents.items():
         if parent in known:
             store.update_meta(run_id, {"parent_run_id": known[parent][0]})
