@@ -90,7 +90,7 @@ def list_cmd(fmt: str, script: str | None, show_all: bool, where: str | None, or
       sitegen history list -o json --script iris_sklearn.py
       sitegen history list --all                include hidden runs
       sitegen history list --filter '"Regularization Rate" < 1' --sort "Accuracy desc" --limit 3
-      sitegen history list --filter 'run.status = Completed and params.solver ~ lbfgs'
+      sitegen history list --filter 'run.status = Completed and params.test_size = 0.35'
       sitegen history list --group-by params.model --sort "Accuracy desc"
     """
     store = open_store(store_path)
