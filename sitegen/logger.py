@@ -38,6 +38,7 @@ _RECORD = "%s\t%d\t%r\t%.3f\n"
 
 _float, _int, _bool, _str = float, int, bool, str
 _chain = chain.from_iterable
+_now = time.time
 _SCALAR_TYPES = (float, int, bool, str)
 
 
@@ -141,7 +142,7 @@ class Run:
             step = self._check_step(name, step)
         self._steps[name] = step + 1
         buf = self._buffer
-        buf.append((name, step, value, time.time()))
+        buf.append((name, step, value, _now()))
         if len(buf) >= BUFFER_SOFT_LIMIT:
             self._overflow()
 
