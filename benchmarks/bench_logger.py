@@ -72,13 +72,13 @@ def sitegen_calls(calls: int) -> float:
 
 
 _CHILD = """
-import os, resource, sys, tempfile, time
+import os, sys, tempfile, time
 os.environ["SITEGEN_STORE"] = tempfile.mkdtemp(prefix="bench-sitegen-")
 import sitegen
 mode, calls = sys.argv[1], int(sys.argv[2])
 with sitegen.start_run(name="bench") as run:
     log = run.log
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     if mode == "bare":
         for i in range(calls):
             x = i * 0.001
@@ -89,29 +89,33 @@ with sitegen.start_run(name="bench") as run:
         for i in range(calls):
             log("loss", i * 0.001)
     run.flush()
-    elapsed = time.perf_counter() - t
-print(elapsed / calls, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+with open("/proc/self/status") as f:  # VmHWM: this process's own peak (ru_maxrss can carry
+    peak = [l for l in f if l.startswith("VmHWM:")][0].split()[1]  # the forking parent's)
+print(elapsed / calls, cpu / calls, int(peak) * 1024)
 """
 
 
-def child_calls(tree: Path, mode: str, calls: int) -> tuple[float, int]:
-    """(seconds per call, peak RSS bytes) of ``calls`` calls in a fresh interpreter using the sitegen
-    package of ``tree``; ``mode``: "plain" (``log(name, v)``), "step" (``step=i``) or "bare" (no log)."""
+def child_calls(tree: Path, mode: str, calls: int) -> tuple[float, float, int]:
+    """(wall seconds per call, CPU seconds per call (all threads), peak RSS bytes) of ``calls``
+    calls in a fresh interpreter using the sitegen package of ``tree``; ``mode``: "plain"
+    (``log(name, v)``), "step" (``step=i``) or "bare" (no log)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run([sys.executable, "-c", _CHILD, mode, str(calls)], capture_output=True,
                          text=True, check=True, env=env, cwd=tempfile.mkdtemp(prefix="bench-cwd-"))
-    per_call, rss = out.stdout.split()
-    return float(per_call), int(rss)
+    per_call, cpu, rss = out.stdout.split()
+    return float(per_call), float(cpu), int(rss)
 
 
 def tree_figures(tree: Path, calls: int, memory_calls: int) -> dict:
     """One repetition of the sitegen measures with ``tree``'s package."""
     r = {}
-    r["plain_us"] = child_calls(tree, "plain", calls)[0] * 1e6
-    r["step_us"] = child_calls(tree, "step", calls)[0] * 1e6
-    bare = child_calls(tree, "bare", memory_calls)[1]
-    r["memory_us"], peak = child_calls(tree, "plain", memory_calls)
-    r["memory_us"] *= 1e6
+    for mode in ("plain", "step"):
+        wall, cpu, _ = child_calls(tree, mode, calls)
+        r[f"{mode}_us"], r[f"{mode}_cpu_us"] = wall * 1e6, cpu * 1e6
+    bare = child_calls(tree, "bare", memory_calls)[2]
+    wall, cpu, peak = child_calls(tree, "plain", memory_calls)
+    r["memory_us"], r["memory_cpu_us"] = wall * 1e6, cpu * 1e6
     r["peak_above_bare_mb"] = (peak - bare) / 2 ** 20
     r["bare_peak_mb"] = bare / 2 ** 20
     return r
@@ -192,11 +196,14 @@ def main() -> None:
     else:
         line += "– | – |"
     print(line)
-    print(f"\n| sitegen measure | " + " | ".join(r["trees"]) + " |")
+    print("\n| sitegen measure | " + " | ".join(r["trees"]) + " |")
     print("| --- |" + " --- |" * len(r["trees"]))
     for key, label in (("plain_us", f"`log(name, v)`, µs per call ({args.calls:,} calls)"),
+                       ("plain_cpu_us", "… CPU µs per call (all threads)"),
                        ("step_us", f"`log(name, v, step=i)`, µs per call ({args.calls:,} calls)"),
+                       ("step_cpu_us", "… CPU µs per call (all threads)"),
                        ("memory_us", f"`log(name, v)`, µs per call ({args.memory_calls:,} calls)"),
+                       ("memory_cpu_us", "… CPU µs per call (all threads)"),
                        ("peak_above_bare_mb", f"peak RSS above the bare loop, MB ({args.memory_calls:,} calls)"),
                        ("bare_peak_mb", "peak RSS of the bare loop, MB")):
         print(f"| {label} | " + " | ".join(f"{t[key]:.2f}" for t in r["trees"].values()) + " |")
