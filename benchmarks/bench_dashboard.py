@@ -2,6 +2,7 @@
 
     python benchmarks/bench_dashboard.py                       # /tmp/sitegen-bench/site-10000
     python benchmarks/bench_dashboard.py --site site --repeat 7
+    python benchmarks/bench_dashboard.py --charts              # learning curves, smoothing, compare.html
 
 The site is opened from ``file://`` (the hardest case: no HTTP cache, ``<script src>`` data files).
 If ``--site`` does not exist it is built from the 10,000-run synthetic store (benchmarks/make_store.py).
@@ -22,6 +23,19 @@ Measured in the page with ``performance.now()`` (milliseconds since navigation s
 Each figure is the median over ``--repeat`` fresh browser contexts (sort and filter: every action
 once per context, each after the page has had no long task for 0.5 s, as when a person reads the
 grid before clicking; one more figure clears the filter at once while charts draw: the worst case). Writes benchmarks/out/dashboard.json.
+
+``--charts`` measures the charts of many runs instead (benchmarks/out/charts.json), each in a fresh
+context, medians over ``--repeat``:
+
+- **50 learning curves**: the dashboard's "loss" chart of learning curves draws the first 50 runs the
+  grid shows (1,000 points each: 50,000 points). Time from scrolling it into view until it is drawn
+  (its 50 ``data/runs/<id>.js`` files loaded by ``<script>``, the chart made and drawn), and the same
+  chart drawn again with the data loaded (the drawing alone, what a new grid filter costs);
+- **smoothing**: the page-wide smoothing set to 0.6 (its ``change`` event) until the chart is drawn
+  again;
+- **compare.html with 25 runs**: from navigation start until the comparison is ready (its runs' data
+  files loaded, the table and every section made: ``#compare-body[data-ready]``), and until its first
+  chart is drawn.
 """
 from __future__ import annotations
 
@@ -189,14 +203,115 @@ def measure(site: Path, repeat: int) -> dict:
             "index_html_kb": (site / "index.html").stat().st_size / 1024}
 
 
+CURVES = "#charts-curves figure[data-chart='curves:loss'] .vega-box"
+DRAWN = """([sel, n]) => { const b = document.querySelector(sel); return b && Number(b.getAttribute('data-drawn')) >= n; }"""
+TIMED_DRAW = """async ([sel, action]) => {
+  const box = document.querySelector(sel), n = Number(box.getAttribute('data-drawn')) || 0;
+  const t0 = performance.now();
+  if (action === 'scroll') box.scrollIntoView();
+  else if (action === 'redraw') SitegenChartControls.refresh(c => c.box === box);
+  else { const s = document.querySelector('.chart-settings input[data-opt=smooth]'); s.value = action;
+         s.dispatchEvent(new Event('change')); }
+  await new Promise(resolve => { const o = new MutationObserver(() => {
+    if (Number(box.getAttribute('data-drawn')) > n) { o.disconnect(); resolve(); } });
+    o.observe(box, {attributes: true}); });
+  const t1 = performance.now();
+  await new Promise(r => requestAnimationFrame(() => r()));
+  return {ms: t1 - t0, frame: performance.now() - t0, lines: box.querySelectorAll("path[aria-roledescription='line mark']").length,
+          rows: box._sgView.data('curves').length};
+}"""
+
+
+COMPARE_INIT = """
+(() => {
+  window.__cmp = {};
+  const o = new MutationObserver(() => {
+    const b = document.getElementById('compare-body');
+    if (!__cmp.ready && b && b.getAttribute('data-ready')) __cmp.ready = performance.now();
+    if (!__cmp.chart && document.querySelector('.vega-box[data-drawn]')) { __cmp.chart = performance.now(); o.disconnect(); }
+  });
+  o.observe(document, {childList: true, subtree: true, attributes: true});
+})();
+"""
+
+
+def measure_charts(site: Path, repeat: int) -> dict:
+    from playwright.sync_api import sync_playwright
+    index = json.loads((site / "data" / "index.js").read_text("utf-8").split("=", 1)[1].rstrip().rstrip(";"))
+    ids = [r["id"] for r in index["runs"]][-25:]
+    res: dict[str, list] = {}
+    errors: list[str] = []
+
+    def add(key: str, value) -> None:
+        res.setdefault(key, []).append(value)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            for _ in range(repeat):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = ctx.new_page()
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.add_init_script(INIT)
+                page.goto((site / "index.html").absolute().as_uri(), wait_until="load")
+                page.wait_for_function("window.__sg && window.__sg.idle", timeout=60_000)
+                add("dashboard: grid rows in the DOM", page.evaluate("__sg.rows"))
+                page.evaluate(SETTLE, 500)
+                r = page.evaluate(TIMED_DRAW, [CURVES, "scroll"])
+                add("50 learning curves: scrolled into view -> drawn (50 data files loaded)", r["ms"])
+                res.setdefault("_lines", []).append([r["lines"], r["rows"]])
+                page.evaluate(SETTLE, 300)
+                add("50 learning curves drawn again (data loaded)", page.evaluate(TIMED_DRAW, [CURVES, "redraw"])["ms"])
+                page.evaluate(SETTLE, 300)
+                add("smoothing 0 -> 0.6 -> drawn", page.evaluate(TIMED_DRAW, [CURVES, "0.6"])["ms"])
+                page.evaluate(SETTLE, 300)
+                add("smoothing 0.6 -> 0.9 -> drawn", page.evaluate(TIMED_DRAW, [CURVES, "0.9"])["ms"])
+                lt = page.evaluate("window.__sg.long")
+                add("longest main-thread task (dashboard, curves, smoothing)", max((d for _, d in lt), default=0))
+                ctx.close()
+                ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = ctx.new_page()
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                requested: list[str] = []
+                page.on("request", lambda q: requested.append(q.url))
+                page.add_init_script(COMPARE_INIT)
+                page.goto((site / "compare.html").absolute().as_uri() + "#ids=" + ",".join(ids))
+                page.wait_for_selector("#compare-body[data-ready='25']", timeout=60_000)
+                add("compare.html, 25 runs: ready (table and sections)", page.evaluate("__cmp.ready"))
+                page.wait_for_function("window.__cmp.chart", timeout=60_000)
+                add("compare.html, 25 runs: first chart drawn", page.evaluate("__cmp.chart"))
+                root = (site.absolute().as_uri() + "/")
+                res.setdefault("_compare_kb", []).append(sum(
+                    (site / u[len(root):]).stat().st_size for u in requested if u.startswith(root)) / 1024)
+                ctx.close()
+        finally:
+            browser.close()
+    out = {k: statistics.median(v) for k, v in res.items() if not k.startswith("_")}
+    return {"medians_ms": out, "raw": res, "page_errors": errors[:20]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--site", type=Path, default=Path("/tmp/sitegen-bench/site-10000"))
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--out", type=Path, default=HERE / "out" / "dashboard.json")
+    ap.add_argument("--out", type=Path, default=None, help="default: benchmarks/out/dashboard.json (charts.json)")
+    ap.add_argument("--charts", action="store_true", help="learning curves, smoothing and compare.html instead")
     args = ap.parse_args()
     site = ensure_site(args.site)
     load = os.getloadavg()
+    if args.charts:
+        r = measure_charts(site, args.repeat)
+        r["load_before"], r["date"] = load, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        print(f"load average before: {load[0]:.2f}; lines, rows drawn: {r['raw']['_lines'][0]}; "
+              f"compare.html data loaded: {r['raw']['_compare_kb'][0]:.0f} KB")
+        print("| measure | median, ms |\n| --- | ---: |")
+        for k, v in r["medians_ms"].items():
+            print(f"| {k} | {v:.1f} |")
+        print(f"page errors: {len(r['page_errors'])}")
+        out = args.out or HERE / "out" / "charts.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(r, indent=1))
+        return
     r = measure(site, args.repeat)
     r["load_before"] = load
     r["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -207,8 +322,9 @@ def main() -> None:
     for k, v in r["medians_ms"].items():
         print(f"| {k} | {v:.1f} |")
     print(f"console errors: {len(r['console_errors'])}; requests outside the site: {len(r['outside_requests'])}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(r, indent=1))
+    out = args.out or HERE / "out" / "dashboard.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(r, indent=1))
 
 
 if __name__ == "__main__":

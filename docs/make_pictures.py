@@ -10,6 +10,8 @@ Nothing in the checkout changes but the PNG files in docs/.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -25,19 +27,32 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @dataclass
 class Picture:
-    """One screenshot: a page of the site (relative URL, fragment allowed), where to save it, and
-    the element to wait for before taking it."""
+    """One screenshot: a page of the site (relative URL, fragment allowed; ``{ids}`` stands for every
+    run id of the site, in run number order), where to save it, and the element to wait for before
+    taking it. ``element``: a screenshot of that element only, once the charts in it are drawn."""
     page: str
     png: str
     ready: str = "#grid tbody tr[data-id]"
     width: int = 1280
     height: int = 900
     full_page: bool = False
+    element: str | None = None
 
 
 PICTURES = [
     Picture("index.html", "dashboard.png", height=1400),
     Picture("reports/iris.html", "report.png", ready=".sg-parallel[data-drawn]", width=1100, height=2300),
+    # issue 11's views, from the same runs
+    Picture("index.html#charts=s.6", "curves.png", element="#charts-curves figure.chart", width=760),
+    Picture("index.html", "parallel.png", element="#sweep-section"),
+    Picture("compare.html#ids={ids}", "compare.png", ready="#compare-body[data-ready]", element="#side"),
+    Picture("compare.html#ids={ids}", "compare-charts.png", ready="#compare-body[data-ready]", element="#values"),
+    Picture("compare.html#ids={ids}", "compare-images.png", ready="#compare-body[data-ready]",
+            element="#compare-images"),
+]
+# a comparison of two iris runs whose code differs (make_code_diff_site)
+CODE_PICTURES = [
+    Picture("compare.html#ids={ids}", "code-diff.png", ready="#code-section pre.diff", element="#code-section"),
 ]
 
 
@@ -51,22 +66,62 @@ def make_demo_site(workdir: Path, rates: list[str] | None = None) -> Path:
     return workdir / "site"
 
 
+def make_code_diff_site(workdir: Path) -> Path:
+    """Two real iris runs (``sitegen run``) of a copy of examples/iris_sklearn.py, the second after an
+    edit of its code, in ``workdir/code``; their site in ``workdir/code/site``."""
+    proj = workdir / "code"
+    proj.mkdir(parents=True, exist_ok=True)
+    script = proj / "iris_sklearn.py"
+    text = (ROOT / "examples" / "iris_sklearn.py").read_text("utf-8")
+    env = dict(os.environ, SITEGEN_STORE=str(proj / "runs"), SITEGEN_EXPERIMENT="IrisDemo")
+    for version in (text, text.replace("default=0.35", "default=0.3").replace(
+            "LogisticRegression(C=1 / reg, max_iter=args.max_iter)",
+            "LogisticRegression(C=1 / reg, max_iter=args.max_iter, tol=1e-5)")):
+        script.write_text(version, "utf-8")
+        subprocess.run([sys.executable, "-m", "sitegen", "run", "iris_sklearn.py", "1.25"], cwd=proj, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "sitegen", "build", "--site-dir", str(proj / "site")], cwd=proj, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    return proj / "site"
+
+
+def run_ids(site: Path) -> list[str]:
+    """The site's run ids in run number order (from its data/index.js)."""
+    text = (site / "data" / "index.js").read_text("utf-8")
+    runs = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))["runs"]
+    return [r["id"] for r in sorted(runs, key=lambda r: (r.get("number") or 0, r["id"]))]
+
+
+ELEMENT_DRAWN = """sel => { const e = document.querySelector(sel);
+  return e && [...e.querySelectorAll('.vega-box')].every(b => b.getAttribute('data-drawn')); }"""
+
+
 def screenshot(site: Path, pictures: list[Picture], out_dir: Path) -> list[Path]:
     """Open each picture's page from disk and save its PNG into ``out_dir``."""
     from playwright.sync_api import sync_playwright
     written = []
+    ids = ",".join(run_ids(site))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for pic in pictures:
             page = browser.new_page(viewport={"width": pic.width, "height": pic.height})
-            page.goto((site / pic.page.split("#")[0]).as_uri() +
-                      ("#" + pic.page.split("#", 1)[1] if "#" in pic.page else ""))
+            where = pic.page.replace("{ids}", ids)
+            page.goto((site / where.split("#")[0]).as_uri() +
+                      ("#" + where.split("#", 1)[1] if "#" in where else ""))
             page.wait_for_selector(pic.ready)
             page.wait_for_function("() => !document.querySelector('.chart:not(.drawn)')"
                                    " || document.readyState === 'complete'")
             page.wait_for_timeout(800)  # let Vega finish its transitions: a picture, not a test
             target = out_dir / pic.png
-            page.screenshot(path=str(target), full_page=pic.full_page)
+            if pic.element:
+                page.add_style_tag(content="header.top { position: static !important; }")  # not over the element
+                part = page.locator(pic.element).first
+                part.scroll_into_view_if_needed()
+                page.wait_for_function(ELEMENT_DRAWN, arg=pic.element, timeout=30_000)
+                page.wait_for_timeout(500)
+                part.screenshot(path=str(target))
+            else:
+                page.screenshot(path=str(target), full_page=pic.full_page)
             written.append(target)
             page.close()
         browser.close()
@@ -87,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         opts.out.mkdir(parents=True, exist_ok=True)
         for path in screenshot(site, PICTURES, opts.out):
             print(f"wrote {path}")
+        if not opts.rates:  # the full set (a test passes --rates: the demo's pictures only)
+            for path in screenshot(make_code_diff_site(workdir), CODE_PICTURES, opts.out):
+                print(f"wrote {path}")
     return 0
 
 

@@ -73,5 +73,21 @@ test("curveRows: x by step, wall time or time since the start; smoothing leaves 
   assert.deepEqual(sm.map(r => r.y), [4, 2, null, 1]);
   assert.ok(sm[1].ys > 2 && sm[1].ys < 4);
   const none = M.curveRows([{...run, line: {values: [1], start: 0, stride: 1}, steps: [0]}], M.parseSettings("xwall"));
-  assert.deepEqual(none, {rows: [], noTimes: ["a"]});
+  assert.deepEqual(none, {rows: [], noTimes: ["a"], thinned: 0});
+});
+
+test("thin keeps first, last and each bucket's extremes; curveRows smooths before thinning", () => {
+  const ys = Array.from({length: 1000}, (_, i) => Math.sin(i / 10) + (i === 500 ? 9 : 0));
+  const idx = M.thin(ys, 100);
+  assert.ok(idx.length <= 100 && idx[0] === 0 && idx[idx.length - 1] === 999);
+  assert.ok(idx.includes(500));  // the spike survives
+  assert.deepEqual(idx, [...idx].sort((a, b) => a - b));
+  assert.deepEqual(M.thin([1, 2, 3], 10), [0, 1, 2]);
+  assert.equal(M.pointsPerLine(1), 2500);
+  assert.equal(M.pointsPerLine(50), 200);
+  const line = {values: ys, start: 0, stride: 1};
+  const run = {id: "a", label: "#1", href: "", line: line, steps: ys.map((_, i) => i)};
+  const full = M.curveRows([run], M.parseSettings("s.9")).rows, thinned = M.curveRows([run], M.parseSettings("s.9"), 100);
+  assert.equal(thinned.thinned, 1);
+  thinned.rows.forEach(r => assert.equal(r.ys, full[r.x].ys));  // the same smoothed values
 });

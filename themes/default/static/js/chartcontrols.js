@@ -179,9 +179,12 @@ var SitegenChartControls = (function () {
       bar.appendChild(control(k, s, function (change) {
         var next = Object.assign({}, pageSettings(), change);
         var ch = {}; ch[PAGE_KEY] = M.formatSettings(next);
-        charts.forEach(function (c) { ch[ownKey(c)] = null; });  // the page's setting wins over each chart's
+        var touched = charts.filter(function (c) {  // charts this option means something to
+          return Object.keys(change).some(function (k) { return OPTIONS[c.kind].indexOf(k) >= 0; });
+        });
+        touched.forEach(function (c) { ch[ownKey(c)] = null; });  // the page's setting wins over each chart's
         SitegenState.set(ch, {replace: true});
-        charts.forEach(function (c) { fillOptions(c); redraw(c); });
+        touched.forEach(function (c) { fillOptions(c); redraw(c); });
       }, "page"));
     });
     before.parentNode.insertBefore(bar, before);

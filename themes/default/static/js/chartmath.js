@@ -163,27 +163,56 @@ var SitegenChartMath = (function () {
     return t.map(function (v) { return (v - t0) / 1000; });
   }
 
-  /** The rows of a chart of learning curves: runs [{id, label, href, start (unix ms), line (a series
-      of its data file), steps}], settings s. Each point: {id, run, x, y, ys}: y as logged (rounded
+  /** The indices of at most max points of a line to draw (all when it has no more): the first, the
+      last, and each bucket's lowest and highest of ys (as the build's downsampling), sorted. */
+  function thin(ys, max) {
+    var n = ys.length;
+    if (n <= max) { var all = new Array(n); for (var a = 0; a < n; a++) all[a] = a; return all; }
+    var buckets = Math.max(1, Math.floor((max - 2) / 2)), size = (n - 2) / buckets, keep = [0];
+    for (var b = 0; b < buckets; b++) {
+      var lo = 1 + Math.floor(b * size), hi = 1 + Math.floor((b + 1) * size), imin = -1, imax = -1;
+      for (var i = lo; i < hi; i++) {
+        var v = ys[i];
+        if (!isNum(v)) continue;
+        if (imin < 0 || v < ys[imin]) imin = i;
+        if (imax < 0 || v > ys[imax]) imax = i;
+      }
+      if (imin < 0) { if (hi > lo) keep.push(lo); continue; }
+      if (imin < imax) keep.push(imin, imax); else if (imax < imin) keep.push(imax, imin); else keep.push(imin);
+    }
+    keep.push(n - 1);
+    return keep;
+  }
+
+  /** Points drawn per line when a chart draws `lines` of them: charts of many runs stay quick
+      (about 10,000 points in all: Vega's dataflow costs per point, and 200 points a line are more
+      than a 400-pixel chart shows), a few runs keep every point (up to the build's 2,500 a line). */
+  function pointsPerLine(lines) { return Math.max(150, Math.min(2500, Math.floor(10000 / Math.max(1, lines)))); }
+
+  /** The rows of a chart of learning curves: runs [{id, label, href, color, start (unix ms), line (a
+      series of its data file), steps}], settings s, at most max points a line (see thin). Each point:
+      {id, run, x, y, ys, href, color}: y as logged (rounded
       for drawing), ys smoothed (s.smooth); on a log axis values <= 0 are gaps. Also says which runs
       had no times (drawn by step). */
-  function curveRows(runs, s) {
-    var rows = [], noTimes = [];
+  function curveRows(runs, s, max) {
+    var rows = [], noTimes = [], thinned = 0;
     runs.forEach(function (r) {
       var line = r.line, steps = r.steps;
       var xs = xValues(line, s.x, steps, r.start);
       if (!xs) { noTimes.push(r.id); return; }
-      var ys = ema(line.values, s.smooth);
-      for (var i = 0; i < steps.length; i++) {
-        var y = line.values[i], sm = ys[i];
+      var ys = ema(line.values, s.smooth);  // smoothed over every point, then thinned for drawing
+      var idx = thin(ys, max || Infinity);
+      if (idx.length < steps.length) thinned++;
+      for (var k = 0; k < idx.length; k++) {
+        var i = idx[k], y = line.values[i], sm = ys[i];
         if (s.ylog) { if (!(y > 0)) y = null; if (!(sm > 0)) sm = null; }
-        rows.push({id: r.id, run: r.label, x: xs[i], y: y, ys: sm, href: r.href});
+        rows.push({id: r.id, run: r.label, x: xs[i], y: y, ys: sm, href: r.href, color: r.color});
       }
     });
-    return {rows: rows, noTimes: noTimes};
+    return {rows: rows, noTimes: noTimes, thinned: thinned};
   }
 
-  return {times: times, xValues: xValues, curveRows: curveRows, ema: ema, quantiles: quantiles, spansDecades: spansDecades, runColor: runColor,
+  return {times: times, xValues: xValues, curveRows: curveRows, thin: thin, pointsPerLine: pointsPerLine, ema: ema, quantiles: quantiles, spansDecades: spansDecades, runColor: runColor,
           groupBand: groupBand, csv: csv, parseSettings: parseSettings, formatSettings: formatSettings,
           pickRuns: pickRuns, DEFAULTS: DEFAULTS};
 })();

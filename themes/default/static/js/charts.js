@@ -29,12 +29,15 @@ var SitegenCharts = (function () {
       if (DARK) s.config = darkConfig(s.config || {});
       var opts = {actions: false, renderer: n > 1500 && !s.datasets ? "canvas" : "svg", loader: {target: "_self"},
                   tooltip: {theme: DARK ? "dark" : "light"}};
+      function done(view) {
+        box.setAttribute("data-drawn", String((Number(box.getAttribute("data-drawn")) || 0) + 1));
+        box.dispatchEvent(new CustomEvent("sitegen:drawn", {detail: {view: view}}));
+        return {view: view};
+      }
       if (box._sgView) { box._sgView.finalize(); box._sgView = null; }
       return window.vegaEmbed(box, s, opts).then(function (res) {
         box._sgView = res.view;
-        box.setAttribute("data-drawn", String((Number(box.getAttribute("data-drawn")) || 0) + 1));
-        box.dispatchEvent(new CustomEvent("sitegen:drawn", {detail: {view: res.view}}));
-        return res;
+        return done(res.view);
       });
     }).catch(function (err) {
       box.textContent = "Chart failed: " + err.message;

@@ -27,15 +27,13 @@ var SitegenChartSpecs = (function () {
 
   var X_TITLES = {step: "Step", wall: "Wall time", rel: "Seconds since the run started"};
 
-  /** Learning curves, one line per run: rows {id, run, x, y, ys, href} (ys: smoothed y), runs
-      [{id, color}] in legend order. With smoothing the raw line stays, faint, under the smooth one.
+  /** Learning curves, one line per run: rows {id, run, x, y, ys, href, color} (ys: smoothed y). With smoothing the raw line stays, faint, under the smooth one.
       Hovering a line highlights it and names its run; clicking opens the run. */
-  function curves(rows, runs, s, o) {
+  function curves(rows, s, o) {
     var spec = base(o.height);
     var ys = rows.map(function (r) { return r.ys; });
     var x = {field: "x", type: s.x === "wall" ? "temporal" : "quantitative", title: o.xTitle || X_TITLES[s.x]};
-    var color = {field: "id", type: "nominal", legend: null,
-                 scale: {domain: runs.map(function (r) { return r.id; }), range: runs.map(function (r) { return r.color; })}};
+    var color = {field: "color", type: "nominal", scale: null, legend: null};  // each row carries its run's colour
     var y = {field: "ys", type: "quantitative", title: o.yTitle, scale: yScale(s, ys)};
     spec.datasets = {curves: rows};
     spec.data = {name: "curves"};

@@ -312,7 +312,7 @@ var SitegenCompare = (function () {
         if (!ma || !mb) { out.appendChild(el("p", {"class": "muted"}, "The code snapshot is not published.")); return; }
         var files = changedFiles(ma, mb);
         out.appendChild(el("p", {"class": "code-summary"}, files.length
-          ? files.length + " file" + (files.length === 1 ? "" : "s") + " differ between " + label(a) + " and " + label(b) + "."
+          ? files.length + (files.length === 1 ? " file differs" : " files differ") + " between " + label(a) + " and " + label(b) + "."
           : label(a) + " and " + label(b) + " ran the same code."));
         if (!files.length) return;
         var ul = el("ul", {"class": "changed-files mono"});

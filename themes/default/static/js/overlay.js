@@ -90,11 +90,13 @@ var SitegenOverlay = (function () {
                     note: "Mean and min-max band of " + g.groups.length + " groups of " + lines.length + " runs (" +
                           chosen.why + ")."};
           }
-          var made = M.curveRows(lines, s);
+          var per = M.pointsPerLine(lines.length), made = M.curveRows(lines, s, per);
           var points = s.points == null ? made.rows.length <= 300 : s.points;
-          var spec = SitegenChartSpecs.curves(made.rows, lines, Object.assign({}, s, {points: points}), o);
+          var spec = SitegenChartSpecs.curves(made.rows, Object.assign({}, s, {points: points}), o);
           var note = chosen.why ? lines.length + " run" + (lines.length === 1 ? "" : "s") + " drawn: " + chosen.why + "." : "";
           if (made.noTimes.length) note += " " + made.noTimes.length + " without logging times not drawn on a time axis.";
+          if (made.thinned) note += " " + made.thinned + " long line" + (made.thinned === 1 ? "" : "s") + " drawn with " + per +
+            " points (extremes kept; smoothing uses every point).";
           return {spec: spec, rows: made.rows, fields: ["run", "id", "x", "y", "ys"], note: note, lines: lines};
         });
       }

@@ -265,11 +265,16 @@ var SitegenParallel = (function () {
     return d;
   }
 
-  function defaultKeys(dims, primary) {
-    var params = dims.filter(function (d) { return d.part === "params"; }).slice(0, MAX_AXES - 1).map(function (d) { return d.key; });
+  /** The parameters that vary first (at most MAX_AXES - 1), then the primary metric. */
+  function defaultKeys(dims, primary, runs) {
+    function kinds(key) { return new Set(runs.map(function (r) { return String(valueOf(r, key)); })).size; }
+    var ps = dims.filter(function (d) { return d.part === "params"; });
+    var varied = ps.filter(function (d) { return kinds(d.key) > 1; });
+    var params = (varied.length ? varied : ps).slice(0, MAX_AXES - 1).map(function (d) { return d.key; });
     var pm = primary && dims.some(function (d) { return d.key === "m:" + primary; }) ? ["m:" + primary]
       : dims.filter(function (d) { return d.part === "metrics"; }).slice(0, 1).map(function (d) { return d.key; });
-    return params.concat(pm);
+    var keys = params.concat(pm);
+    return keys.length >= 2 ? keys : dims.slice(0, MAX_AXES).map(function (d) { return d.key; });
   }
 
   /** The scatter of two chosen dimensions (pickers above it), coloured by the primary metric. */
@@ -335,7 +340,7 @@ var SitegenParallel = (function () {
     var nums = dims.filter(function (d) { return d.part === "params"; });
     if (!nums.length || dims.length < 2) return false;
     var chosen = SitegenState.getList("pc").filter(function (k) { return dims.some(function (d) { return d.key === k; }); });
-    if (chosen.length < 2) chosen = defaultKeys(dims, primary);
+    if (chosen.length < 2) chosen = defaultKeys(dims, primary, runs);
     var fig = el("figure", {"class": "chart pc-figure", "data-chart": "parallel"});
     fig.appendChild(el("figcaption", null, "Parallel coordinates"));
     fig.appendChild(el("p", {"class": "muted small"}, brushing
