@@ -3,6 +3,7 @@
     python benchmarks/bench_dashboard.py                       # /tmp/sitegen-bench/site-10000
     python benchmarks/bench_dashboard.py --site site --repeat 7
     python benchmarks/bench_dashboard.py --charts              # learning curves, smoothing, compare.html
+    python benchmarks/bench_dashboard.py --sweep                # /tmp/sitegen-bench/site-10000-sweep
 
 The site is opened from ``file://`` (the hardest case: no HTTP cache, ``<script src>`` data files).
 If ``--site`` does not exist it is built from the 10,000-run synthetic store (benchmarks/make_store.py).
@@ -87,6 +88,12 @@ async ([kind, arg]) => {
     if (!th) throw new Error('no column ' + arg);
     t0 = performance.now();
     th.click();
+  } else if (kind === 'group') {
+    const sel = document.getElementById('grid-group');
+    if (!sel) return null;  // a theme before group-by
+    t0 = performance.now();
+    sel.value = arg;
+    sel.dispatchEvent(new Event('change', {bubbles: true}));
   } else {
     const box = document.getElementById('grid-filter');
     t0 = performance.now();
@@ -122,21 +129,33 @@ FILTERS = [# worst case first: with no row left, the charts below the grid come 
            ("zzz", "filter 'zzz' (no row)"), ("", "clear filter")]
 
 
-def ensure_site(site: Path) -> Path:
+# --sweep: the site of benchmarks/make_store.py --sweep (10,000 runs, 20 parameters, 10 metrics each)
+SWEEP_ACTIONS = [("filter", 'Accuracy > 0.9 and params.model = "tree"',
+                  'query \'Accuracy > 0.9 and params.model = "tree"\''),
+                 ("filter", "", None),
+                 ("group", "p:config", "group by config (200 groups)"),
+                 ("sort", "Accuracy", "sort 200 groups by Accuracy (mean)"),
+                 ("filter", "params.lr < 0.01", "query 'params.lr < 0.01' while grouped"),
+                 ("filter", "", None),
+                 ("group", "p:model", "group by model (5 groups)"),
+                 ("group", "", "ungroup")]
+
+
+def ensure_site(site: Path, sweep: bool = False) -> Path:
     if (site / "index.html").exists():
         return site
     import make_store
     from sitegen.config import Config
     from sitegen.store import Store
     from sitegen.site.build import build_site
-    store = make_store.make_store(10000)
+    store = make_store.make_store(10000, sweep=sweep, points=100 if sweep else 1000)
     print(f"building {site} from {store} ...", flush=True)
     r = build_site(Store(store), site, Config())
     print(r.summary(), flush=True)
     return site
 
 
-def measure(site: Path, repeat: int) -> dict:
+def measure(site: Path, repeat: int, sweep: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
     url = (site / "index.html").absolute().as_uri()
     res: dict[str, list] = {}
@@ -194,6 +213,14 @@ def measure(site: Path, repeat: int) -> dict:
                     add(label, r["dom"])
                     add(label + " + frame", r["frame"])
                     res.setdefault("_filter_status", []).append(r["rows"])
+                for kind, arg, label in SWEEP_ACTIONS if sweep else []:
+                    page.evaluate(SETTLE, 500)
+                    r = page.evaluate(ACTION, [kind, arg])
+                    if label is None or r is None:
+                        continue
+                    add(label, r["dom"])
+                    add(label + " + frame", r["frame"])
+                    res.setdefault("_sweep_status", []).append([label, r["rows"]])
                 ctx.close()
         finally:
             browser.close()
@@ -294,10 +321,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--site", type=Path, default=Path("/tmp/sitegen-bench/site-10000"))
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--out", type=Path, default=None, help="default: benchmarks/out/dashboard.json (charts.json)")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="default: benchmarks/out/dashboard.json (charts.json, dashboard-sweep.json)")
     ap.add_argument("--charts", action="store_true", help="learning curves, smoothing and compare.html instead")
+    ap.add_argument("--sweep", action="store_true",
+                    help="the sweep site (/tmp/sitegen-bench/site-10000-sweep unless --site): also time "
+                         "queries, group-by into 200 and 5 groups, sorting groups")
     args = ap.parse_args()
-    site = ensure_site(args.site)
+    if args.sweep and args.site == ap.get_default("site"):
+        args.site = Path("/tmp/sitegen-bench/site-10000-sweep")
+    site = ensure_site(args.site, args.sweep)
     load = os.getloadavg()
     if args.charts:
         r = measure_charts(site, args.repeat)
@@ -312,7 +345,8 @@ def main() -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(r, indent=1))
         return
-    r = measure(site, args.repeat)
+    args.out = args.out or HERE / "out" / f"dashboard{'-sweep' if args.sweep else ''}.json"
+    r = measure(site, args.repeat, args.sweep)
     r["load_before"] = load
     r["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"load average before: {load[0]:.2f}; grid: {r['raw']['_status'][0]}; "
@@ -322,9 +356,12 @@ def main() -> None:
     for k, v in r["medians_ms"].items():
         print(f"| {k} | {v:.1f} |")
     print(f"console errors: {len(r['console_errors'])}; requests outside the site: {len(r['outside_requests'])}")
-    out = args.out or HERE / "out" / "dashboard.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(r, indent=1))
+    for label, status in r["raw"].get("_sweep_status", [])[:len(SWEEP_ACTIONS)]:
+        print(f"  {label}: {status}")
+    r["load_after"] = os.getloadavg()
+    print(f"load average after: {r['load_after'][0]:.2f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(r, indent=1))
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ var SitegenGrid = (function () {
     var query = "", predicate = null, sortKey = "number", sortDesc = true, visible = defaults;
     var selected = [], grouping = null;
     var open = new Set();          // expanded parents (run ids) and groups ("g:" + key)
-    var lines = [], matched = 0, matching = [];   // what the grid shows: [{run, depth, kids} | {group}], runs matching
+    var lines = [], matched = 0, matching = [], statusText = "";   // what the grid shows: [{run, depth, kids} | {group}], runs matching
 
     function known(keys) {  // column keys from a link; a bare value or parameter name works too
       keys = keys.map(function (k) {
@@ -157,7 +157,7 @@ var SitegenGrid = (function () {
       visible = cols.map(function (c) { return c.key; }).filter(function (k) { return want.has(k); });
       try { localStorage.setItem(storeKey, JSON.stringify(visible)); } catch (e) { /* ignore */ }
       save({cols: colsValue()});
-      syncParts(); header(); render();
+      syncParts(); render(true);
     }
     function syncParts() {
       PARTS.forEach(function (p) {
@@ -210,7 +210,7 @@ var SitegenGrid = (function () {
         grouping = groupBy.get(groupBox.value) || null;
         if (!grouping && (sortKey === "group" || sortKey === "count")) { sortKey = "number"; sortDesc = true; }
         save({group: grouping ? grouping.key : null, sort: sortValue()});
-        apply(); header(); scroll.scrollTop = 0; render();
+        scroll.scrollTop = 0; apply(); render(true);
       });
     }
 
@@ -245,7 +245,7 @@ var SitegenGrid = (function () {
         th.addEventListener("click", function () {
           if (sortKey === c.key) sortDesc = !sortDesc; else { sortKey = c.key; sortDesc = !!c.num; }
           save({sort: sortValue()});
-          apply(); header(); render();
+          apply(); render(true);
         });
         tr.appendChild(th);
       });
@@ -257,10 +257,17 @@ var SitegenGrid = (function () {
       return byKey.get(sortKey) || (sortKey === "group" || sortKey === "count" ? {key: sortKey} : byKey.get("number"));
     }
     function sortedRuns(list) { var c = sortCol(); return Rows.sort(list, c.get || byKey.get("number").get, sortDesc); }
+    var ordered = null, orderedBy = "";  // every run in the sort's order: a filter keeps it, no sort again
+    function inOrder() {
+      var by = (sortDesc ? "-" : "") + (sortCol().get ? sortKey : "number");
+      if (by !== orderedBy) { ordered = sortedRuns(runs.slice()); orderedBy = by; }
+      return ordered;
+    }
 
-    /** Work out the lines the grid shows from the runs, the filter, the grouping and what is open. */
+    /** Work out the lines the grid shows from the runs, the filter, the grouping and what is open:
+        the runs that match, in order (groups and children keep that order), then grouped or nested. */
     function apply() {
-      var hits = predicate ? runs.filter(predicate) : runs.slice();
+      var hits = predicate ? inOrder().filter(predicate) : inOrder().slice();
       matching = hits;
       matched = hits.length;
       lines = [];
@@ -269,23 +276,31 @@ var SitegenGrid = (function () {
         Rows.sort(gs, function (g) { return groupSortValue(g, c); }, sortDesc);
         gs.forEach(function (g) {
           lines.push({group: g});
-          if (open.has("g:" + g.key)) sortedRuns(g.runs.slice()).forEach(function (r) { lines.push({run: r, depth: 1}); });
+          if (open.has("g:" + g.key)) g.runs.forEach(function (r) { lines.push({run: r, depth: 1}); });
         });
       } else {
         var tree = Rows.nest(hits);
         var add = function (r, depth) {
           var kids = tree.kids.get(r.id);
           lines.push({run: r, depth: depth, kids: kids});
-          if (kids && open.has(r.id)) sortedRuns(kids.slice()).forEach(function (k) { add(k, depth + 1); });
+          if (kids && open.has(r.id)) kids.forEach(function (k) { add(k, depth + 1); });
         };
-        sortedRuns(tree.roots).forEach(function (r) { add(r, 0); });
+        tree.roots.forEach(function (r) { add(r, 0); });
       }
-      status.textContent = matched + " of " + runs.length + " runs" +
+      statusText = matched + " of " + runs.length + " runs" +
         (grouping ? " in " + plural(lines.filter(function (l) { return l.group; }).length, "group") : "") +
         (selected.length ? " · " + selected.length + " ticked" : "");
       var unknown = matched ? [] : SitegenQuery.gridUnknown(query, runs);  // a typo in a name, most likely
-      if (unknown.length) status.textContent += " · no run has a value named " + unknown.map(JSON.stringify).join(", ");
-      document.dispatchEvent(new CustomEvent("sitegen:view"));  // charts that follow the grid redraw
+      if (unknown.length) statusText += " · no run has a value named " + unknown.map(JSON.stringify).join(", ");
+      tell();
+    }
+    var telling = false;
+    function tell() {  // charts that follow the grid redraw: after the grid has painted, once per change
+      if (telling) return;
+      telling = true;
+      requestAnimationFrame(function () {
+        setTimeout(function () { telling = false; document.dispatchEvent(new CustomEvent("sitegen:view")); }, 0);
+      });
     }
 
     function spacer(h, n) {
@@ -363,10 +378,13 @@ var SitegenGrid = (function () {
       });
       return tr;
     }
-    function render() {
-      var cs = shown();
+    /** Draw the rows on screen (and the header too): the box's geometry is read before anything is
+        written, so that a change costs one layout, in the next frame. */
+    function render(withHeader) {
       // the box may still be empty (its height: the header) at the first render: fill the window
       var top = scroll.scrollTop, height = Math.max(scroll.clientHeight, window.innerHeight || 800);
+      if (withHeader) header();
+      var cs = shown();
       var first = Math.max(0, Math.floor(top / ROW_H) - 10);
       var last = Math.min(lines.length, Math.ceil((top + height) / ROW_H) + 10);
       var frag = document.createDocumentFragment();
@@ -380,9 +398,16 @@ var SitegenGrid = (function () {
           runs.length ? "No run matches the filter." : "No runs yet."));
         tbody.appendChild(tr0);
       }
+      if (status.textContent !== statusText) status.textContent = statusText;
       hint();
     }
-    function hint() {  // more columns than fit: say so under the grid (a phone shows few at a time)
+    var hinting = false;
+    function hint() {  // in the next frame (reading widths forces a layout): once per frame at most
+      if (hinting) return;
+      hinting = true;
+      requestAnimationFrame(function () { hinting = false; hintNow(); });
+    }
+    function hintNow() {  // more columns than fit: say so under the grid (a phone shows few at a time)
       var more = scroll.scrollWidth - scroll.clientWidth > 4;
       var end = scroll.scrollLeft + scroll.clientWidth >= scroll.scrollWidth - 4;
       scroll.classList.toggle("scrolls-x", more);
@@ -435,7 +460,7 @@ var SitegenGrid = (function () {
       requestAnimationFrame(function () { ticking = false; render(); });
     });
     window.addEventListener("resize", render);
-    SitegenState.onChange(function () { load(); apply(); header(); render(); });
+    SitegenState.onChange(function () { load(); apply(); render(true); });
 
     /** The row predicate for the filter box's text (a query, or plain text: a substring search). A
         query that does not parse is shown under the box, and the rows stay as they were (kept). */
@@ -453,18 +478,18 @@ var SitegenGrid = (function () {
       return fn;
     }
     /** Show only the runs for which fn(run) is true (null: all), e.g. a parsed query's matches. */
-    function setPredicate(fn) { predicate = fn || null; apply(); scroll.scrollTop = 0; render(); }
+    function setPredicate(fn) { predicate = fn || null; scroll.scrollTop = 0; apply(); render(); }
     /** Filter by the text in the filter box. */
     function setFilter(text) { query = text; setPredicate(filterFor(text, predicate)); }
 
     var api = {rows: function () { return lines.filter(function (l) { return l.run; }).map(function (l) { return l.run; }); },
                /** Every run the filter lets through, in the grid's order (also those folded away). */
-               matching: function () { return sortedRuns(matching.slice()); },
+               matching: function () { return matching.slice(); },
                render: render, setPredicate: setPredicate, setFilter: setFilter};
     load();
     // the address names the whole view from the start (columns kept in this browser included)
     save({cols: colsValue(), sel: selected, sort: sortValue()}, {replace: true});
-    header(); apply(); render();
+    apply(); render(true);
     SitegenGrid.current = api;
     return api;
   }
