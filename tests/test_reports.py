@@ -165,3 +165,17 @@ def test_export_inlines_everything(proj, cli):
     srcs = [a.get("src") or a.get("href") for t, a in tags(html) if t in ("script", "link", "img")]
     assert all(s is None or s.startswith("data:") for s in srcs), srcs
     assert "vegaEmbed" in html and f'"{ids[0]}"' in html
+
+
+def test_query_embed_picks_what_history_list_filter_picks(proj, cli):
+    root, store, ids = proj
+    query = 'optimizer = "adam" and lr < 0.05'
+    (root / "reports" / "q.md").write_text(f"```sitegen-table\nruns: {query}\n```\n")
+    build(root, store)
+    page = (root / "site" / "reports" / "q.html").read_text()
+    # a query embed's runs are the build's evaluation of sitegen.query: the CLI's filter agrees
+    shown = re.findall(r'<tr data-run="([^"]+)">', page)
+    proc = cli("history", "list", "--filter", query, "-o", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    listed = [r["run_id"] for r in json.loads(proc.stdout)]
+    assert sorted(shown) == sorted(listed) and len(shown) == 2
