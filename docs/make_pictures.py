@@ -41,7 +41,7 @@ class Picture:
 
 PICTURES = [
     Picture("index.html", "dashboard.png", height=1400),
-    Picture("reports/iris.html", "report.png", ready=".sg-parallel[data-drawn]", width=1100, height=2300),
+    Picture("reports/iris.html", "report.png", ready=".sg-embed[data-embed='1'][data-drawn]", width=1100, height=2300),
     # issue 11's views, from the same runs
     Picture("index.html#charts=s.6", "curves.png", element="#charts-curves figure.chart", width=760),
     Picture("index.html", "parallel.png", element="#sweep-section"),

@@ -21,7 +21,11 @@ CHARTS = (0, 3)
 
 
 def drawn(page, embeds=CHARTS) -> dict:
-    """Wait until every chart embed is drawn; {embed index: run ids drawn}."""
+    """Scroll to each chart embed (they draw near the screen), wait until each is drawn; {embed
+    index: run ids drawn}."""
+    for i in embeds:
+        page.locator(f".sg-embed[data-embed='{i}']").scroll_into_view_if_needed()
+        page.wait_for_function(f"() => window.SGReport && SGReport.drawn[{i}]", timeout=20_000)
     cond = " && ".join(f"SGReport.drawn[{i}]" for i in embeds)
     page.wait_for_function(f"() => window.SGReport && ({cond})", timeout=20_000)
     assert page.evaluate("() => SGReport.errors") == {}
@@ -34,7 +38,8 @@ def check_report(page, ids: list[str]) -> None:
     got = drawn(page)
     assert got[0] == adam and got[3] == ids
     assert page.locator(".sg-chart[data-embed='0'] svg path").count() >= len(adam)
-    assert page.locator(".sg-chart[data-embed='0'] .role-legend text").count() >= len(adam)
+    assert page.locator(".sg-chart[data-embed='0'] .sg-legend a").count() == len(adam)
+    assert page.locator(".sg-parallel[data-embed='3'] polyline.pc-line").count() == len(ids)
     assert page.locator(".sg-table tr[data-run]").evaluate_all(
         "rows => rows.map(r => r.dataset.run)") == [ids[5], ids[4], ids[3]]
     assert page.locator(".sg-compare thead th[data-run]").evaluate_all(
@@ -120,7 +125,8 @@ def test_hostile_report_and_names_run_nothing(proj, browser):
     page.goto((root / "site" / "reports" / "evil.html").as_uri())
     got = drawn(page, (0, 1))
     assert got[0] == [ids[0], ids[1]]
-    assert HOSTILE[:30] in page.locator(".sg-chart[data-embed='0'] .role-legend").text_content()
+    assert HOSTILE in page.locator(".sg-chart[data-embed='0'] .sg-legend").inner_text()
+    assert HOSTILE in page.locator(".sg-parallel polyline title").first.text_content()
     assert HOSTILE in page.locator(".sg-compare thead").inner_text()
     assert HOSTILE in page.locator("h1").first.inner_text()
     assert page.locator(".sg-embed-error").inner_text().count("unknown metric or parameter") == 1

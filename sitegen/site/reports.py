@@ -388,11 +388,11 @@ class _Resolver:
                 raise EmbedProblem(e.line, f"{len(runs)} runs for one series chart (at most "
                                            f"{SERIES_RUNS_MAX}): narrow `runs:`")
             smoothing = _float(o.get("smoothing"), 0.0, 0.0, 0.999)
-            if o.get("x") and str(o["x"].value).strip() != "step":
-                raise EmbedProblem(o["x"].line, "a series chart's x is `step`")
+            x_axis = _choice(o.get("x"), ("step", "wall", "rel"), "step")  # the charts' x axes
             ids = self.use(runs, drawn=True)
             self.data_runs.update(ids)
-            return {"mode": "series", "series": name, "runs": ids, "smoothing": smoothing, "y": scale_y}
+            return {"mode": "series", "series": name, "runs": ids, "smoothing": smoothing, "y": scale_y,
+                    "x": x_axis}
         if "value" not in o or "x" not in o:
             raise EmbedProblem(e.line, "sitegen-chart needs `series: NAME`, or `value: NAME` and "
                                        "`x: NAME` (a value against a parameter)")
@@ -407,7 +407,7 @@ class _Resolver:
             raise EmbedProblem(e.line, f"no run of this embed has both {x.name!r} and {y.name!r}")
         self.use([self.runs.by_id[p[0]] for p in points], drawn=True)
         return {"mode": "value", "x": x.label, "value": y.label, "points": points, "y": scale_y,
-                "x_scale": _choice(o.get("x-scale"), ("linear", "log"), "linear"),
+                "x_scale": _choice(o.get("x-scale"), ("auto", "linear", "log"), "auto"),
                 "runs": [p[0] for p in points]}
 
     def embed_table(self, e: Embed, o: dict[str, Option]) -> dict:
@@ -465,19 +465,37 @@ class _Resolver:
                 "rows": rows, "images": images}
 
     def embed_parallel(self, e: Embed, o: dict[str, Option]) -> dict:
+        """Drawn by the charts' SitegenParallel: runs as {id, number, name, params, metrics} (the
+        columns only) and axis keys "p:NAME" / "m:NAME"; coloured by a metric."""
         runs = self.pick(o.get("runs"), e.line)
         default = [Column("param", p) for p in sorted({k for s in runs for k in (s.get("params") or {})})]
         if self.runs.primary and self.runs.primary in self.runs.metrics:
             default.append(Column("metric", self.runs.primary))
         cols = self.columns(o.get("columns"), default)
+        for c in cols:
+            if c.source == "field":
+                raise EmbedProblem(o["columns"].line, f"sitegen-parallel draws parameters and metrics, "
+                                                      f"not the run field {c.name!r}")
         if len(cols) < 2:
             raise EmbedProblem(o["columns"].line if "columns" in o else e.line,
                                "sitegen-parallel needs at least two columns (`columns: a, b, c`)")
-        color = self.column(o["color"]) if "color" in o else cols[-1]
-        rows = [[s["id"], *[value_of(s, c) for c in cols], value_of(s, color)] for s in runs]
-        self.use(runs, drawn=True)
-        return {"columns": [c.label for c in cols], "color": color.label, "rows": rows,
-                "runs": [s["id"] for s in runs]}
+        color = self.column(o["color"]) if "color" in o else next(
+            (c for c in reversed(cols) if c.source == "metric"), None)
+        if color is not None and color.source != "metric":
+            raise EmbedProblem(o["color"].line, f"color: {color.name!r} is not a metric")
+        used = cols + ([color] if color else [])
+        rows = []
+        for s in runs:
+            part = {"param": {}, "metric": {}}
+            for c in used:
+                v = value_of(s, c)
+                if v is not None:
+                    part[c.source][c.name] = v
+            rows.append({"id": s["id"], "number": s["meta"].get("run_number"), "name": s["meta"].get("name"),
+                         "params": part["param"], "metrics": part["metric"]})
+        self.use(runs)
+        return {"keys": [f"{c.source[0]}:{c.name}" for c in cols], "color": color.name if color else None,
+                "rows": rows, "runs": [s["id"] for s in runs]}
 
     # -- references in the Markdown
     def reference(self, ref: str, is_image: bool) -> str | None:

@@ -388,7 +388,7 @@ var SitegenParallel = (function () {
     if (!section(container, list.map(fromRunData), primary, null)) container.hidden = true;
   }
 
-  return {dashboard: dashboard, compare: compare, brushQuery: brushQuery, parseBrushes: parseBrushes,
+  return {dashboard: dashboard, compare: compare, draw: draw, brushQuery: brushQuery, parseBrushes: parseBrushes,
           formatBrushes: formatBrushes, axisScale: axisScale, dimensions: dimensions, ramp: ramp};
 })();
 if (typeof module !== "undefined") module.exports = SitegenParallel;

@@ -1,39 +1,19 @@
-/* Report pages: draws the chart embeds (series across runs, a value against a parameter, parallel
-   coordinates) from the data the build put in the page (#sg-report-data) and the runs' data files
-   (window.SITEGEN_RUNS, for series). Tables and comparisons are plain HTML made by the build.
-   Exposes SGReport: draw(), and drawn[i] = the run ids embed i drew (for tests and readers). */
-(function () {
+/* sitegen: report pages. Draws the chart embeds from the data the build put in the page
+   (#sg-report-data) with the charts' modules: learning curves (SitegenChartMath.curveRows,
+   SitegenChartSpecs.curves: smoothing, log y, step / wall time / time since start), a value against
+   a parameter (SitegenChartSpecs.points), parallel coordinates (SitegenParallel.draw: plain SVG);
+   drawn near the screen by SitegenCharts (all before printing). Series come from the runs' data
+   files (window.SITEGEN_RUNS). Tables and comparisons are plain HTML made by the build.
+   SGReport.drawn[i]: the run ids embed i drew (for readers and tests). Every name is text. */
+var SGReport = (function () {
   "use strict";
-  var R = window.SGReport = {drawn: {}, errors: {}};
-  var DARK = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  var M = SitegenChartMath, S = SitegenChartSpecs, el = SitegenDom.el;
+  var R = {drawn: {}, errors: {}};
+  var LINE_POINTS = 250;  // points drawn per line on a step axis (the data files keep theirs)
 
-  function root() { return document.documentElement.getAttribute("data-root") || ""; }
-  function runUrl(id) { return root() + "runs/" + id + ".html"; }  // ids are [A-Za-z0-9_.-]
-
-  function lineSteps(line) {
-    if (line.steps) return line.steps;
-    var out = [];
-    for (var i = 0; i < line.values.length; i++) out.push(line.start + i * (line.stride || 1));
-    return out;
-  }
-  R.lineSteps = lineSteps;
-
-  /* TensorBoard's smoothing: an exponential moving average, debiased at the start. */
-  function smooth(values, weight) {
-    var out = [], last = 0, n = 0;
-    for (var i = 0; i < values.length; i++) {
-      var v = values[i];
-      if (v === null || !isFinite(v)) { out.push(null); continue; }
-      last = last * weight + (1 - weight) * v; n++;
-      out.push(weight > 0 ? last / (1 - Math.pow(weight, n)) : v);
-    }
-    return out;
-  }
-  R.smooth = smooth;
-
-  /* The indexes of a line worth drawing at most ~max points: all of a short line; of a long one,
-     the first, the last, and the lowest and highest of each of max/2 buckets (in order). A chart
-     is a few hundred pixels wide: more points cost time and show nothing more. */
+  /** The indexes of a line worth drawing at most ~max points: all of a short line; of a long one
+      the first, the last, and the lowest and highest of each of max/2 buckets, in order. A chart
+      is a few hundred pixels wide: more points cost time and show nothing more. */
   function thin(values, max) {
     var n = values.length, out = [], i;
     if (n <= max) { for (i = 0; i < n; i++) out.push(i); return out; }
@@ -47,164 +27,102 @@
         if (lo < 0 || v < values[lo]) lo = i;
         if (hi < 0 || v > values[hi]) hi = i;
       }
-      if (lo >= 0) { if (lo < hi) { out.push(lo, hi); } else if (hi >= 0) { out.push(hi); if (lo !== hi) out.push(lo); } }
+      if (lo >= 0) out.push(Math.min(lo, hi), Math.max(lo, hi));
     }
     out.push(n - 1);
     return out.filter(function (x, k) { return k === 0 || x > out[k - 1]; });
   }
   R.thin = thin;
-  var LINE_POINTS = 250;
 
-  function config() {
-    var c = {background: null, view: {stroke: null}, axis: {labelLimit: 180}, legend: {labelLimit: 260}};
-    if (DARK) {
-      var fg = "#c9d1db", line = "#3a4452";
-      c.axis = {labelColor: fg, titleColor: fg, gridColor: line, domainColor: line, tickColor: line};
-      c.legend = {labelColor: fg, titleColor: fg, labelLimit: 260};
-    }
-    return c;
+  function pick(arr, idx) { return idx.map(function (i) { return arr[i]; }); }
+
+  /** A legend under a chart: a swatch and a link per run (text, never markup). */
+  function legend(fig, runs) {
+    var box = el("p", {"class": "sg-legend small"});
+    runs.forEach(function (r) {
+      var a = el("a", {href: r.href});
+      var sw = el("span", {"class": "sg-swatch"});
+      sw.style.background = r.color;
+      a.appendChild(sw);
+      a.appendChild(document.createTextNode(r.label));
+      box.appendChild(a);
+    });
+    fig.appendChild(box);
   }
 
-  function base(values, extra) {
-    var spec = {width: "container", height: 280,
-                data: {values: values}, config: config()};
-    return Object.assign(spec, extra);
-  }
-
-  function seriesSpec(e, runs) {
-    var values = [], ids = [];
+  function series(e, labels, fig) {
+    var s = {x: e.x, smooth: e.smoothing, ylog: e.y === "log", clip: false, points: false};
+    var runs = [];
     e.runs.forEach(function (id) {
-      var run = (window.SITEGEN_RUNS || {})[id];
-      var line = run && run.series && run.series[e.series];
+      var data = (window.SITEGEN_RUNS || {})[id], line = data && data.series[e.series];
       if (!line) return;
-      ids.push(id);
-      var steps = lineSteps(line), sm = e.smoothing > 0 ? smooth(line.values, e.smoothing) : null;
-      thin(line.values, LINE_POINTS).forEach(function (i) {
-        var v = line.values[i];
-        if (v === null || (e.y === "log" && !(v > 0))) return;
-        values.push({run: runs[id], url: runUrl(id), step: steps[i], value: v,
-                     smooth: sm ? sm[i] : v});
-      });
-    });
-    var y = {field: "value", type: "quantitative", title: e.series, scale: {type: e.y, zero: false}};
-    var color = {field: "run", type: "nominal", title: "Run", sort: null};
-    var tip = [{field: "run"}, {field: "step"}, {field: "value", format: ".6~g"}];
-    var layers = [{mark: {type: "line", strokeWidth: 1.6, opacity: e.smoothing > 0 ? 0.25 : 1},
-                   encoding: {x: {field: "step", type: "quantitative", title: "step"}, y: y, color: color,
-                              detail: {field: "run"}, href: {field: "url"}, tooltip: tip}}];
-    if (e.smoothing > 0) {
-      layers.push({mark: {type: "line", strokeWidth: 2},
-                   encoding: {x: {field: "step", type: "quantitative"},
-                              y: {field: "smooth", type: "quantitative", scale: {type: e.y, zero: false}},
-                              color: color, href: {field: "url"},
-                              tooltip: tip.concat([{field: "smooth", title: "smoothed", format: ".6~g"}])}});
-    }
-    return [base(values, {layer: layers}), ids];
-  }
-
-  function valueSpec(e, runs) {
-    var values = e.points.map(function (p) {
-      return {run: runs[p[0]], url: runUrl(p[0]), x: p[1], y: p[2]};
-    });
-    var numeric = values.every(function (v) { return typeof v.x === "number"; });
-    var spec = base(values, {
-      mark: {type: "point", filled: true, size: 70, tooltip: true},
-      encoding: {
-        x: {field: "x", type: numeric ? "quantitative" : "nominal", title: e.x,
-            scale: numeric ? {type: e.x_scale, zero: false} : undefined},
-        y: {field: "y", type: "quantitative", title: e.value, scale: {type: e.y, zero: false}},
-        href: {field: "url"},
-        tooltip: [{field: "run", title: "Run"}, {field: "x", title: e.x}, {field: "y", title: e.value}]}});
-    return [spec, e.points.map(function (p) { return p[0]; })];
-  }
-
-  /* Parallel coordinates: each column scaled to 0..1 (numbers by their range, text by its sorted
-     values), one line per run, the column's extremes as labels. */
-  function parallelSpec(e, runs) {
-    var cols = e.columns, n = cols.length, values = [], labels = [];
-    var scales = cols.map(function (_, j) {
-      var vs = e.rows.map(function (r) { return r[j + 1]; }).filter(function (v) { return v !== null && v !== undefined; });
-      var nums = vs.every(function (v) { return typeof v === "number" && isFinite(v); });
-      if (nums && vs.length) {
-        var lo = Math.min.apply(null, vs), hi = Math.max.apply(null, vs);
-        labels.push({key: cols[j], pos: 0, text: String(+lo.toPrecision(4))},
-                    {key: cols[j], pos: 1, text: String(+hi.toPrecision(4))});
-        return function (v) { return typeof v === "number" ? (hi > lo ? (v - lo) / (hi - lo) : 0.5) : null; };
+      var steps = SitegenData.lineSteps(line);
+      if (e.x === "step" && line.values.length > LINE_POINTS) {  // times need the whole line
+        var idx = thin(line.values, LINE_POINTS);
+        line = {values: pick(line.values, idx)};
+        steps = pick(steps, idx);
       }
-      var cats = Array.from(new Set(vs.map(String))).sort();
-      cats.forEach(function (c, i) { labels.push({key: cols[j], pos: cats.length > 1 ? i / (cats.length - 1) : 0.5, text: c}); });
-      return function (v) {
-        if (v === null || v === undefined) return null;
-        var i = cats.indexOf(String(v));
-        return cats.length > 1 ? i / (cats.length - 1) : 0.5;
-      };
+      runs.push({id: id, label: labels[id], href: SitegenDom.runUrl(id), line: line, steps: steps,
+                 start: Date.parse(data.start) || null,
+                 color: M.runColor(data.number, id, SitegenCharts.dark)});
     });
-    e.rows.forEach(function (r) {
-      var colour = r[n + 1];
-      cols.forEach(function (c, j) {
-        var pos = scales[j](r[j + 1]);
-        if (pos === null) return;
-        values.push({run: runs[r[0]], url: runUrl(r[0]), key: c, order: j, pos: pos,
-                     raw: r[j + 1] === null ? "" : String(r[j + 1]), colour: colour});
-      });
-    });
-    var x = {field: "key", type: "nominal", sort: cols, title: null, axis: {labelAngle: 0, orient: "top", domain: false}};
-    var colourNumeric = e.rows.every(function (r) { return typeof r[n + 1] === "number"; });
-    var spec = base(values, {height: 300, layer: [
-      {mark: {type: "rule", color: "#999"}, data: {values: cols.map(function (c) { return {key: c}; })},
-       encoding: {x: x}},
-      {mark: {type: "line", strokeWidth: 1.6, opacity: 0.8},
-       encoding: {x: x, y: {field: "pos", type: "quantitative", axis: null, scale: {domain: [0, 1]}},
-                  detail: {field: "run"}, order: {field: "order"}, href: {field: "url"},
-                  color: {field: "colour", type: colourNumeric ? "quantitative" : "nominal", title: e.color},
-                  tooltip: [{field: "run", title: "Run"}, {field: "key", title: "column"}, {field: "raw", title: "value"}]}},
-      {mark: {type: "text", align: "left", dx: 4, fontSize: 10, color: "#777"}, data: {values: labels},
-       encoding: {x: x, y: {field: "pos", type: "quantitative", scale: {domain: [0, 1]}}, text: {field: "text"}}}
-    ]});
-    return [spec, e.rows.map(function (r) { return r[0]; })];
+    var rows = M.curveRows(runs, s).rows;
+    legend(fig, runs);
+    return [S.curves(rows, runs, s, {yTitle: e.series, height: 280}), runs.map(function (r) { return r.id; })];
   }
 
-  var MAKERS = {series: seriesSpec, value: valueSpec, parallel: parallelSpec};
-
-  /* Charts are drawn one after the other, top first, each in its own task: the page paints (and
-     answers) between them. */
-  function drawOne(box, made, i) {
-    var fig = box.closest(".sg-embed"), t = performance.now();
-    // SVG for ordinary charts (crisp, printable); canvas once there are thousands of marks
-    var n = made[0].data.values.length;
-    return window.vegaEmbed(box, made[0], {actions: false, renderer: n > 3000 ? "canvas" : "svg",
-                                           loader: {target: "_self"}, tooltip: {theme: DARK ? "dark" : "light"}})
-      .then(function () {
-        R.drawn[i] = made[1]; R.times[i] = performance.now() - t;
-        fig.setAttribute("data-drawn", made[1].length);
-      })
-      .catch(function (err) { R.errors[i] = String(err); box.textContent = "Chart failed: " + err.message; });
+  function value(e, labels) {
+    var rows = e.points.map(function (p) {
+      return {id: p[0], run: labels[p[0]], x: p[1], y: p[2], href: SitegenDom.runUrl(p[0]), color: "#2457c5"};
+    });
+    var ids = e.points.map(function (p) { return p[0]; });
+    var s = {ylog: e.y === "log", xlog: e.x_scale === "auto" ? null : e.x_scale === "log", clip: false};
+    if (rows.every(function (r) { return typeof r.x === "number"; })) {
+      return [S.points(rows, s, {scatter: true, xTitle: e.x, yTitle: e.value, height: 280}).spec, ids];
+    }
+    // text on x (an optimizer's name, say): one column of points per value
+    return [{width: "container", height: 280, background: null, data: {values: rows},
+             mark: {type: "point", filled: true, size: 70, cursor: "pointer"},
+             encoding: {x: {field: "x", type: "nominal", title: e.x, sort: "ascending"},
+                        y: {field: "y", type: "quantitative", title: e.value, scale: S.yScale(s, [])},
+                        href: {field: "href"},
+                        tooltip: [{field: "run", title: "Run"}, {field: "x", title: e.x}, {field: "y", title: e.value}]}},
+            ids];
   }
 
-  R.times = {};
+  function parallel(e, box) {
+    SitegenParallel.draw(box, e.rows, e.keys, {primary: e.color, href: function (r) { return SitegenDom.runUrl(r.id); }});
+    return e.rows.map(function (r) { return r.id; });
+  }
+
+  function math() {
+    if (!window.katex) return;
+    Array.prototype.forEach.call(document.querySelectorAll(".report-body .math"), function (m) {
+      try {
+        window.katex.render(m.textContent, m, {displayMode: m.classList.contains("display"),
+                                               throwOnError: false, trust: false});
+      } catch (err) { m.title = String(err); }
+    });
+  }
+
   R.draw = function () {
-    R.t0 = performance.now();
     var holder = document.getElementById("sg-report-data");
     if (!holder) return;
     var data = JSON.parse(holder.textContent);
-    var jobs = [];
     Array.prototype.forEach.call(document.querySelectorAll(".sg-embed[data-embed] .sg-vega"), function (box) {
-      var i = +box.closest(".sg-embed").getAttribute("data-embed"), e = data.embeds[i];
-      if (!window.vegaEmbed) { box.textContent = "(charts need assets/vega-bundle.js)"; return; }
-      jobs.push(function () { return drawOne(box, MAKERS[e.kind === "chart" ? e.mode : e.kind](e, data.runs), i); });
+      var fig = box.closest(".sg-embed"), i = +fig.getAttribute("data-embed"), e = data.embeds[i];
+      function done(ids) { R.drawn[i] = ids; fig.setAttribute("data-drawn", String(ids.length)); }
+      try {
+        if (e.kind === "parallel") { done(parallel(e, box)); return; }
+        var made = e.mode === "series" ? series(e, data.runs, fig) : value(e, data.runs);
+        box.addEventListener("sitegen:drawn", function () { done(made[1]); });
+        SitegenCharts.embed(box, made[0]);
+      } catch (err) {
+        R.errors[i] = String(err);
+        box.textContent = "Chart failed: " + err.message;
+      }
     });
-    (function next() {
-      var job = jobs.shift();
-      if (job) job().then(function () { setTimeout(next, 0); });
-    })();
-    R.t1 = performance.now();
-    if (window.katex) {
-      Array.prototype.forEach.call(document.querySelectorAll(".report-body .math"), function (m) {
-        try {
-          window.katex.render(m.textContent, m, {displayMode: m.classList.contains("display"),
-                                                 throwOnError: false, trust: false});
-        } catch (err) { m.title = String(err); }
-      });
-    }
+    math();
   };
+  return R;
 })();
