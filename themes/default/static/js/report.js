@@ -7,7 +7,9 @@
    SGReport.drawn[i]: the run ids embed i drew (for readers and tests). Every name is text. */
 var SGReport = (function () {
   "use strict";
-  var M = SitegenChartMath, S = SitegenChartSpecs, el = SitegenDom.el;
+  var browser = typeof document !== "undefined";
+  var M = browser ? SitegenChartMath : null, S = browser ? SitegenChartSpecs : null;
+  var el = browser ? SitegenDom.el : null;
   var R = {drawn: {}, errors: {}};
   var LINE_POINTS = 250;  // points drawn per line on a step axis (the data files keep theirs)
 
@@ -126,3 +128,4 @@ var SGReport = (function () {
   };
   return R;
 })();
+if (typeof module !== "undefined") module.exports = SGReport;
