@@ -7,36 +7,8 @@
    SGReport.drawn[i]: the run ids embed i drew (for readers and tests). Every name is text. */
 var SGReport = (function () {
   "use strict";
-  var browser = typeof document !== "undefined";
-  var M = browser ? SitegenChartMath : null, S = browser ? SitegenChartSpecs : null;
-  var el = browser ? SitegenDom.el : null;
+  var M = SitegenChartMath, S = SitegenChartSpecs, el = SitegenDom.el;
   var R = {drawn: {}, errors: {}};
-  var LINE_POINTS = 250;  // points drawn per line on a step axis (the data files keep theirs)
-
-  /** The indexes of a line worth drawing at most ~max points: all of a short line; of a long one
-      the first, the last, and the lowest and highest of each of max/2 buckets, in order. A chart
-      is a few hundred pixels wide: more points cost time and show nothing more. */
-  function thin(values, max) {
-    var n = values.length, out = [], i;
-    if (n <= max) { for (i = 0; i < n; i++) out.push(i); return out; }
-    var buckets = Math.floor(max / 2), size = n / buckets;
-    out.push(0);
-    for (var b = 0; b < buckets; b++) {
-      var lo = -1, hi = -1, end = Math.min(n, Math.floor((b + 1) * size));
-      for (i = Math.floor(b * size); i < end; i++) {
-        var v = values[i];
-        if (v === null || !isFinite(v)) continue;
-        if (lo < 0 || v < values[lo]) lo = i;
-        if (hi < 0 || v > values[hi]) hi = i;
-      }
-      if (lo >= 0) out.push(Math.min(lo, hi), Math.max(lo, hi));
-    }
-    out.push(n - 1);
-    return out.filter(function (x, k) { return k === 0 || x > out[k - 1]; });
-  }
-  R.thin = thin;
-
-  function pick(arr, idx) { return idx.map(function (i) { return arr[i]; }); }
 
   /** A legend under a chart: a swatch and a link per run (text, never markup). */
   function legend(fig, runs) {
@@ -58,17 +30,12 @@ var SGReport = (function () {
     e.runs.forEach(function (id) {
       var data = (window.SITEGEN_RUNS || {})[id], line = data && data.series[e.series];
       if (!line) return;
-      var steps = SitegenData.lineSteps(line);
-      if (e.x === "step" && line.values.length > LINE_POINTS) {  // times need the whole line
-        var idx = thin(line.values, LINE_POINTS);
-        line = {values: pick(line.values, idx)};
-        steps = pick(steps, idx);
-      }
-      runs.push({id: id, label: labels[id], href: SitegenDom.runUrl(id), line: line, steps: steps,
+      runs.push({id: id, label: labels[id], href: SitegenDom.runUrl(id), line: line,
+                 steps: SitegenData.lineSteps(line),
                  start: Date.parse(data.start) || null,
                  color: M.runColor(data.number, id, SitegenCharts.dark)});
     });
-    var rows = M.curveRows(runs, s).rows;
+    var rows = M.curveRows(runs, s, M.pointsPerLine(runs.length)).rows;  // thinned as the dashboard's
     legend(fig, runs);
     return [S.curves(rows, runs, s, {yTitle: e.series, height: 280}), runs.map(function (r) { return r.id; })];
   }
@@ -128,4 +95,3 @@ var SGReport = (function () {
   };
   return R;
 })();
-if (typeof module !== "undefined") module.exports = SGReport;
