@@ -27,7 +27,8 @@ var SitegenChartSpecs = (function () {
 
   var X_TITLES = {step: "Step", wall: "Wall time", rel: "Seconds since the run started"};
 
-  /** Learning curves, one line per run: rows {id, run, x, y, ys, href, color} (ys: smoothed y). With smoothing the raw line stays, faint, under the smooth one.
+  /** Learning curves, one line per run: rows {id, run, x, y, ys, href, color} (ys: smoothed y);
+      o: {yTitle, xTitle, height, raw (rows of the faint raw lines, when smoothing)}. With smoothing the raw line stays, faint, under the smooth one.
       Hovering a line highlights it and names its run; clicking opens the run. */
   function curves(rows, s, o) {
     var spec = base(o.height);
@@ -38,9 +39,11 @@ var SitegenChartSpecs = (function () {
     spec.datasets = {curves: rows};
     spec.data = {name: "curves"};
     var layers = [];
-    if (s.smooth > 0) {
-      layers.push({mark: {type: "line", strokeWidth: 1, opacity: 0.22, clip: true},
-                   encoding: {x: x, y: Object.assign({}, y, {field: "y"}), color: color, detail: {field: "id"}}});
+    if (s.smooth > 0) {  // o.raw: rows of their own for the raw lines (fewer points), else the same rows
+      var raw = {mark: {type: "line", strokeWidth: 1, opacity: 0.22, clip: true},
+                 encoding: {x: x, y: Object.assign({}, y, {field: "y"}), color: color, detail: {field: "id"}}};
+      if (o.raw) { spec.datasets.raw = o.raw; raw.data = {name: "raw"}; }
+      layers.push(raw);
     }
     layers.push({
       params: [{name: "hover", select: {type: "point", fields: ["id"], on: "pointerover", clear: "pointerout"}}],

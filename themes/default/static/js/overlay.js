@@ -92,6 +92,9 @@ var SitegenOverlay = (function () {
           }
           var per = M.pointsPerLine(lines.length), made = M.curveRows(lines, s, per);
           var points = s.points == null ? made.rows.length <= 300 : s.points;
+          if (s.smooth > 0) {  // the faint raw lines: half the points (they are context, not the reading)
+            o.raw = M.curveRows(lines, Object.assign({}, s, {smooth: 0}), Math.max(75, per >> 1)).rows;
+          }
           var spec = SitegenChartSpecs.curves(made.rows, Object.assign({}, s, {points: points}), o);
           var note = chosen.why ? lines.length + " run" + (lines.length === 1 ? "" : "s") + " drawn: " + chosen.why + "." : "";
           if (made.noTimes.length) note += " " + made.noTimes.length + " without logging times not drawn on a time axis.";
@@ -117,7 +120,8 @@ var SitegenOverlay = (function () {
         names.length + " series; each run's page shows all of its series."));
       names = names.slice(0, MAX_SERIES);
     }
-    function pick() {
+    function groupKey() { var g = SitegenState.get("group"); return g || null; }
+    function choose() {
       var ticked = SitegenState.getList("sel").map(function (id) { return byId.get(id); }).filter(Boolean);
       var grid = SitegenGrid.current;
       var shown = grid ? (grid.matching ? grid.matching() : grid.rows()) : runs;
@@ -125,18 +129,17 @@ var SitegenOverlay = (function () {
       p.why = p.ticked ? "the ticked runs (untick them to draw the runs the grid shows)"
         : (p.of > CAP ? "the first " + CAP + " of the " + p.of + " runs the grid shows, in its order (filter the grid or tick runs to choose)"
                       : "the runs the grid shows (filter the grid or tick runs to choose)");
+      p.key = p.runs.map(function (r) { return r.id; }).join(",") + "|" + groupKey();
       return p;
     }
-    function groupKey() { var g = SitegenState.get("group"); return g || null; }
+    var drawnKey = null;  // the runs the charts drew last
+    function pick() { var p = choose(); drawnKey = p.key; return p; }
     names.forEach(function (n) { curvesChart(container, n, pick, groupKey); });
-    var last = "";
     document.addEventListener("sitegen:view", function () {  // the grid's rows or ticks changed
-      var p = pick(), now = p.runs.map(function (r) { return r.id; }).join(",") + "|" + groupKey();
-      if (now === last) return;
-      last = now;
+      var drawn = SitegenChartControls.charts.some(function (c) { return c.kind === "curves" && c.started; });
+      if (!drawn || choose().key === drawnKey) return;  // none drawn yet (they pick when they draw), or the same runs
       SitegenChartControls.refresh(function (c) { return c.kind === "curves"; });
     });
-    last = pick().runs.map(function (r) { return r.id; }).join(",") + "|" + groupKey();
   }
 
   /** A run page's series, one chart each with its controls, from its data file (already loaded). */
