@@ -128,6 +128,48 @@ def screenshot(site: Path, pictures: list[Picture], out_dir: Path) -> list[Path]
     return written
 
 
+def workbench_picture(store: Path, out_dir: Path) -> Path:
+    """The dashboard as `sitegen serve` shows it on this machine: the workbench's New run panel
+    above the jobs panel (served from the repository, whose demo script the runs ran)."""
+    import socket
+    import urllib.request
+    from playwright.sync_api import sync_playwright
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "--store", str(store),
+                               "--port", str(port), "--no-livereload"], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(base + "/index.html", timeout=2).read()
+                break
+            except OSError:
+                server.poll()
+                if server.returncode is not None:
+                    raise SystemExit("sitegen serve exited")
+                import time
+                time.sleep(0.1)
+        target = out_dir / "workbench.png"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(base + "/index.html")
+            page.wait_for_selector("#wb-script option", state="attached")
+            page.fill("#wb-args", "0.3")
+            page.fill("#wb-name", "a smaller rate")
+            box = page.locator("section.jobs").bounding_box()
+            page.screenshot(path=str(target), clip={"x": 0, "y": 0, "width": 1280,
+                                                    "height": box["y"] + box["height"] + 16})
+            browser.close()
+        return target
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", type=Path, default=None,
@@ -143,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in screenshot(site, PICTURES, opts.out):
             print(f"wrote {path}")
         if not opts.rates:  # the full set (a test passes --rates: the demo's pictures only)
+            print(f"wrote {workbench_picture(workdir / 'runs', opts.out)}")
             for path in screenshot(make_code_diff_site(workdir), CODE_PICTURES, opts.out):
                 print(f"wrote {path}")
     return 0

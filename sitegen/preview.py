@@ -609,8 +609,10 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 def serve(store_path: Path | None = None, *, site_dir: Path | None = None, host: str = "127.0.0.1",
           port: int = 8000, base_path: str = "/", open_browser: bool = False,
           livereload: bool = True, echo: Callable[[str], None] | None = None,
-          builder: Callable[..., Any] | None = None) -> None:
+          builder: Callable[..., Any] | None = None, allow_control: bool = False) -> None:
     """Build the site, serve it at http://host:port/base_path, rebuild and reload on changes.
+    On a loopback address (or with ``allow_control``) the pages are a workbench
+    (`sitegen.workbench`).
 
     The port is taken before the first build; requests must name this server in ``Host`` (and
     reload sockets come from its own pages: :class:`HostGuard`). Blocks until interrupted (Ctrl-C
@@ -630,13 +632,14 @@ def serve(store_path: Path | None = None, *, site_dir: Path | None = None, host:
     old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         preview = Preview(store_path, Path(site_dir), echo=echo, builder=builder)
+        bench = _workbench(preview, host, allow_control, echo)
         echo(f"Building the site from {preview.store.root} into {site_dir} ...")
         preview.build()
         site_dir.mkdir(parents=True, exist_ok=True)
         display_host = f"[{host}]" if ":" in host else host
         url = f"http://{display_host}:{port}{base_path}"
         _run_server(preview, str(site_dir), sockets, HostGuard.for_bind(host, port), base_path,
-                    livereload, url, open_browser, echo)
+                    livereload, url, open_browser, echo, bench)
     except KeyboardInterrupt:
         pass
     finally:
@@ -655,14 +658,36 @@ def serve(store_path: Path | None = None, *, site_dir: Path | None = None, host:
     echo("Stopped.")
 
 
+def _workbench(preview: Preview, host: str, allow_control: bool, echo: Callable[[str], None]):
+    """The workbench of this server, or None when its controls are off (a non-loopback bind)."""
+    from sitegen import workbench
+    if not workbench.controls_allowed(host, allow_control):
+        echo(f"Workbench off: serving on {host}, not a loopback address (--allow-control "
+             f"turns it on)")
+        return None
+    if host.strip("[]").lower() not in workbench.LOOPBACK:
+        echo(f"Warning: --allow-control on {host}: anyone who can reach this port can run "
+             f"scripts of this project and change its files on this machine")
+    from sitegen.runner import project_dir_for
+    if not hasattr(preview.store, "url"):
+        preview.store.ensure()  # runs will be launched from here: an empty dashboard to start from
+    return workbench.Workbench(preview.store, project_dir_for(Path.cwd()))
+
+
 def _run_server(preview: Preview, root: str, sockets: list, guard: HostGuard, base_path: str,
-                live: bool, url: str, open_browser: bool, echo: Callable[[str], None]) -> None:
+                live: bool, url: str, open_browser: bool, echo: Callable[[str], None],
+                bench=None) -> None:
     from tornado import web
     from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop
 
     _quiet_access_log()
-    transforms = None
+    transforms = []
+    routes = []
+    if bench is not None:
+        from sitegen import workbench
+        transforms.append(workbench.injector(bench))
+        routes = workbench.handlers(bench, guard, default_theme_dir())
     if live:
         from livereload.handlers import LiveReloadHandler
         from livereload.server import LiveScriptInjector
@@ -670,13 +695,14 @@ def _run_server(preview: Preview, root: str, sockets: list, guard: HostGuard, ba
         class Inject(LiveScriptInjector):
             script = RELOAD_SNIPPET
 
-        transforms = [Inject]
+        transforms.append(Inject)
         # what livereload's own Server sets; its file watching is not used (Preview watches)
         LiveReloadHandler.watcher = _NoWatcher
         LiveReloadHandler.live_css = False
         loop = IOLoop.current()
         preview.on_built = lambda: loop.add_callback(LiveReloadHandler.reload_waiters, "*")
-    app = web.Application(_make_handlers(preview, root, base_path, guard, live), transforms=transforms)
+    app = web.Application(routes + _make_handlers(preview, root, base_path, guard, live),
+                          transforms=transforms or None)
     server = HTTPServer(app)
     server.add_sockets(sockets)
 
