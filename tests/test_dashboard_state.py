@@ -217,3 +217,47 @@ def test_copy_link_over_http_under_a_subpath(browser, iris_site, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_parameters_column_group_and_group_by_a_parameter(browser, store, tmp_path):  # noqa: F811
+    """Parameters are a column group of their own before the metrics; each group is one box in
+    Columns; grouping by a parameter gives its mean ± std per metric."""
+    accs = {0.1: [0.8, 0.82, 0.84], 0.01: [0.9, 0.91, 0.95]}
+    for lr, values in accs.items():
+        for seed, acc in enumerate(values):
+            with sitegen.start_run(f"lr{lr}-s{seed}") as run:
+                run.log_params({"lr": lr, "seed": seed, "optimizer": {"name": "adam"}})
+                run.log("Accuracy", acc)
+    out = tmp_path / "site"
+    build_site(store, out, Config())
+    ctx, page, watch = open_grid(browser, (out / "index.html").as_uri())
+    parts = page.eval_on_selector_all("#grid thead tr.parts th[scope=colgroup]",
+                                      "ths => ths.map(t => [t.textContent, +t.getAttribute('colspan')])")
+    assert parts == [["", 5], ["Parameters", 3], ["Metrics", 1]]  # #, Name, Status, Started, Duration; ...
+    heads = view(page)["header"]
+    assert heads[-4:] == ["lr", "optimizer.name", "seed", "Accuracy"]
+    # Columns: one box hides (or shows) a whole group; the link carries it
+    page.locator("#grid-columns summary").click()
+    page.locator("#grid-columns label.part", has_text="Parameters").locator("input").uncheck()
+    assert view(page)["header"][-1:] == ["Accuracy"] and "lr" not in view(page)["header"]
+    assert "cols=" in page.url and "p:lr" not in page.url
+    page.locator("#grid-columns label.part", has_text="Parameters").locator("input").check()
+    assert view(page)["header"][-4:] == heads[-4:]
+    page.locator("#grid-columns summary").click()
+    # group by a parameter
+    page.select_option("#grid-group", "p:lr")
+    page.wait_for_selector("#grid tbody tr.group-row")
+    assert "group=p:lr" in page.url
+    got = page.evaluate("""() => {
+        const head = [...document.querySelectorAll('#grid thead tr:last-child th')].map(t => t.textContent);
+        const acc = head.findIndex(h => h.startsWith('Accuracy'));
+        return [...document.querySelectorAll('#grid tbody tr.group-row')].map(tr =>
+            [tr.children[1].textContent.slice(2), +tr.children[acc].dataset.mean, +tr.children[acc].dataset.std]);
+    }""")
+    assert {g[0] for g in got} == {"0.1", "0.01"}
+    for label, mean, std in got:
+        values = accs[float(label)]
+        assert mean == pytest.approx(statistics.mean(values), abs=1e-12)
+        assert std == pytest.approx(statistics.stdev(values), abs=1e-12)
+    assert watch.errors == []
+    ctx.close()
