@@ -43,6 +43,19 @@ def view(page) -> dict:
     })""")
 
 
+def group_rows(page, column: str = "Accuracy") -> list[list]:
+    """Each group row: [group, runs, the column's text, mean, std, min, max, tooltip]."""
+    return page.evaluate("""column => {
+        const head = [...document.querySelectorAll('#grid thead tr:last-child th')].map(t => t.textContent);
+        const at = head.findIndex(h => h.startsWith(column));
+        return [...document.querySelectorAll('#grid tbody tr.group-row')].map(tr => {
+            const cells = tr.children, c = cells[at];
+            return [cells[1].textContent.slice(2), cells[2].textContent, c.textContent,
+                    +c.dataset.mean, +c.dataset.std, +c.dataset.min, +c.dataset.max, c.title];
+        });
+    }""", column)
+
+
 def wait_rows(page, n: int) -> None:
     page.wait_for_function(f"document.querySelectorAll('#grid tbody tr[data-id]').length === {n}")
 
@@ -131,17 +144,8 @@ def test_group_by_a_tag_mean_std_and_in_the_link(browser, sweep_site):
     page.select_option("#grid-group", "t:model")
     page.wait_for_selector("#grid tbody tr.group-row")
     assert "group=t:model" in page.url
-    stats = page.evaluate("""() => {
-        const head = [...document.querySelectorAll('#grid thead tr:last-child th')].map(t => t.textContent);
-        const acc = head.findIndex(h => h.startsWith('Accuracy'));
-        return [...document.querySelectorAll('#grid tbody tr.group-row')].map(tr => {
-            const cells = tr.children;
-            const c = cells[acc];
-            return [cells[1].textContent, cells[2].textContent, c.textContent,
-                    +c.dataset.mean, +c.dataset.std, +c.dataset.min, +c.dataset.max, c.title];
-        });
-    }""")
-    by_model = {s[0].lstrip("▸ "): s for s in stats}
+    stats = group_rows(page)
+    by_model = {s[0]: s for s in stats}
     assert set(by_model) == {"tree", "logreg", "knn", "(none)"}  # the untagged sweep runs: one group
     for model, accs in SWEEP.items():
         _, count, text, mean, std, lo, hi, title = by_model[model]
@@ -248,14 +252,9 @@ def test_parameters_column_group_and_group_by_a_parameter(browser, store, tmp_pa
     page.select_option("#grid-group", "p:lr")
     page.wait_for_selector("#grid tbody tr.group-row")
     assert "group=p:lr" in page.url
-    got = page.evaluate("""() => {
-        const head = [...document.querySelectorAll('#grid thead tr:last-child th')].map(t => t.textContent);
-        const acc = head.findIndex(h => h.startsWith('Accuracy'));
-        return [...document.querySelectorAll('#grid tbody tr.group-row')].map(tr =>
-            [tr.children[1].textContent.slice(2), +tr.children[acc].dataset.mean, +tr.children[acc].dataset.std]);
-    }""")
+    got = group_rows(page)
     assert {g[0] for g in got} == {"0.1", "0.01"}
-    for label, mean, std in got:
+    for label, _, _, mean, std, *_ in got:
         values = accs[float(label)]
         assert mean == pytest.approx(statistics.mean(values), abs=1e-12)
         assert std == pytest.approx(statistics.stdev(values), abs=1e-12)
