@@ -1,6 +1,7 @@
 """The ``sitegen`` command: a thin layer over the library; each command lives in sitegen/commands/."""
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 
@@ -42,6 +43,23 @@ class LazyGroup(click.Group):
                 return None
             raise
 
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        """Click's main, but a usage error exits 1 like every other user error (not click's 2)."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(1)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except (EOFError, KeyboardInterrupt):
+            click.echo(err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -49,6 +67,23 @@ class LazyGroup(click.Group):
             from sitegen.formatting import terminal_safe
             click.echo(f"Error: {terminal_safe(str(e))}", err=True)
             sys.exit(1)
+        except OSError as e:  # the machine's trouble (permissions, a full disk): one line, not a traceback
+            from sitegen.formatting import terminal_safe
+            click.echo(f"Error: {terminal_safe(os_error_text(e))}", err=True)
+            sys.exit(1)
+
+
+_OS_HINTS = {errno.EACCES: "check its permissions", errno.EPERM: "check its permissions",
+             errno.ENOSPC: "free some space and try again", errno.EDQUOT: "free some space and try again",
+             errno.EROFS: "the file system is read-only", errno.ENAMETOOLONG: "use a shorter name"}
+
+
+def os_error_text(e: OSError) -> str:
+    """An OSError as one line saying what failed, on which file, and what to do."""
+    what = e.strerror or type(e).__name__
+    where = f": {e.filename}" if e.filename else ""
+    hint = _OS_HINTS.get(e.errno)
+    return f"{what}{where}" + (f" ({hint})" if hint else "")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

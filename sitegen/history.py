@@ -560,7 +560,7 @@ def compare_text(run_ids: list[str], rows: list[CompareRow], style: Styler | Non
 
 # ---------------------------------------------------------------- download
 
-def download(store: Store, run_id: str, dest: Path) -> list[str]:
+def download(store: Store, run_id: str, dest: str | os.PathLike) -> list[str]:
     """Copy every file of a run (outputs, driver.log, metrics.tsv, run.json, …) into ``dest``.
 
     Nothing is written outside ``dest``: names come from the file system (no ``..``), existing
@@ -570,11 +570,13 @@ def download(store: Store, run_id: str, dest: Path) -> list[str]:
     src_root = store.run_dir(run_id).resolve()
     if not src_root.is_dir():
         raise StoreError(f"run {run_id} not found in {store.root}")
+    if not str(dest).strip():
+        raise HistoryError("DEST is empty; give the folder to download into (default: ./<run id>/)")
     dest = Path(dest)
     if dest.exists() and not dest.is_dir():
         raise HistoryError(f"{dest} exists and is not a folder; give another DEST")
-    if _inside(dest.resolve(), src_root):
-        raise HistoryError(f"{dest} is inside the run's own folder; give a DEST outside the store")
+    if _inside(dest.resolve(), store.root.resolve()):
+        raise HistoryError(f"{dest} is inside the run store; give a DEST outside it")
     dest.mkdir(parents=True, exist_ok=True)
     dest_root = dest.resolve()
     copied: list[str] = []
@@ -598,6 +600,9 @@ def download(store: Store, run_id: str, dest: Path) -> list[str]:
                               f"skipped {rel.as_posix()}: a symbolic link leading out of the run")
                     continue
                 src = target
+            if not os.path.isfile(src):  # a FIFO or a device: reading it would block or never end
+                warn_once(f"dl-special:{src}", f"skipped {rel.as_posix()}: not a regular file")
+                continue
             out = _safe_parent(dest_root, rel_dir, dest) / name
             if out.is_symlink() or out.exists():
                 if out.is_dir() and not out.is_symlink():

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Sequence
 
 from sitegen.errors import UserError
-from sitegen.store import DRIVER_LOG, OUTPUTS_DIR, TERMINAL_STATUSES, Store, hostname, parse_utc
+from sitegen.store import (DRIVER_LOG, OUTPUTS_DIR, TERMINAL_STATUSES, Store, hostname, parse_utc,
+                           run_pid)
 
 CANCEL_FILE = "cancel"
 HEARTBEAT_EVERY = 2.0
@@ -443,8 +444,10 @@ def request_cancel(store: Store, run_id: str) -> dict:
         raise RunnerError(f"run {run_id} runs on host {meta.get('host')}; cancel it there")
     (store.run_dir(run_id) / CANCEL_FILE).touch()
     try:
-        os.kill(int(meta["pid"]), signal.SIGTERM)
-    except (ProcessLookupError, KeyError, TypeError, ValueError):
+        pid = run_pid(meta)
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
         pass
     return meta
 

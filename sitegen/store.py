@@ -209,6 +209,18 @@ def encode_value(value: Any) -> str:
     raise TypeError(f"cannot encode {t.__name__}")
 
 
+def decode_name(text: str) -> str | None:
+    """A metric name from its JSON text in metrics.tsv; None unless it is a JSON string (a string
+    cannot nest, so no input makes the decoder recurse)."""
+    if not text.startswith('"'):
+        return None
+    try:
+        name = json.loads(text)
+    except ValueError:
+        return None
+    return name if type(name) is str else None
+
+
 def decode_value(text: str) -> Any:
     c = text[0]
     if c == '"':
@@ -275,8 +287,8 @@ def read_metrics(path: Path) -> dict[str, Series]:
             k, s, v, t = line.split("\t")
             name = names.get(k)
             if name is None:
-                name = json.loads(k)
-                if type(name) is not str:
+                name = decode_name(k)
+                if name is None:
                     raise ValueError
                 names[k] = name
             step = int(s)
@@ -464,8 +476,9 @@ class Store:
         return meta
 
     def load_meta(self, run_id: str) -> dict:
-        """run.json with derived fields: status Killed for a dead run, duration while running."""
-        meta = self.raw_meta(run_id)
+        """run.json with derived fields: status Killed for a dead run, duration while running;
+        fields of the wrong type normalised (:func:`normalize_meta`)."""
+        meta = normalize_meta(self.raw_meta(run_id))
         if meta.get("status") == "Running":
             if not self.is_alive(run_id, meta):
                 meta["status"] = "Killed"
@@ -615,11 +628,56 @@ class Store:
 
     def is_alive(self, run_id: str, meta: dict) -> bool:
         """False when a Running run's process is gone (same host) or its heartbeat went stale."""
-        pid = meta.get("pid")
-        if pid and meta.get("host") == hostname() and not pid_alive(int(pid)):
+        pid = run_pid(meta)
+        if pid and meta.get("host") == hostname() and not pid_alive(pid):
             return False
         beat = self.heartbeat_time(run_id)
         return beat is not None and time.time() - beat < heartbeat_timeout()
+
+
+def run_pid(meta: dict) -> int | None:
+    """The run's process id, if run.json holds a usable one (a hand-edited file may hold ``"x"``,
+    ``1e400``, ``10**25`` or a list)."""
+    pid = meta.get("pid")
+    return pid if type(pid) is int and 0 < pid < 1 << 31 else None
+
+
+_TEXT_FIELDS = ("name", "description", "script_name", "status", "created_utc", "start_time_utc",
+                "end_time_utc", "duration", "target", "user_id", "host", "python_version",
+                "experiment_id", "parent_run_id", "snapshot")
+_INT_FIELDS = ("run_number", "exit_code")
+_DICT_FIELDS = ("tags", "properties", "env", "parameters")
+_LIST_FIELDS = ("arguments", "command")
+
+
+def normalize_meta(meta: dict) -> dict:
+    """run.json's fields with the types every reader relies on (a hand-edited file can hold
+    anything): text fields as text, counts as ints, ``tags``/``properties``/… as objects,
+    ``arguments`` as a list of text; a value of the wrong type is shown as its JSON text (or
+    dropped, for numbers and objects) rather than crash a command."""
+    for key in _TEXT_FIELDS:
+        v = meta.get(key)
+        if v is not None and type(v) is not str:
+            meta[key] = json.dumps(v, default=str)
+    for key in _INT_FIELDS:
+        v = meta.get(key)
+        if v is not None and type(v) is not int:
+            meta[key] = None
+    for key in _DICT_FIELDS:
+        if key in meta and not isinstance(meta[key], dict):
+            meta[key] = {}
+    for key in _LIST_FIELDS:
+        v = meta.get(key)
+        if v is not None and not isinstance(v, list):
+            meta[key] = [v if isinstance(v, str) else json.dumps(v, default=str)]
+        elif isinstance(v, list):
+            meta[key] = [a if isinstance(a, str) else json.dumps(a, default=str) for a in v]
+    if "pid" in meta and run_pid(meta) is None:
+        meta["pid"] = None
+    for key in ("hidden", "heartbeat_enabled"):
+        if key in meta and type(meta[key]) is not bool:
+            meta[key] = bool(meta[key])
+    return meta
 
 
 def check_run_id(run_id: str) -> None:

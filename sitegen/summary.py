@@ -22,7 +22,7 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sitegen.store import METRICS_FILE, decode_value, open_run_file, read_run_file, warn_once
+from sitegen.store import METRICS_FILE, decode_name, decode_value, open_run_file, read_run_file, warn_once
 
 SUMMARY_FILE = ".summary.json"  # a dot file: a cache, not one of the run's files (downloads skip it)
 FORMAT = 1
@@ -100,11 +100,7 @@ def parse(data: bytes) -> tuple[dict[str, MetricStats], int, int]:
         k, s, v, t = parts
         name = names.get(k, "")
         if name == "":
-            try:
-                name = json.loads(k)
-            except ValueError:
-                name = None
-            name = names[k] = name if type(name) is str else None
+            name = names[k] = decode_name(k)
         if name is None:
             bad += 1
             continue

@@ -205,9 +205,9 @@ def compare_cmd(runs: tuple[str, ...], fmt: str, pin: bool, store_path: Path | N
 
 @cli.command("download", short_help="Copy a run's files into a folder.")
 @click.argument("run")
-@click.argument("dest", required=False, type=click.Path(path_type=Path))
+@click.argument("dest", required=False, type=click.Path())
 @store_option
-def download_cmd(run: str, dest: Path | None, store_path: Path | None) -> None:
+def download_cmd(run: str, dest: str | None, store_path: Path | None) -> None:
     """Copy all of a run's files (outputs, driver.log, metrics.tsv, run.json) into DEST.
 
     DEST defaults to ./<run id>/. Nothing is written outside DEST; symbolic links leading out
@@ -220,11 +220,10 @@ def download_cmd(run: str, dest: Path | None, store_path: Path | None) -> None:
     """
     store = open_store(store_path)
     run_id = store.resolve(run)
-    dest = dest if dest is not None else Path(run_id)
-    files = h.download(store, run_id, dest)
+    files = h.download(store, run_id, dest if dest is not None else run_id)
     for f in files:
         click.echo(f)
-    click.echo(f"Downloaded {len(files)} files of {run_id} to {dest}", err=True)
+    click.echo(f"Downloaded {len(files)} files of {run_id} to {dest or run_id}", err=True)
 
 
 @cli.command("promote", short_help="Register an output as a named, versioned asset.")

@@ -60,6 +60,12 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((80, 24)).columns
 
 
+def _finite(value: float) -> float:
+    if value != value:  # NaN passes every range check
+        raise click.BadParameter("not a number; give seconds, e.g. 2")
+    return value
+
+
 def render_table(rows: list[dict], colour: bool, width: int | None = None) -> str:
     """The jobs panel as an aligned text table, ``width`` columns wide (default: the terminal's);
     the values column takes what the other columns leave."""
@@ -92,8 +98,9 @@ def render_table(rows: list[dict], colour: bool, width: int | None = None) -> st
               show_default=True, help="Output format.")
 @click.option("-w", "--watch", is_flag=True,
               help="Keep the panel on screen, refreshed every --interval seconds (Ctrl-C to stop).")
-@click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(min=0.2),
-              help="Seconds between refreshes with --watch.")
+@click.option("--interval", default=2.0, show_default=True, type=click.FloatRange(min=0.2, max=86400),
+              callback=lambda ctx, param, v: _finite(v),
+              help="Seconds between refreshes with --watch (0.2 to 86400).")
 def cli(store_path: Path | None, show_all: bool, limit: int, fmt: str, watch: bool,
         interval: float) -> None:
     """The jobs panel: running runs and the most recent finished ones, newest first.

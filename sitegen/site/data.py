@@ -19,8 +19,8 @@ from typing import Any, Iterator
 from sitegen.formatting import format_took, format_value, format_when
 from sitegen.secrets import CONTENT_LIMIT, credential_file_reason, is_credential_file
 from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Store,
-                           StoreError, UnsafeFileError, decode_value, parse_utc, read_run_file,
-                           unsafe_reason)
+                           StoreError, UnsafeFileError, decode_name, decode_value, open_run_file,
+                           parse_utc, read_run_file, unsafe_reason)
 from sitegen.site.downsample import MAX_POINTS, chart_value, downsample_indices
 from sitegen.site import outputs as _outputs
 
@@ -155,6 +155,14 @@ def list_outputs(run_dir: Path, config) -> tuple[list[dict], list[str]]:
     return out, skipped
 
 
+def _readable(path: str) -> bool:
+    try:
+        open_run_file(path).close()
+        return True
+    except OSError:
+        return False
+
+
 def unsafe_files(run_dir: str, skipped_outputs: list[str]) -> list[str]:
     """Warnings for the files of a run that are not read because they are symbolic links or not
     regular files (run.json is checked by the store's reader)."""
@@ -254,11 +262,8 @@ def read_metrics_raw(path: str, data: bytes | None = None) -> dict[str, RawSerie
         return None  # strings, booleans, NaN or anything odd: the exact reader
     decoded = {}
     for k in set(names):
-        try:
-            name = json.loads(k)
-        except ValueError:
-            return None
-        if type(name) is not str:
+        name = decode_name(k)
+        if name is None:
             return None
         decoded[k] = name
     out: dict[str, RawSeries] = {}
@@ -511,6 +516,12 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
     outputs, skipped = list_outputs(Path(store_root) / run_id, config)
     run_dir = os.path.join(store_root, run_id)
     warnings.extend(unsafe_files(run_dir, skipped))
+    unreadable = [o["path"] for o in outputs if not _readable(os.path.join(run_dir, OUTPUTS_DIR, o["path"]))]
+    if unreadable:  # published outputs are read (copied, zipped): say which cannot be, and go on
+        warnings.extend(f"{os.path.join(run_dir, OUTPUTS_DIR, r)}: cannot be read; not published"
+                        for r in unreadable)
+        outputs = [o for o in outputs if o["path"] not in set(unreadable)]
+        skipped = sorted(set(skipped) | set(unreadable))
     if not config.publish_credentials:  # credentials by content (a key under any name)
         found = {o["path"] for o in outputs if o["size"] <= CONTENT_LIMIT
                  and credential_file_reason(os.path.join(run_dir, OUTPUTS_DIR, o["path"]))}
