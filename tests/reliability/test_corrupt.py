@@ -135,7 +135,7 @@ def _check_corrupt_store(proj: Path, site: Path, r: dict[str, str]) -> None:
     assert hl.returncode == 0, hl.stderr
     _assert_warned_once(hl.stderr, r)
     assert len(hl.stderr.strip().splitlines()) == 4, hl.stderr
-    listed = sorted(row["Run_id"] for row in json.loads(hl.stdout))
+    listed = sorted(row["run_id"] for row in json.loads(hl.stdout))
     assert listed == published
     info = sg("history", "info", r["garbled"], cwd=proj)
     assert info.returncode == 0, info.stderr
