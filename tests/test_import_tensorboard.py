@@ -100,3 +100,32 @@ def test_without_the_extra_one_line_names_it(project: Path, cli, tmp_path: Path)
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1, proc.stderr
     assert "[tensorboard]" in proc.stderr and "pip install" in proc.stderr
+
+
+def test_progress_bar_on_a_terminal(project: Path) -> None:
+    """On a terminal (stderr a pty) the import shows click's progress bar; piped, it does not."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from tensorboard.summary import Writer
+    for name in ("a", "b"):
+        writer = Writer(str(project / "tb" / name))
+        writer.add_scalar("loss", 1.0, step=0)
+        writer.close()
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "sitegen", "import", "tensorboard", "tb"],
+                          stdout=subprocess.PIPE, stderr=follower, text=True, timeout=120)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal's other end is closed: all was read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.returncode == 0 and "2 new run(s)" in proc.stdout
+    assert b"Importing tensorboard runs" in shown and b"100%" in shown
