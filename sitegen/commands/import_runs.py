@@ -9,6 +9,7 @@ import click
 
 from sitegen.commands.common import open_store, store_option
 from sitegen.errors import UserError
+from sitegen.store import default_store_location
 
 
 def _missing_extra(extra: str, module: str) -> UserError:
@@ -23,7 +24,11 @@ def _run_import(store_path: Path | None, source: str, location: str, runs, stric
     from sitegen.config import project_name
     from sitegen.importers.sync import sync_runs
 
-    store = open_store(store_path, must_exist=False)
+    location = store_path or default_store_location()
+    if isinstance(location, str) and "://" in location:
+        raise UserError(f"sitegen import writes a local store, not {location}: import into a "
+                        f"folder (--store runs), then `sitegen sync runs {location}`")
+    store = open_store(location, must_exist=False)
     logger = logging.getLogger("sitegen")
     handler = _EchoHandler(logging.WARNING)
     logger.addHandler(handler)
