@@ -10,9 +10,10 @@ XGBoost's ``after_iteration``, LightGBM's callback with a real ``CallbackEnv``) 
 were logged, into a fresh run, flush included; the baseline is ``run.log(name, value, step=)`` for
 the same values, measured in the same rounds. Frameworks that are not installed are left out.
 
-System metrics: a CPU-bound loop (a fixed amount of work, about --loop-seconds) run by
+System metrics: a CPU-bound loop (a fixed amount of work, about --loop-seconds of CPU) run by
 ``sitegen run`` with sampling every 0.5 s (10x the default rate) and with ``--no-system-metrics``,
-alternating, --repeat times; the script reports its own wall and CPU time. Prints Markdown tables
+alternating, --repeat times; the script reports its own wall and CPU time (on a busy machine the
+CPU time is the steadier figure: wall time there is mostly waiting for a core). Prints Markdown tables
 and writes benchmarks/out/integrations.json.
 """
 from __future__ import annotations
@@ -153,7 +154,7 @@ def bench_system(loop_seconds: float, repeat: int) -> dict:
         env.pop("SITEGEN_RUN_ID", None)
         probe = subprocess.run([sys.executable, str(project / "loop.py"), "2000000"],
                                capture_output=True, text=True, check=True)
-        n = int(2_000_000 * loop_seconds / float(probe.stdout.split()[0]))
+        n = int(2_000_000 * loop_seconds / float(probe.stdout.split()[1]))  # by CPU time
         (project / "sitegen.toml").write_text("system_metrics_interval = 0.5\n")
         times: dict[str, list] = {"on": [], "off": []}
         for _ in range(repeat):

@@ -24,11 +24,11 @@ def _run_import(store_path: Path | None, source: str, location: str, runs, stric
     from sitegen.config import project_name
     from sitegen.importers.sync import sync_runs
 
-    location = store_path or default_store_location()
-    if isinstance(location, str) and "://" in location:
-        raise UserError(f"sitegen import writes a local store, not {location}: import into a "
-                        f"folder (--store runs), then `sitegen sync runs {location}`")
-    store = open_store(location, must_exist=False)
+    target = store_path or default_store_location()
+    if isinstance(target, str) and "://" in target:
+        raise UserError(f"sitegen import writes a local store, not {target}: import into a "
+                        f"folder (--store runs), then `sitegen sync runs {target}`")
+    store = open_store(target, must_exist=False)
     logger = logging.getLogger("sitegen")
     handler = _EchoHandler(logging.WARNING)
     logger.addHandler(handler)
