@@ -44,6 +44,7 @@ def test_import_scalars_hparams_images_and_reimport_changes_nothing(project: Pat
     assert run["parameters"] == {"lr": 0.1, "batch_size": 32, "optimizer": "adam"}
     assert run["imported"]["source"] == "tensorboard"
     assert run["imported"]["source_id"].endswith("::lr_0.1")
+    assert run["imported"]["location"] == str(logdir.resolve())
     assert run["status"] == "Completed"
     metrics = store.metrics(run["run_id"])
     assert metrics["loss"].steps == [0, 10, 20, 30, 40]
