@@ -155,7 +155,7 @@ def test_full_site_pages_links_and_downloads(store, tmp_path):
     assert f'href="../compare/{ids[2]}--{ids[3]}.html"' in page
     assert f'href="../compare/{ids[3]}--{ids[7]}.html"' in page
     assert f'src="../files/{ids[3]}/outputs/cm.png"' in page
-    assert '<h2 id="report-3">Report 3</h2>' in page and "<td>1.25</td>" in page
+    assert '<h2 id="md-report-3">Report 3</h2>' in page and "<td>1.25</td>" in page
     assert "<strong>1.25</strong>" in page and '<span class="tag">model=logreg</span>' in page
     assert len(page.encode()) < 100_000
     assets_page = parsed["assets.html"]
@@ -210,7 +210,7 @@ def test_hostile_text_is_escaped_everywhere(store, tmp_path):
         assert ("img", "x") not in p.urls
     page = (site / "runs" / f"{rid}.html").read_text("utf-8")
     assert "&lt;/script&gt;&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page  # the name, escaped
-    assert '<h1 id="title">Title</h1>' in page
+    assert '<h1 id="md-title">Title</h1>' in page
     assert '<code class="language-python">x = \'&lt;script&gt;\'' in page
     assert "evil.example" not in page  # remote image dropped (no request may leave the site)
     assert '<a href="../files/' + rid + '/outputs/cm.png" rel="noopener noreferrer">ok</a>' in page

@@ -39,10 +39,17 @@ def _md() -> _markdown.Markdown:
     return _markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
 
 
+USER_ID_PREFIX = "md-"  # user heading ids live apart from the page's own (#charts-series, #log-h)
+
+
+def _user_id(value: str) -> str:
+    return value if value.startswith(USER_ID_PREFIX) else USER_ID_PREFIX + value
+
+
 def _local(value: str, base: str | None, folder: str, exists, rename=None) -> str | None:
     """A relative URL inside ``base`` (a folder URL ending in /) naming a published file, or None."""
     if value.startswith("#"):
-        return value
+        return "#" + _user_id(value[1:]) if len(value) > 1 else value
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or value.startswith("/") or _SCHEME.match(value):
         return None
@@ -62,7 +69,8 @@ def _local(value: str, base: str | None, folder: str, exists, rename=None) -> st
 
 def render_markdown(text: str, base: str | None = None, folder: str = "", exists=None,
                     rename=None) -> str:
-    """Sanitised HTML for ``text``. ``base``: the URL folder relative links are resolved against
+    """Sanitised HTML for ``text``; heading ids and ``#`` links get the prefix ``md-`` (a heading
+    ``# charts-series`` must not take the id of the page's series charts). ``base``: the URL folder relative links are resolved against
     (None: relative links other than ``#anchors`` are dropped); ``exists(path)`` tells whether
     ``folder/path`` is a published file (links to anything else are dropped); ``rename(path)``: the
     name it is published under (``report.html`` -> ``report.html.txt``)."""
@@ -80,6 +88,8 @@ def render_markdown(text: str, base: str | None = None, folder: str = "", exists
             if low.startswith(("http://", "https://", "mailto:")):
                 return value  # a link (not a request): fine
             return _local(value, base, folder, exists, rename)
+        if attr == "id":  # a heading's id (made from its text, or written in raw HTML)
+            return _user_id(value)
         return value
 
     return nh3.clean(html, tags=_TAGS, attributes=_ATTRS, attribute_filter=attribute_filter,
