@@ -212,9 +212,9 @@ class _Supervisor:
             self.send(signal.SIGKILL)
 
 
-def _pump(fd: int, log, echo: bool, masker) -> None:
-    """Copy the script's output to driver.log, secrets masked (``masker``: a
-    :class:`sitegen.secrets.Masker`), and raw to the terminal."""
+def _pump(fd: int, log, echo: bool) -> None:
+    """Copy the script's output to driver.log (``log``: a :class:`sitegen.runlog.RunLog`, which
+    masks secrets and survives a full disk) and raw to the terminal."""
     out = sys.stdout.buffer if echo else None
     while True:
         try:
@@ -223,22 +223,13 @@ def _pump(fd: int, log, echo: bool, masker) -> None:
             break
         if not data:
             break
-        try:
-            log.write(masker.feed(data))
-            log.flush()
-        except (OSError, ValueError):
-            pass
+        log.write(data)
         if out is not None:
             try:
                 out.write(data)
                 out.flush()
             except (OSError, ValueError):
                 out = None  # the terminal went away: keep logging
-    try:
-        log.write(masker.flush())
-        log.flush()
-    except (OSError, ValueError):
-        pass
 
 
 def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
@@ -266,7 +257,8 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
                SITEGEN_PROJECT_DIR=str(project_dir))
     from sitegen.secrets import Masker, secret_env_values
     masker = Masker(secret_env_values(env))  # the environment's secrets and token formats: masked in driver.log
-    log = open(run_dir / DRIVER_LOG, "ab")
+    from sitegen.runlog import RunLog
+    log = RunLog(run_dir / DRIVER_LOG, masker)
     returncode: int | None = None
     workdir: Path | None = None
     recorder = None
@@ -294,7 +286,7 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
             proc = state.proc
             if state.cancel_requested:  # a signal came before the child existed
                 state.send(signal.SIGTERM)
-            pump = threading.Thread(target=_pump, args=(proc.stdout.fileno(), log, foreground, masker),
+            pump = threading.Thread(target=_pump, args=(proc.stdout.fileno(), log, foreground),
                                     name="sitegen-pump", daemon=True)
             pump.start()
             next_beat = time.monotonic() + HEARTBEAT_EVERY
@@ -357,7 +349,7 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
                 finally:
                     shutil.rmtree(workdir, ignore_errors=True)
             log.close()
-            store.finish_run(run_id, status, returncode)
+            _record_end(store, run_id, status, returncode, log, foreground)
         finally:
             log.close()
             if uploader is not None:
@@ -365,6 +357,20 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
             for s, h in previous.items():
                 signal.signal(s, h)
     return _exit_code(returncode) if returncode is not None else 1
+
+
+def _record_end(store: Store, run_id: str, status: str, returncode: int | None, log,
+                foreground: bool) -> None:
+    """Write the run's end; output driver.log could not keep (a disk still full) is counted in its
+    properties (``LostLogLines``). A failure to write is said once, never raised."""
+    try:
+        meta = store.finish_run(run_id, status, returncode)
+        if log.lost_lines:
+            props = dict(meta.get("properties") or {}, LostLogLines=log.lost_lines)
+            store.update_meta(run_id, {"properties": props})
+    except OSError as e:
+        sys.stderr.write(f"sitegen: could not record the end of run {run_id} ({status}): "
+                         f"{e.strerror or e}\n")
 
 
 def _start_uploader(store: Store, run_id: str):

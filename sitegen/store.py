@@ -101,9 +101,30 @@ def write_bytes_atomic(path: Path, data: bytes, mode: int | None = None) -> None
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT) or not _rewrite_in_place(path, data):
+            raise
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _rewrite_in_place(path: Path, data: bytes) -> bool:
+    """On a full disk a temp file cannot be made; a small file (run.json) whose blocks can hold the
+    new bytes is rewritten where it is instead (no new block is needed, so the write cannot fail
+    halfway for want of space). False when that is not possible."""
+    try:
+        with open(path, "r+b") as f:
+            st = os.fstat(f.fileno())
+            if len(data) > st.st_blocks * 512:
+                return False
+            f.write(data)
+            f.truncate(len(data))
+            f.flush()
+            os.fsync(f.fileno())
+        return True
+    except OSError:
+        return False
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
