@@ -79,6 +79,11 @@ def test_mistakes_warn_with_line_and_closest_names_and_strict_fails(proj, caplog
     page = (root / "site" / "reports" / "bad.html").read_text()
     assert page.count('class="sg-embed sg-embed-error"') == 4  # a visible placeholder per embed
     assert "unknown series" in page
+    (root / "reports" / "two words.md").write_text("# x\n")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sitegen"):
+        assert build(root, store).warnings == 7
+    assert sum("cannot be a page name" in r.getMessage() for r in caplog.records) == 1
     with pytest.raises(StrictError):
         build(root, store, strict=True, clean=True)
 

@@ -49,9 +49,9 @@ def reports_dir(config) -> Path:
     return Path(config.base_dir) / getattr(config, "reports_dir", "reports")
 
 
-def find_reports(folder: Path) -> dict[str, Path]:
+def find_reports(folder: Path, warn: bool = False) -> dict[str, Path]:
     """``name -> path`` of the Markdown reports in ``folder`` (names that cannot be a file name in
-    the site are warned about and left out)."""
+    the site are left out; ``warn``: and warned about, once a build, by the reports' page kind)."""
     out: dict[str, Path] = {}
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -62,16 +62,17 @@ def find_reports(folder: Path) -> dict[str, Path]:
             continue
         name = e.name[:-3]
         if not NAME_RE.match(name):
-            log.warning(f"report {e.path}: the name {name!r} cannot be a page name "
-                        f"(letters, digits, _ . - only); skipped")
+            if warn:
+                    log.warning(f"report {e.path}: the name {name!r} cannot be a page name "
+                            f"(letters, digits, _ . - only); skipped")
             continue
         out[name] = Path(e.path)
     return out
 
 
-def load_sources(config) -> dict[str, ReportSource]:
+def load_sources(config, warn: bool = False) -> dict[str, ReportSource]:
     """Every report of the project, parsed (``name -> source``, by name)."""
-    return {name: load_report(name, path) for name, path in find_reports(reports_dir(config)).items()}
+    return {name: load_report(name, path) for name, path in find_reports(reports_dir(config), warn).items()}
 
 
 def has_reports(config) -> bool:

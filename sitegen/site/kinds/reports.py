@@ -15,7 +15,7 @@ log = logging.getLogger("sitegen")
 
 
 def plan(site: PlanInput) -> Iterator[PlanEntry]:
-    sources = load_sources(site.config)
+    sources = load_sources(site.config, warn=True)
     if not sources:
         return
     runs = Runs(site.shape.runs, primary=site.shape.primary, goal=site.shape.goal)
