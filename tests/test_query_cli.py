@@ -131,3 +131,7 @@ def test_no_match_names_the_names_no_run_has(mixed):
         "No run has a value named 'accuracy' (names are case-sensitive; the table's columns are the names)."]
     p = run_cli("history", "list", "--store", str(mixed[0]), "--filter", "Accuracy > 5")
     assert p.stderr.splitlines() == ["No runs matching the filter."]  # a known name: no hint
+    p = run_cli("history", "list", "--store", str(mixed[0]), "--group-by", "params.modle")
+    assert p.returncode == 0 and p.stdout.splitlines()[2].split()[:2] == ["(none)", "6"]
+    assert p.stderr.splitlines() == ["No run has a value named 'params.modle' (names are "
+                                     "case-sensitive; the table's columns are the names)."]
