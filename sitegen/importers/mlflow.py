@@ -217,12 +217,25 @@ def read_run(client, run, experiment_name: str | None) -> RunData:
         for key in run.data.metrics:
             data.points.extend(Point(key, m.step, m.value, m.timestamp / 1000)
                                for m in client.get_metric_history(info.run_id, key))
-        has_artifacts = bool(client.list_artifacts(info.run_id))
+        local = _local_folder(info.artifact_uri)
+        has_artifacts = bool(os.listdir(local)) if local is not None and os.path.isdir(local) \
+            else local is None and bool(client.list_artifacts(info.run_id))
     except (MlflowException, OSError) as e:
         raise ImportProblem(f"cannot read it ({e})") from None
     if has_artifacts:
         data.outputs = lambda dest: _download(client, info.run_id, dest)
     return data
+
+
+def _local_folder(artifact_uri: str | None) -> str | None:
+    """The folder of a run's artifacts when they are on this disk (a cheap look before asking the
+    client to list them: 50 ms a run), else None."""
+    if not artifact_uri:
+        return None
+    if artifact_uri.startswith("file:"):
+        from urllib.parse import unquote, urlsplit
+        return unquote(urlsplit(artifact_uri).path)
+    return artifact_uri if artifact_uri.startswith("/") else None
 
 
 def _download(client, run_id: str, dest: Path) -> None:
