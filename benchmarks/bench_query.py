@@ -195,12 +195,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", type=Path, default=HERE / "out" / "query.json")
+    ap.add_argument("--grid-only", action="store_true", help="skip the CLI part")
     args = ap.parse_args()
     store = make_sweep(args.runs)
     site = ensure_site(store)
     result = {"runs": args.runs, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "load_before": os.getloadavg()}
-    result["cli"] = cli_times(store, args.repeat)
+    result["cli"] = {} if args.grid_only else cli_times(store, args.repeat)
     result["load_after_cli"] = os.getloadavg()
     result["grid"] = grid_times(site, args.repeat)
     result["load_after_grid"] = os.getloadavg()
