@@ -17,6 +17,9 @@ the base store is modified), and the parent records:
 - ``pss``: peak of the summed PSS of the whole process tree (child + pool workers; shared pages
   counted once), sampled from /proc every 100 ms.
 
+With ``--new-best``, each repetition also logs a run with the best Accuracy so far (0.99 and up) and
+times the build after it ("new best").
+
 Figures are medians over ``--repeat`` repetitions. A full build starts from an empty site folder; a
 no-change build rebuilds the site just built; an incremental build first logs one more run into the
 store (through ``start_run``, in its own process, not timed), so repeat k works on N+k runs.
@@ -141,13 +144,30 @@ def site_stats(site: Path) -> dict:
             "site_mb": total / 2**20, "files": files}
 
 
-def bench_size(n: int, repeat: int, jobs: int) -> dict:
+BEST_RUN = r"""
+import sys, sitegen
+sys.argv[0] = "train.py"
+with sitegen.start_run(name="new-best") as run:
+    run.log("Accuracy", float(sys.argv[1]))
+    for step in range(1000):
+        run.log("loss", 1.0 / (step + 1), step)
+"""
+
+
+def log_best_run(store: Path, accuracy: float) -> None:
+    """One run whose Accuracy beats every run of the bench store (their best is 0.97)."""
+    env = dict(os.environ, SITEGEN_STORE=str(store), SITEGEN_EXPERIMENT=make_store.EXPERIMENT)
+    env.pop("SITEGEN_RUN_ID", None)
+    subprocess.run([sys.executable, "-c", BEST_RUN, repr(accuracy)], env=env, cwd=str(store.parent), check=True)
+
+
+def bench_size(n: int, repeat: int, jobs: int, new_best: bool = False) -> dict:
     base = make_store.make_store(n, jobs=jobs)
     work = make_store.ROOT / f"work-{n}"
     site = make_store.ROOT / f"site-{n}"
     shutil.rmtree(work, ignore_errors=True)
     subprocess.run(["cp", "-al", str(base), str(work)], check=True)  # hard links: base untouched
-    res: dict = {"runs": n, "full": [], "nochange": [], "incremental": []}
+    res: dict = {"runs": n, "full": [], "nochange": [], "incremental": [], "new_best": []}
     for k in range(repeat):
         shutil.rmtree(site, ignore_errors=True)
         r = timed_build(work, site)
@@ -164,6 +184,12 @@ def bench_size(n: int, repeat: int, jobs: int) -> dict:
         res["incremental"].append(r)
         print(f"  {n} runs: +1 run {r['wall']:.2f} s wall, {r['seconds']:.2f} s build, "
               f"{r['pages_written']} pages / {r['files_written']} files written", flush=True)
+        if new_best:
+            log_best_run(work, 0.99 + k / 1000)
+            r = timed_build(work, site)
+            res["new_best"].append(r)
+            print(f"  {n} runs: new best run {r['wall']:.2f} s wall, {r['seconds']:.2f} s build, {r['cpu']:.2f} s CPU, "
+                  f"{r['pages_written']} pages / {r['files_written']} files written", flush=True)
     res["site"] = site_stats(site)
     return res
 
@@ -223,13 +249,14 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=4, help="writer processes for new stores")
     ap.add_argument("--progress-check", action="store_true",
                     help="also run `sitegen build --clean` on a pipe and on a pseudo-terminal (largest size)")
+    ap.add_argument("--new-best", action="store_true", help="also time the build after a new best run")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "build.json")
     args = ap.parse_args()
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     results = []
     for n in args.sizes:
-        results.append(bench_size(n, args.repeat, args.jobs))
+        results.append(bench_size(n, args.repeat, args.jobs, args.new_best))
     extra = {}
     if args.progress_check:
         extra["progress"] = progress_check(max(args.sizes))

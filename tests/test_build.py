@@ -129,9 +129,9 @@ def test_full_site_pages_links_and_downloads(store, tmp_path):
                      "file": ".sitegen/assets/model-v1.pkl", "size": 11, "sha256": "x"})
     site = tmp_path / "site"
     result = build_site(store, site, Config(title="Iris"))
-    # pages: dashboard, 8 runs, 7 "previous" + 7 "best" comparisons (run 7's best is its next: one page),
-    # 1 pinned, compare.html, assets.html
-    assert result.pages_total == 1 + 8 + 7 + 6 + 1 + 1 + 1
+    # pages: dashboard, 8 runs, 7 "previous" comparisons, 1 pinned, compare.html, assets.html (the
+    # comparison with the best run is compare.html#ids=…, linked from data/best.js)
+    assert result.pages_total == 1 + 8 + 7 + 1 + 1 + 1
     assert result.pages_written == result.pages_total and result.warnings == 0
     assert (site / "index.html").is_file() and (site / "compare.html").is_file()
     assert (site / "assets.html").is_file() and (site / "assets" / "vega-bundle.js").stat().st_size > 500_000
@@ -142,8 +142,9 @@ def test_full_site_pages_links_and_downloads(store, tmp_path):
         assert (site / "data" / "runs" / f"{rid}.js").is_file()
         if i:
             assert (site / "compare" / f"{ids[i - 1]}--{rid}.html").is_file()
-        if i < 7:  # the best run is the last one (highest accuracy)
-            assert (site / "compare" / f"{rid}--{ids[7]}.html").is_file()
+    best = json.loads((site / "data" / "best.js").read_text("utf-8").split("=", 1)[1].rstrip().rstrip(";"))
+    assert [b["id"] for b in best["scripts"].values()] == [ids[7]]  # the highest accuracy
+    assert (best["primary"], best["goal"]) == ("Accuracy", "max")
     assert (site / "compare" / f"{ids[0]}--{ids[3]}--{ids[5]}.html").is_file()
     assert not (site / "scripts").exists()  # one script: no per-script dashboards
     assert (site / "promoted" / "model" / "v1" / "model.pkl").read_bytes() == b"model bytes"
@@ -153,7 +154,7 @@ def test_full_site_pages_links_and_downloads(store, tmp_path):
     assert f"sitegen history restore {ids[3]}" in page
     assert f'href="../runs/{ids[2]}.html"' in page and f'href="../runs/{ids[4]}.html"' in page
     assert f'href="../compare/{ids[2]}--{ids[3]}.html"' in page
-    assert f'href="../compare/{ids[3]}--{ids[7]}.html"' in page
+    assert f'data-run="{ids[3]}"><noscript><a href="../index.html">Best run: on the dashboard' in page
     assert f'src="../files/{ids[3]}/outputs/cm.png"' in page
     assert '<h2 id="md-report-3">Report 3</h2>' in page and "<td>1.25</td>" in page
     assert "<strong>1.25</strong>" in page and '<span class="tag">model=logreg</span>' in page
@@ -174,7 +175,7 @@ def test_cli_build_summary_line_and_unknown_config_key(store, tmp_path):
     out = subprocess.run([sys.executable, "-m", "sitegen", "build", "--site-dir", "public"],
                          capture_output=True, text=True, cwd=tmp_path, env=env)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("Built 9 pages (9 changed) in ")  # 1 + 3 runs + 3 comparisons + 2
+    assert out.stdout.startswith("Built 8 pages (8 changed) in ")  # 1 + 3 runs + 2 comparisons + 2
     assert out.stdout.rstrip().endswith(f"→ {tmp_path / 'public' / 'index.html'}")
     assert (tmp_path / "public" / "index.html").is_file()
     (tmp_path / "sitegen.toml").write_text('title = "x"\ncolour = "blue"\n')
@@ -263,7 +264,7 @@ def test_incremental_build_equals_full_build(store, tmp_path):
     ids = make_iris(store, 5)
     site = tmp_path / "site"
     first = build_site(store, site, Config())
-    assert first.pages_written == first.pages_total == 1 + 5 + 4 + 3 + 2  # prev + distinct best pairs
+    assert first.pages_written == first.pages_total == 1 + 5 + 4 + 2  # dashboard, runs, prev, 2 pages
     again = build_site(store, site, Config())
     assert again.pages_written == 0 and again.files_written == 0 and again.pages_total == first.pages_total
     assert again.mode == "unchanged"

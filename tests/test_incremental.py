@@ -102,9 +102,9 @@ def test_no_change_build_writes_nothing(setup, tmp_path: Path) -> None:
     dir_mtime = site.stat().st_mtime_ns
     result = build_site(store, site, Config())
     assert (result.pages_written, result.files_written, result.changed) == (0, 0, [])
-    # 5 run pages; comparisons: 4 with the previous run, 2 more with the best (run 1; 0-1 and 1-2
-    # are already "previous" pairs); the dashboard, compare.html, assets.html
-    assert result.pages_total == 5 + 6 + 3
+    # 5 run pages; 4 comparisons with the previous run (the one with the best run is made in the
+    # browser from data/best.js); the dashboard, compare.html, assets.html
+    assert result.pages_total == 5 + 4 + 3
     assert snapshot(site) == before
     assert site.stat().st_mtime_ns == dir_mtime
     assert_same_as_full(store, site, tmp_path)
@@ -117,14 +117,14 @@ def test_new_run_rewrites_only_what_it_changes(setup, tmp_path: Path) -> None:
     (new,) = log_runs(store.root, [0.5], ["added"])
     result = build_site(store, site, Config())
     after = snapshot(site)
-    last, best = ids[-1], ids[1]
+    last = ids[-1]
     expected_pages = {f"runs/{new}.html", f"runs/{last}.html",  # the new page; its neighbour's next link
-                      f"compare/{last}--{new}.html", f"compare/{best}--{new}.html", "index.html"}
+                      f"compare/{last}--{new}.html", "index.html"}
     expected = expected_pages | {f"data/runs/{new}.js", "data/index.js", f"metrics/{new}.tsv.gz"}
     assert changed(before, after) - BOOKKEEPING == expected
     assert set(result.changed) == expected
     assert result.pages_written == len(expected_pages)
-    assert result.pages_total == 6 + 8 + 3
+    assert result.pages_total == 6 + 5 + 3
     assert_same_as_full(store, site, tmp_path)
     # and the next build has nothing left to do
     again = build_site(store, site, Config())
@@ -154,7 +154,7 @@ def test_metadata_change(setup, tmp_path: Path, change: str) -> None:
         "description": {"runs/R3.html"},
         # R3's page, data, downloads and comparisons go; R2 and R4 become neighbours (their pages
         # link each other, and get a new "previous" comparison); the dashboard counts one run less
-        "hidden": {"runs/R3.html", "data/runs/R3.js", "metrics/R3.tsv.gz", "compare/R1--R3.html",
+        "hidden": {"runs/R3.html", "data/runs/R3.js", "metrics/R3.tsv.gz",
                    "compare/R2--R3.html", "compare/R3--R4.html", "compare/R2--R4.html",
                    "runs/R2.html", "runs/R4.html", "index.html", "data/index.js"},
     }[change]

@@ -29,9 +29,9 @@ def test_rename_rewrites_its_comparisons(setup, tmp_path: Path) -> None:
     # comparison pages label their runs "#number name"; run pages link by number only
     assert changed(before, after) - BOOKKEEPING == _named(r, {
         "runs/R3.html", "data/runs/R3.js", "data/index.js",
-        "compare/R2--R3.html", "compare/R3--R4.html", "compare/R1--R3.html",
+        "compare/R2--R3.html", "compare/R3--R4.html",
         "index.html"})  # the jobs panel names the last runs
-    assert result.pages_written == 5
+    assert result.pages_written == 4
 
 
 def test_renaming_the_best_run(setup, tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_renaming_the_best_run(setup, tmp_path: Path) -> None:
     assert_same_as_full(store, site, tmp_path)
     assert changed(before, after) - BOOKKEEPING == _named(r, {
         "runs/R1.html", "data/runs/R1.js", "data/index.js", "compare/R0--R1.html",
-        "compare/R1--R2.html", "compare/R1--R3.html", "compare/R1--R4.html", "index.html"})
+        "compare/R1--R2.html", "index.html"})  # data/best.js names the best run by id and number
 
 
 def test_a_run_moving_in_the_order(setup, tmp_path: Path) -> None:
@@ -68,15 +68,15 @@ def test_a_new_best_run(setup, tmp_path: Path) -> None:
     result = build_site_default(store, site)
     after = snapshot(site)
     assert_same_as_full(store, site, tmp_path)
-    # every run page links to the best run: all are rewritten, and every "best" comparison is new
-    run_pages = {p for p in changed(before, after) if p.startswith("runs/")}
-    assert run_pages == {f"runs/{i}.html" for i in ids + [new]}
-    assert {p for p in set(after) - set(before) if p.startswith("compare/")} == \
-        {f"compare/{i}--{new}.html" for i in ids}
-    # R0 and R1 were compared as "R0 and the best run"; now as "R1 and the run before it"
-    rewritten = {p for p in changed(before, after) & set(before) & set(after) if p.startswith("compare/")}
-    assert rewritten == {f"compare/{ids[0]}--{ids[1]}.html"}
-    assert result.pages_written == len(ids) + 1 + len(ids) + 1 + 1  # run pages, comparisons, dashboard
+    # run pages learn the best run from data/best.js: only the new run's page and its previous run's
+    # (its next link) are written, with the new "previous" comparison, the dashboard and data files
+    last = ids[-1]
+    assert changed(before, after) - BOOKKEEPING == {
+        f"runs/{new}.html", f"runs/{last}.html", f"compare/{last}--{new}.html", "index.html",
+        f"data/runs/{new}.js", f"metrics/{new}.tsv.gz", "data/index.js", "data/best.js"}
+    best = (site / "data" / "best.js").read_text("utf-8")
+    assert f'"id":"{new}"' in best and f'"id":"{ids[1]}"' not in best
+    assert result.pages_written == 4
 
 
 def build_site_default(store, site):

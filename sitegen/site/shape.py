@@ -29,10 +29,10 @@ class SiteShape:
     goal: str                                  # "max" or "min": what best means for it
     prev: dict[str, RunSummary | None]
     next: dict[str, RunSummary | None]
-    best: dict[str, RunSummary | None]         # the best run of each run's script
+    best: dict[str, RunSummary | None]         # the best run of each run's script (data/best.js)
     labels: dict[str, str]                     # "#3 name"
-    comparisons: dict[str, tuple[list[str], str]]  # path -> (run ids, "previous" | "best" | "pinned")
-    compare_links: dict[str, dict[str, str]]   # run id -> {"prev": path, "best": path}
+    comparisons: dict[str, tuple[list[str], str]]  # path -> (run ids, "previous" | "pinned")
+    compare_links: dict[str, dict[str, str]]   # run id -> {"prev": path}
     site: dict                                 # what every page shows (title, scripts, primary, ...)
     family: dict[str, dict] = field(default_factory=dict)  # run id -> parent, children (pages.family)
     changed: set[str] = field(default_factory=set)  # runs whose summary differs from the cache's
@@ -122,12 +122,12 @@ def shape(store: Store, config, gathered: Gathered, old_runs: dict[str, RunSumma
     compare_links: dict[str, dict[str, str]] = {}
     for s in runs:
         links = {}
-        for link, other, kind in (("prev", prev[s["id"]], "previous"), ("best", best[s["id"]], "best")):
-            if other is not None and other["id"] != s["id"]:
-                ids = canon(other, s)
-                path = _pages.compare_path(ids)
-                comparisons.setdefault(path, (ids, kind))
-                links[link] = path
+        other = prev[s["id"]]  # the comparison with the best run is made in the browser
+        if other is not None:  # (compare.html#ids=…): a new best run rewrites no page for it
+            ids = canon(other, s)
+            path = _pages.compare_path(ids)
+            comparisons.setdefault(path, (ids, "previous"))
+            links["prev"] = path
         compare_links[s["id"]] = links
     for pin in store.pins():
         if len(set(pin)) == len(pin) and all(i in by_id for i in pin):

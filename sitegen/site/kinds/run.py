@@ -15,12 +15,10 @@ TEMPLATES = ["run.html"]
 def run_context(shape: SiteShape, store_root: str, s: RunSummary) -> dict:
     """What a run page shows (made only when the page is rendered)."""
     rid = s["id"]
-    b = shape.best[rid]
     links = shape.compare_links[rid]
-    return {
+    return {  # the best run is not here: the page reads it from data/best.js (see kinds/best.py)
         "prev": _pages.run_ref(shape.prev[rid]), "next": _pages.run_ref(shape.next[rid]),
-        "best": _pages.run_ref(b), "is_best": b is not None and b["id"] == rid, "family": shape.family[rid],
-        "compare_prev": links.get("prev"), "compare_best": links.get("best"),
+        "family": shape.family[rid], "compare_prev": links.get("prev"),
         "restore": f"sitegen history restore {rid}", "store_root": store_root, "run": s,
     }
 
@@ -32,11 +30,11 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
     store_root = str(site.store.root.absolute())
     for s in shape.runs:
         rid = s["id"]
-        p, n, b = shape.prev[rid], shape.next[rid], shape.best[rid]
-        p_id, n_id, b_id = p["id"] if p else "", n["id"] if n else "", b["id"] if b else ""
+        p, n = shape.prev[rid], shape.next[rid]
+        p_id, n_id = p["id"] if p else "", n["id"] if n else ""
         fam = shape.family[rid]  # its parent and children: linked by number and name too
-        forced = (rid in shape.changed or p_id in shape.moved or n_id in shape.moved or b_id in shape.moved
+        forced = (rid in shape.changed or p_id in shape.moved or n_id in shape.moved
                   or not shape.moved.isdisjoint(fam["linked"]))
         yield site.page(f"runs/{rid}.html", "run.html", partial(run_context, shape, store_root, s),
-                        f"{site.page_salt}:{p_id}:{n_id}:{b_id}:{','.join(fam['linked'])}:{fam['more_children']}",
+                        f"{site.page_salt}:{p_id}:{n_id}:{','.join(fam['linked'])}:{fam['more_children']}",
                         forced=forced)

@@ -23,6 +23,6 @@ var SG = (function () {
     }, 0);
   }
 
-  return {dashboard: dashboard, runPage: SitegenOverlay.runPage,
+  return {dashboard: dashboard, runPage: SitegenOverlay.runPage, bestRun: SitegenBest.fill,
           compareClient: SitegenCompare.client, comparePage: SitegenCompare.page};
 })();
