@@ -1,5 +1,6 @@
-"""Comparisons: the precomputed ``compare/<id>--<id>.html`` (a run with its previous run, with the best
-run, pinned ones) and ``compare.html``, which compares any runs picked in the grid."""
+"""Comparisons: the precomputed ``compare/<id>--<id>.html`` (a run with its previous run, pinned ones)
+and ``compare.html``, which compares any runs picked in the grid (and a run with the best run, linked
+from data/best.js)."""
 from __future__ import annotations
 
 from functools import partial
