@@ -135,3 +135,16 @@ def test_no_match_names_the_names_no_run_has(mixed):
     assert p.returncode == 0 and p.stdout.splitlines()[2].split()[:2] == ["(none)", "6"]
     assert p.stderr.splitlines() == ["No run has a value named 'params.modle' (names are "
                                      "case-sensitive; the table's columns are the names)."]
+
+
+def test_mean_std_reads_as_in_the_grid():
+    """formatting.format_mean_std and the grid's SitegenFormat.meanStd (node) agree."""
+    import subprocess
+    from sitegen.formatting import format_mean_std
+    pairs = [[0.7358, 0.0123], [0.75, 0.14], [18.0, 5.67], [4.5, 4.2], [1234.5, 87.0], [0.061, 0.035],
+             [5.0, 0.0], [0.0151498, 0.0], [-2.5, 0.25], [1e-9, 3e-10], [123456.0, 5432.0], [2.5, 3.5]]
+    js = Path(__file__).resolve().parent.parent / "themes" / "default" / "static" / "js" / "format.js"
+    code = (f"const F = require({json.dumps(str(js))});"
+            f"console.log(JSON.stringify({json.dumps(pairs)}.map(([m, s]) => F.meanStd(m, s))));")
+    out = subprocess.run(["node", "-e", code], capture_output=True, text=True, check=True).stdout
+    assert [format_mean_std(m, s) for m, s in pairs] == json.loads(out)
