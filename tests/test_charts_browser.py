@@ -161,6 +161,15 @@ def test_ticked_runs_choose_the_curves(browser, site):  # noqa: F811
     page.locator(f"#grid tbody input[data-id='{ids[0]}']").check()
     drawn(page, CURVES, n + 1)
     assert sorted({r["id"] for r in view_rows(page, CURVES)}) == sorted(ids[2:5] + ids[:1])
+    # four ticked runs (more than three) compare together
+    with page.expect_navigation():
+        page.click("#grid-compare")
+    page.wait_for_selector("#compare-body[data-ready='4']")
+    assert page.locator("#compare-table thead th").count() == 5
+    page.go_back()
+    page.wait_for_selector("#grid tbody tr[data-id]")
+    page.locator(CURVES).scroll_into_view_if_needed()
+    drawn(page, CURVES)
     for i in ids[:1] + ids[2:5]:
         page.locator(f"#grid tbody input[data-id='{i}']").uncheck()
     page.wait_for_function(f"document.querySelectorAll(\"{CURVES}{LINES}\").length === 9")
@@ -185,6 +194,15 @@ def test_groups_draw_their_mean_with_a_band(browser, site):  # noqa: F811
     assert done[0]["n"] == 8 and done[0]["min"] <= done[0]["mean"] <= done[0]["max"]
     assert page.locator(CURVES + " svg path[aria-roledescription='area mark']").count() == 2
     assert "2 groups of 9 runs" in page.locator(CURVES + " .chart-note").inner_text()
+    # a scatter against a value spanning more than two decades (rates 0.078..10) starts on a log x axis
+    sc = "#charts-scatter figure[data-chart='scatter:Regularization Rate']"
+    page.locator(sc).scroll_into_view_if_needed()
+    drawn(page, sc)
+    assert page.evaluate(f"document.querySelector(\"{sc} .vega-box\")._sgView.scale('x').type") == "log"
+    open_options(page, sc)
+    page.locator(sc + " input[data-opt=xlog]").uncheck()
+    drawn(page, sc, 2)
+    assert page.evaluate(f"document.querySelector(\"{sc} .vega-box\")._sgView.scale('x').type") == "linear"
     assert watch.errors == [] and watch.outside == []
     page.close()
 

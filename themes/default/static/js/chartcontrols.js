@@ -120,6 +120,7 @@ var SitegenChartControls = (function () {
 
   function fillOptions(chart) {
     var s = settingsOf(chart);
+    if (s.xlog == null && chart.drawn && chart.drawn.xlog != null) s.xlog = chart.drawn.xlog;  // automatic: as drawn
     chart.optionsBox.textContent = "";
     OPTIONS[chart.kind].forEach(function (k) {
       chart.optionsBox.appendChild(control(k, s, function (change) {
@@ -138,6 +139,7 @@ var SitegenChartControls = (function () {
       chart.drawn = drawn;
       chart.settings = s;
       if (!drawn) return null;
+      if (drawn.xlog != null && s.xlog == null) fillOptions(chart);  // the automatic x axis, shown as drawn
       chart.fig.setAttribute("data-settings", M.formatSettings(s));
       if (chart.noteBox) chart.noteBox.textContent = drawn.note || "";
       return drawn.spec;

@@ -134,7 +134,7 @@ var SitegenCharts = (function () {
 
   /** A template's copy (see spec) with chart settings applied: y log / outliers clipped on every
       layer, x log for a scatter (set, or automatic when x spans more than two decades); rows a log
-      axis cannot draw are left out. */
+      axis cannot draw are left out. Returns {spec, xlog}. */
   function withSettings(s, settings, yField, scatter) {
     var M = SitegenChartMath, vals = s.data.values;
     var xs = vals.map(function (v) { return v.x; }), ys = vals.map(function (v) { return v[yField]; });
@@ -147,7 +147,7 @@ var SitegenCharts = (function () {
       l.mark = Object.assign({}, typeof l.mark === "string" ? {type: l.mark} : l.mark, {clip: true});
     });
     s.data.values = vals.filter(function (v) { return (!settings.ylog || v[yField] > 0) && (!xlog || v.x > 0); });
-    return s;
+    return {spec: s, xlog: !!xlog};
   }
 
   /** The dashboard's charts: one per value across runs, and the primary metric against the others,
@@ -187,7 +187,7 @@ var SitegenCharts = (function () {
         if (!s.data.values.length) return null;
         s.layer[0].encoding.y.title = yTitle;
         s.layer[1].encoding.tooltip[3].title = yTitle;
-        s = withSettings(crowded(s), set, "value", false);
+        s = withSettings(crowded(s), set, "value", false).spec;
         return {spec: s, rows: s.data.values, fields: ["number", "name", "id", "script", "value"]};
       }});
     }
@@ -216,8 +216,9 @@ var SitegenCharts = (function () {
           s.data.values = rows;
           s.encoding.x.title = n; s.encoding.y.title = primary;
           s.encoding.tooltip[3].title = n; s.encoding.tooltip[4].title = primary;
-          s = withSettings(crowded(s), set, "y", true);
-          return {spec: s, rows: s.data.values, fields: ["number", "name", "id", "script", "x", "y"]};
+          var made = withSettings(crowded(s), set, "y", true);
+          return {spec: made.spec, rows: made.spec.data.values, fields: ["number", "name", "id", "script", "x", "y"],
+                  xlog: made.xlog};
         }});
       });
     }

@@ -298,7 +298,7 @@ var SitegenParallel = (function () {
         });
         if (!rows.length) return {spec: null, rows: [], fields: [], note: "No run has both values as numbers."};
         var made = SitegenChartSpecs.points(rows, s, {scatter: true, xTitle: pick.x.slice(2), yTitle: pick.y.slice(2)});
-        return {spec: made.spec, rows: rows, fields: ["run", "id", "x", "y"],
+        return {spec: made.spec, rows: rows, fields: ["run", "id", "x", "y"], xlog: made.xlog,
                 note: (ps ? "Colour: " + primary + " (dark: low, yellow: high). " : "") + (made.xlog ? "x on a log scale." : "")};
       }
     });
