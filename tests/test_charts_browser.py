@@ -66,6 +66,19 @@ def test_learning_curves_one_line_per_run_and_controls(browser, site, store, tmp
     # colours: one per run, the same as the run's colour anywhere (SitegenChartMath.runColor)
     colours = page.locator(CURVES + LINES).evaluate_all("ps => ps.map(p => p.getAttribute('stroke'))")
     assert len(set(colours)) == 9
+    # hovering a line highlights it and names its run
+    page.locator(CURVES + " .vega-box").evaluate("b => b.scrollIntoView({block: 'center'})")
+    at = page.locator(CURVES + LINES).first.evaluate("""p => { const l = p.getTotalLength(), q = p.getPointAtLength(l * 0.6);
+      const m = p.getScreenCTM(); return [q.x * m.a + q.y * m.c + m.e, q.x * m.b + q.y * m.d + m.f]; }""")
+    page.mouse.move(at[0] - 3, at[1])
+    page.mouse.move(at[0], at[1], steps=3)
+    tip = page.locator("#vg-tooltip-element")
+    tip.wait_for(state="visible")
+    labels = page.evaluate(f"[...new Set(document.querySelector(\"{CURVES} .vega-box\")._sgView.data('curves').map(r => r.run))]")
+    assert any(label in tip.inner_text() for label in labels)
+    page.wait_for_function(f"(o => o.filter(x => x === '1').length === 1 && o.filter(x => x !== '1').length === 8)"
+                           f"([...document.querySelectorAll(\"{CURVES}{LINES}\")].map(p => p.getAttribute('opacity')))")
+    page.mouse.move(5, 5)
 
     # log scale changes the axis (this chart only; the address says so)
     open_options(page, CURVES)

@@ -50,7 +50,6 @@ var SitegenChartSpecs = (function () {
       mark: {type: "line", strokeWidth: 1.6, clip: true, cursor: "pointer"},
       encoding: {x: x, y: y, color: color, detail: {field: "id"},
                  opacity: {condition: {param: "hover", empty: true, value: 1}, value: 0.18},
-                 strokeWidth: {condition: {param: "hover", empty: false, value: 3}, value: 1.6},
                  href: {field: "href"},
                  tooltip: [{field: "run", type: "nominal", title: "Run"}]}});
     if (s.points) {
