@@ -352,9 +352,9 @@ def test_download_copies_everything_and_stays_inside(store_copy, tmp_path):
     # downloading a run onto itself (default DEST from inside the store) must not destroy it
     before = (run_dir / "run.json").read_bytes()
     one_line_error(sitegen(store_copy, "download", "1", cwd=store_copy, ok=False),
-                   "inside the run's own folder")
+                   "inside the run store")
     one_line_error(sitegen(store_copy, "download", "1", str(run_dir / "outputs"), ok=False),
-                   "inside the run's own folder")
+                   "inside the run store")
     assert (run_dir / "run.json").read_bytes() == before
     assert (run_dir / "outputs" / "model.pkl").read_text() == "model 10.0"
 
