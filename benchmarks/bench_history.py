@@ -28,13 +28,19 @@ COMMANDS = {"list -o json": ["history", "list", "-o", "json"], "list": ["history
             "jobs": ["jobs"]}
 
 
-def timed(tree: Path, store: Path, args: list[str]) -> float:
+def timed(tree: Path, store: Path, args: list[str]) -> tuple[float, float]:
+    """(wall, CPU: user + system) seconds of one command in a fresh interpreter."""
     env = {**os.environ, "PYTHONPATH": str(tree), "COLUMNS": "200"}
     env.pop("SITEGEN_STORE", None)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "sitegen", *args, "--store", str(store)], env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t
+    proc = subprocess.Popen([sys.executable, "-m", "sitegen", *args, "--store", str(store)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=store.parent)  # not a source tree: `-m` puts the cwd first on sys.path
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"sitegen {' '.join(args)} failed with {tree}")
+    return time.perf_counter() - t, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -66,12 +72,15 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     (out / "history.json").write_text(json.dumps(r, indent=2))
     print(f"{runs:,} runs in {args.store}; load average {r['load'][0]:.1f} -> {r['load_after'][0]:.1f}\n")
-    print("| command | " + " | ".join(f"{t} cold s | {t} warm s (median of {args.repeat})" for t in trees) + " |")
-    print("| --- |" + " --- | --- |" * len(trees))
+    print("wall / CPU (user + system) seconds\n")
+    print("| command | " + " | ".join(f"{t} cold | {t} warm (median of {args.repeat})" for t in trees) + " |")
+    print("| --- |" + " ---: | ---: |" * len(trees))
     for name, by in r["results"].items():
         cells = []
         for label in trees:
-            cells += [f"{by[label]['cold']:.2f}", f"{statistics.median(by[label]['warm']):.2f}"]
+            cold, warm = by[label]["cold"], by[label]["warm"]
+            cells += [f"{cold[0]:.2f} / {cold[1]:.2f}",
+                      f"{statistics.median(w for w, _ in warm):.2f} / {statistics.median(c for _, c in warm):.2f}"]
         print(f"| `sitegen {name}` | " + " | ".join(cells) + " |")
 
 
