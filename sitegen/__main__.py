@@ -1,3 +1,3 @@
 from sitegen.cli import main
 
-main()
+main(prog_name="sitegen")

@@ -49,6 +49,10 @@ class LazyGroup(click.Group):
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as e:  # one line, like every other user error, naming the help to read
+            where = e.ctx.command_path if e.ctx else "sitegen"
+            click.echo(f"Error: {e.format_message()} (see `{where} --help`)", err=True)
+            sys.exit(1)
         except click.ClickException as e:
             e.show()
             sys.exit(1)

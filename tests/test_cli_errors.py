@@ -1,0 +1,24 @@
+"""A bad argument to any command is one line `Error: …` (saying where to look) and exit code 1."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+BAD = [
+    (["jobs", "--bogus"], "No such option '--bogus'", "sitegen jobs --help"),
+    (["run"], "Missing argument 'SCRIPT'", "sitegen run --help"),
+    (["history", "list", "-o", "xml"], "'xml' is not one of", "sitegen history list --help"),
+    (["nosuchcmd"], "No such command 'nosuchcmd'", "sitegen --help"),
+]
+
+
+@pytest.mark.parametrize("args,message,hint", BAD, ids=[" ".join(a) for a, _, _ in BAD])
+def test_usage_error_is_one_line(tmp_path, args, message, hint):
+    p = subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=tmp_path, capture_output=True,
+                       text=True, env={**os.environ, "NO_COLOR": "1"}, timeout=60)
+    assert p.returncode == 1
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith("Error: ") and message in lines[0] and hint in lines[0]
+    assert p.stdout == ""
