@@ -90,10 +90,14 @@ var SitegenOverlay = (function () {
                     note: "Mean and min-max band of " + g.groups.length + " groups of " + lines.length + " runs (" +
                           chosen.why + ")."};
           }
-          var per = M.pointsPerLine(lines.length), made = M.curveRows(lines, s, per);
+          // smoothed lines need fewer points (and the faint raw ones under them are context): both
+          // at half the budget, so a smoothed chart costs what a plain one does
+          var per = M.pointsPerLine(lines.length);
+          if (s.smooth > 0) per = Math.max(100, per >> 1);
+          var made = M.curveRows(lines, s, per);
           var points = s.points == null ? made.rows.length <= 300 : s.points;
           if (s.smooth > 0) {  // the faint raw lines: half the points (they are context, not the reading)
-            o.raw = M.curveRows(lines, Object.assign({}, s, {smooth: 0}), Math.max(75, per >> 1)).rows;
+            o.raw = M.curveRows(lines, Object.assign({}, s, {smooth: 0}), per).rows;
           }
           var spec = SitegenChartSpecs.curves(made.rows, Object.assign({}, s, {points: points}), o);
           var note = chosen.why ? lines.length + " run" + (lines.length === 1 ? "" : "s") + " drawn: " + chosen.why + "." : "";
