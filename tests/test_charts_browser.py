@@ -360,6 +360,21 @@ def test_brushing_a_parallel_axis_filters_the_grid(browser, sweep):
     assert page.locator("svg.pc polyline.pc-line.in").count() == len(shown)
     assert "q=params" in page.url and "brush=" in page.url
     assert page.input_value("#grid-filter").startswith('params."rate" >= ')
+    # a filter typed by hand replaces the brush (no stale brush drawn or in the address)
+    page.fill("#grid-filter", "depth = 1")
+    page.wait_for_function("!location.hash.includes('brush=')")
+    assert page.locator("svg.pc .pc-brush").count() == 0
+    page.fill("#grid-filter", "")
+    page.wait_for_function("document.querySelector('#grid-status').textContent.startsWith('10 of 10')")
+    hit = page.locator(".pc-hit[data-key='p:rate']")
+    hit.scroll_into_view_if_needed()
+    box = hit.bounding_box()
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 2)
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+    page.wait_for_function("!document.querySelector('#grid-status').textContent.startsWith('10 of')")
     # the same address gives the same view; a click on the axis clears the brush
     shared = page.url
     page.goto("about:blank")

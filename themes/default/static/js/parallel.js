@@ -366,6 +366,13 @@ var SitegenParallel = (function () {
     redraw();
     var t = null;
     window.addEventListener("resize", function () { clearTimeout(t); t = setTimeout(redraw, 150); });
+    var filterBox = brushing && document.getElementById("grid-filter");
+    if (filterBox) filterBox.addEventListener("input", function () {  // a filter typed by hand: the brushes go
+      if (!Object.keys(brushes).length || filterBox.value === brushQuery(brushes)) return;
+      brushes = {};
+      SitegenState.set({brush: null}, {replace: true});
+      redraw();
+    });
     return true;
   }
 
