@@ -389,6 +389,14 @@ class Store:
                                  f"(this sitegen reads version {FORMAT_VERSION}); upgrade sitegen")
 
     def next_run_number(self, experiment: str) -> int:
+        return self._change_counter(experiment, lambda n: n + 1)
+
+    def reserve_run_number(self, experiment: str, number: int) -> None:
+        """Make ``number`` taken: a number given to one of this store's runs elsewhere (a sync
+        renumbering it), so that the experiment's next run gets a greater one."""
+        self._change_counter(experiment, lambda n: max(n, number))
+
+    def _change_counter(self, experiment: str, change: Callable[[int], int]) -> int:
         self.ensure()
         counters = self.internal / "counters"
         counters.mkdir(parents=True, exist_ok=True)
@@ -398,7 +406,7 @@ class Store:
                 n = int(path.read_text().strip() or 0)
             except (FileNotFoundError, ValueError):
                 n = 0
-            n += 1
+            n = change(n)
             tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
             tmp.write_text(str(n))
             os.replace(tmp, path)

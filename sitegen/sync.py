@@ -408,7 +408,9 @@ def _number_new_runs(src, dst: RemoteSide, metas: dict[str, bytes], new_runs: se
             continue
         number = _remote.claim_run_number(dst.remote, str(experiment), run_id)
         if isinstance(src, LocalSide):
-            Store(src.root).update_meta(run_id, {"run_number": number})
+            local = Store(src.root)
+            local.update_meta(run_id, {"run_number": number})
+            local.reserve_run_number(str(experiment), number)  # its next run must not reuse it
             data = src.read_many([rel])[rel]
         else:
             meta["run_number"] = number
