@@ -130,5 +130,13 @@ def machine_env(server_env: dict, cache: Path, host: str, store: str) -> dict[st
     """A "machine": its own spool and cache folder and host name, the shared bucket as its store."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SITEGEN_", "AWS_"))}
     env.update(server_env)
-    env.update(SITEGEN_CACHE_DIR=str(cache), SITEGEN_HOST=host, SITEGEN_STORE=store)
+    env.update(SITEGEN_CACHE_DIR=str(cache), SITEGEN_HOST=host, SITEGEN_STORE=store,
+               SITEGEN_UPLOAD_PATIENCE="60")  # a detached final upload never outlives the suite
     return env
+
+
+def detached_uploaders(cache: Path) -> list[int]:
+    """Pids of the detached final uploads (`python -m sitegen.sync`) of runs spooled in ``cache``."""
+    import subprocess
+    out = subprocess.run(["pgrep", "-f", f"sitegen.sync {cache}"], capture_output=True, text=True)
+    return [int(pid) for pid in out.stdout.split()]

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import wait_for
+from helpers import pid_gone, wait_for
 
 pytest.importorskip("s3fs", reason="needs the s3 extra (pip install 'sitegen-runs[s3]')")
 pytest.importorskip("moto", reason="needs moto[server] (the test extra)")
-from s3server import MotoServer, Relay, machine_env  # noqa: E402
+from s3server import MotoServer, Relay, detached_uploaders, machine_env  # noqa: E402
 
 from sitegen.store import Store, read_metrics  # noqa: E402
 
@@ -139,6 +139,8 @@ def test_endpoint_down_for_10s_mid_run_loses_nothing(s3, bucket, tmp_path):
         series = read_metrics(store.run_dir(runs[0]["run_id"]) / "metrics.tsv")
         return series["x"].values == list(range(n))
     wait_for(arrived, 120, "every point in the bucket after the endpoint came back", interval=0.5)
+    for pid in detached_uploaders(tmp_path / "cache"):   # it finished its job: it exits
+        wait_for(lambda: pid_gone(pid), 60, "the detached uploader to finish")
     relay.cut()
 
 
@@ -308,11 +310,16 @@ def test_missing_extra_and_unreachable_endpoint_are_one_line(s3, tmp_path):
     # inside a training script: a warning, the script goes on and its data stays in the spool
     dead["SITEGEN_STORE"] = "s3://nowhere/runs"
     dead["SITEGEN_UPLOAD_INTERVAL"] = "0.1"
+    dead["SITEGEN_UPLOAD_PATIENCE"] = "0"  # the detached final upload tries once and gives up
     proc = python("from sitegen import get_logger\nget_logger().log('Accuracy', 0.5)\n"
                   "print('trained')\n", dead, tmp_path)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and out.strip() == "trained", err
     assert "Traceback" not in err
+    # the run ended while its store was unreachable: a detached uploader took over, and (with no
+    # patience) gave up at once; nothing is left running
+    for pid in detached_uploaders(tmp_path / "cache"):
+        wait_for(lambda: pid_gone(pid), 60, "the detached uploader to give up")
     spool = next((tmp_path / "cache" / "stores").glob("*/spool"))
     [meta] = Store(spool).runs()
     assert read_metrics(Store(spool).run_dir(meta["run_id"]) / "metrics.tsv")["Accuracy"].last \
