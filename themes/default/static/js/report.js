@@ -37,7 +37,7 @@ var SGReport = (function () {
     });
     var rows = M.curveRows(runs, s, M.pointsPerLine(runs.length)).rows;  // thinned as the dashboard's
     legend(fig, runs);
-    return [S.curves(rows, runs, s, {yTitle: e.series, height: 280}), runs.map(function (r) { return r.id; })];
+    return [S.curves(rows, s, {yTitle: e.series, height: 280}), runs.map(function (r) { return r.id; })];
   }
 
   function value(e, labels) {
