@@ -22,3 +22,14 @@ def test_usage_error_is_one_line(tmp_path, args, message, hint):
     assert len(lines) == 1, p.stderr
     assert lines[0].startswith("Error: ") and message in lines[0] and hint in lines[0]
     assert p.stdout == ""
+
+
+def test_deploy_to_an_unknown_protocol_fails_before_building(tmp_path):
+    from sitegen.store import Store
+    Store(tmp_path / "runs").create_run("exp", script_name="a.py")
+    p = subprocess.run([sys.executable, "-m", "sitegen", "deploy", "--to", "bogus://bucket/site/"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "NO_COLOR": "1", "SITEGEN_STORE": str(tmp_path / "runs")})
+    assert p.returncode == 1
+    assert p.stderr.strip().splitlines() == ["Error: bogus://bucket/site/: unknown storage protocol bogus://"]
+    assert "Built" not in p.stdout and not (tmp_path / "site").exists()

@@ -87,10 +87,11 @@ def _deploy_to_bucket(store_path, site: Path, config, url: str, dry_run: bool,
     """``--to URL``: upload what changed (with Content-Type and Cache-Control), remove the rest."""
     from sitegen import publish
     from sitegen.commands.common import TerminalProgress
-    from sitegen.remote import RemoteError, describe_error, is_url
+    from sitegen.remote import RemoteError, describe_error, is_url, open_remote
     if not is_url(url):
         raise RemoteError(f"--to takes a URL such as s3://bucket/site/ (got {url!r}); to publish "
                           f"to GitHub Pages, leave --to out")
+    open_remote(url)  # an unknown protocol or a missing extra: say so before spending time on a build
     if not no_build:
         _build(store_path, site, config)
     try:
