@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sitegen.store import METRICS_FILE, decode_name, decode_value, open_run_file, read_run_file, warn_once
@@ -152,7 +152,7 @@ def _load(path: str) -> dict | None:
 
 
 def _save(path: str, summary: dict) -> None:
-    out = dict(summary, metrics={k: asdict(v) for k, v in summary["metrics"].items()})
+    out = dict(summary, metrics={k: v.__dict__ for k, v in summary["metrics"].items()})  # (asdict deep-copies)
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
