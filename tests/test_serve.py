@@ -251,6 +251,7 @@ def test_port_in_use_is_one_clear_error(proj: Path):
     assert errors == [f"Error: can't listen on 127.0.0.1:{port} (Address already in use): "
                       f"is another server running? pass --port N"]
     assert "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == errors  # said before building anything (issue 9.6)
 
 
 def test_open_page_reloads_itself_after_new_run(proj: Path, server_factory):

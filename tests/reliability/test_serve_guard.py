@@ -1,13 +1,12 @@
 """Issue 16.4 and issue 9 items 5-6: ``sitegen serve`` answers only to its own host names (DNS
 rebinding), takes reload sockets and /forcereload only from its own pages, never fails on a NUL in
-a path, serves a 404 page that reloads itself once the page exists, and says a port is busy before
-building anything. A real server in a subprocess; raw HTTP requests; real Chromium."""
+a path, and serves a 404 page that reloads itself once the page exists (a busy port is said before
+building anything: tests/test_serve.py::test_port_in_use_is_one_clear_error). A real server in a subprocess; raw HTTP requests; real Chromium."""
 from __future__ import annotations
 
 import base64
 import http.client
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -122,19 +121,3 @@ def test_a_tab_on_a_page_not_built_yet_shows_it_once_built(server, browser):
     page.wait_for_selector("#grid", timeout=30000)  # the script's dashboard, reloaded by itself
     assert page.locator("#sitegen-not-found").count() == 0
     page.close()
-
-
-def test_busy_port_is_said_before_building(tmp_path: Path):
-    """Issue 9.6: nothing is built when the port is taken (before: a whole build, then the error)."""
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    log_run(proj, 0.5)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        port = s.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "sitegen", "serve", "--port", str(port)],
-                              cwd=proj, capture_output=True, text=True, env=clean_env(), timeout=60)
-    assert proc.returncode == 1
-    assert proc.stderr.splitlines() == [f"Error: can't listen on 127.0.0.1:{port} (Address already in "
-                                        f"use): is another server running? pass --port N"]
