@@ -10,7 +10,6 @@ import base64
 import functools
 import http.server
 import threading
-from pathlib import Path
 
 import pytest
 

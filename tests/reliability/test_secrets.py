@@ -225,7 +225,7 @@ def test_printed_secrets_and_credential_files_stay_home(proj: Path):
     the site."""
     import subprocess
     import zipfile
-    write_script(proj / "train.py", f"""
+    write_script(proj / "train.py", """
         import os
         from sitegen import get_logger
         log = get_logger()
@@ -237,7 +237,7 @@ def test_printed_secrets_and_credential_files_stay_home(proj: Path):
         import json
         creds = json.load(open(os.environ["CREDS_JSON"]))  # outside the project: not in its code
         for i, (name, text) in enumerate(sorted(creds.items())):
-            for path in (name, f"plain/output{{i}}.txt"):
+            for path in (name, f"plain/output{i}.txt"):
                 os.makedirs(os.path.dirname(os.path.join("outputs", path)), exist_ok=True)
                 open(os.path.join("outputs", path), "w").write(text)
         open("outputs/model.txt", "w").write("weights")

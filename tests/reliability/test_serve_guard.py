@@ -9,10 +9,8 @@ import http.client
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from helpers import wait_for
 from test_serve import RELOAD_SCRIPT, Server, clean_env, log_run
 
 from .test_hostile import browser  # noqa: F401 - the module-scoped Chromium fixture
