@@ -40,6 +40,7 @@ from sitegen.store import (
 )
 from sitegen.formatting import format_mean_std, format_size, terminal_safe
 from sitegen.summary import run_metrics, scalars_and_last
+from sitegen.system_metrics import is_system
 from sitegen.formatting import format_value as plain_value
 
 #: The seed's run keys, in the order ``info`` prints them (after the metrics), plus ours.
@@ -270,7 +271,9 @@ def list_runs(store: Store, script: str | None = None, include_hidden: bool = Fa
     runs = [meta for meta, _, _ in chosen]
     scalars_by_run = [scalars for _, scalars, _ in chosen]
     params_by_run = [parameters(meta) for meta in runs]
-    names = _first_seen(reversed(scalars_by_run))
+    # system metrics (sitegen.system_metrics) have their own section on run pages; a short run's
+    # single sample would otherwise be a column of every table
+    names = [n for n in _first_seen(reversed(scalars_by_run)) if not is_system(n)]
     colmap: dict[str, str] = {}
     fixed = set(FRONT_COLUMNS) | set(LIST_COLUMNS)
     for name in names:
@@ -285,7 +288,7 @@ def list_runs(store: Store, script: str | None = None, include_hidden: bool = Fa
     for meta, scalars, params in zip(runs, scalars_by_run, params_by_run):
         row: dict[str, Any] = {"#": meta.get("run_number"), "Name": meta.get("name")}
         row.update({pcolmap[n]: v for n, v in params.items()})
-        row.update({colmap[n]: v for n, v in scalars.items()})
+        row.update({colmap[n]: v for n, v in scalars.items() if n in colmap})
         if records:
             table.records.append(info_record(store, meta, scalars))
         row.update({

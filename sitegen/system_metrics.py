@@ -13,6 +13,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+PREFIX = "system/"  # the series of this module; left out of run tables unless asked for
+
+
+def is_system(name: str) -> bool:
+    return name.startswith(PREFIX)
+
 MB = 1024 * 1024
 
 

@@ -81,3 +81,28 @@ def test_a_bad_interval_is_a_config_error(project: Path, cli) -> None:
     proc = cli("run", "short.py")
     assert proc.returncode == 1 and "system_metrics_interval" in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+ONE_SAMPLE = """\
+import sys
+from sitegen import get_logger, start_run
+from sitegen.store import Store
+import os
+log = get_logger()
+log.log("Accuracy", 0.5)
+store, run_id = Store(os.environ["SITEGEN_STORE"]), os.environ["SITEGEN_RUN_ID"]
+while "system/cpu_percent" not in store.metrics(run_id):  # one sample: a scalar, not a series
+    pass
+"""
+
+
+def test_history_list_leaves_system_metrics_out_of_its_columns(project: Path, cli) -> None:
+    """A short run's single sample of system/… is a scalar: not a column of every table."""
+    (project / "short.py").write_text(ONE_SAMPLE)
+    assert cli("run", "short.py").returncode == 0
+    table = cli("history", "list", check=True).stdout
+    header = table.splitlines()[0]
+    assert "Accuracy" in header and "system/" not in header
+    import json
+    [record] = json.loads(cli("history", "list", "-o", "json", check=True).stdout)
+    assert "system/cpu_percent" in record   # still in the run's full record, as in history info
