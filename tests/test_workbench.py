@@ -150,18 +150,23 @@ def test_cancel_from_jobs_panel_and_live_log(serve, proj, browser):
     assert status == 200, r
     run_id = r["run_id"]
     store = Store(proj / "runs")
-    page = browser.new_page()
-    wait_for(lambda: get(f"{server.base}/runs/{run_id}.html")[0] == 200, 60, "the run's page")
-    page.goto(f"{server.base}/runs/{run_id}.html")
-    # the run page streams its driver log while it runs
-    wait_for(lambda: "line 3" in (page.text_content("pre.log") or ""), 60, "the live log")
+    try:
+        page = browser.new_page()
+        wait_for(lambda: get(f"{server.base}/runs/{run_id}.html")[0] == 200, 60, "the run's page")
+        page.goto(f"{server.base}/runs/{run_id}.html")
+        # the run page streams its driver log while it runs
+        wait_for(lambda: "line 3" in (page.text_content("pre.log") or ""), 60, "the live log")
 
-    def cancel_button():  # the dashboard shows the run once a rebuild has seen it
-        page.goto(server.base + "/index.html")
-        page.wait_for_selector("#wb-new-h")
-        return page.query_selector(f".wb-cancel[data-run-id='{run_id}']")
-    wait_for(cancel_button, 60, "the running run's Cancel button", interval=0.3).click()
-    wait_for(lambda: store.load_meta(run_id)["status"] == "Canceled", 60, "the run canceled")
+        def cancel_button():  # the dashboard shows the run once a rebuild has seen it
+            page.goto(server.base + "/index.html")
+            page.wait_for_selector("#wb-new-h")
+            return page.query_selector(f".wb-cancel[data-run-id='{run_id}']")
+        wait_for(cancel_button, 60, "the running run's Cancel button", interval=0.3).click()
+        wait_for(lambda: store.load_meta(run_id)["status"] == "Canceled", 60, "the run canceled")
+    finally:  # a failed test must not leave the endless script running
+        if store.load_meta(run_id)["status"] == "Running":
+            subprocess.run([sys.executable, "-m", "sitegen", "cancel", run_id], cwd=proj,
+                           env=clean_env(), capture_output=True, timeout=60)
 
 
 def test_restore_dialog_cancel_changes_nothing_confirm_restores(serve, proj, browser):
