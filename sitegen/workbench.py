@@ -266,95 +266,109 @@ def preview_markdown(body: dict) -> dict:
 
 # ---------------------------------------------------------------- tornado
 
+@dataclass
+class ApiRequest:
+    """What an action gets from a request: the run in its path, and its JSON body or query."""
+    ref: str | None
+    body: dict
+    offset: int = -1
+
+
+def _log_offset(text: str | None) -> int:
+    try:
+        return int(text) if text is not None else -1
+    except ValueError:
+        return -1
+
+
+RUN = r"([^/]+)"
+#: path under /_sitegen/api -> {method: action(bench, request) -> JSON-ready dict}
+ACTIONS: dict[str, dict[str, Any]] = {
+    "/scripts": {"GET": lambda b, r: list_scripts(b.store, b.project_dir)},
+    "/runs": {"POST": lambda b, r: launch(b, r.body)},
+    f"/runs/{RUN}/cancel": {"POST": lambda b, r: cancel(b, r.ref)},
+    f"/runs/{RUN}/restore": {"GET": lambda b, r: restore_plan(b, r.ref),
+                             "POST": lambda b, r: restore(b, r.ref, r.body)},
+    f"/runs/{RUN}/log": {"GET": lambda b, r: log_tail(b, r.ref, r.offset)},
+    f"/runs/{RUN}": {"GET": lambda b, r: run_info(b, r.ref),
+                     "POST": lambda b, r: annotate(b, r.ref, r.body)},
+    "/pins": {"POST": lambda b, r: pin(b, r.body)},
+    "/markdown": {"POST": lambda b, r: preview_markdown(r.body)},
+}
+
+
+def refusal(bench: Workbench, guard, method: str, headers, body: bytes) -> str | None:
+    """Why a control request is refused (None: it may go on): Host and Origin for every request,
+    and for a POST an Origin, the server's token and a bounded body."""
+    why = guard.refusal(headers, same_origin=True)
+    if why is None and method == "POST":
+        if headers.get("Origin") is None:
+            why = "a control request must come from this server's pages (no Origin)"
+        elif not bench.token_ok(headers.get("X-Sitegen-Token")):
+            why = "missing or wrong X-Sitegen-Token: reload the page"
+        elif len(body) > MAX_BODY:
+            why = "request too large"
+    return why
+
+
+def parse_body(raw: bytes) -> dict:
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        raise ControlError("the request body is not JSON") from None
+    if not isinstance(data, dict):
+        raise ControlError("the request body must be a JSON object")
+    return data
+
+
+def answer(bench: Workbench, action, request: ApiRequest) -> tuple[int, dict]:
+    """Carry out an action: (HTTP status, JSON reply); a user error is a 400 with its message."""
+    try:
+        return 200, action(bench, request)
+    except UserError as e:
+        return 400, {"error": str(e)}
+    except OSError as e:
+        return 500, {"error": f"{e.strerror or e}"}
+
+
 def handlers(bench: Workbench, guard, theme_dir: Path) -> list:
-    """Routes for the control API and the workbench's script and stylesheet."""
+    """Routes for the control API (`ACTIONS`) and the workbench's script and stylesheet."""
     from tornado import web
 
     class Api(web.RequestHandler):
-        def prepare(self) -> None:
-            why = guard.refusal(self.request.headers, same_origin=True)
-            if why is None and self.request.method == "POST":
-                if self.request.headers.get("Origin") is None:
-                    why = "a control request must come from this server's pages (no Origin)"
-                elif not bench.token_ok(self.request.headers.get("X-Sitegen-Token")):
-                    why = "missing or wrong X-Sitegen-Token: reload the page"
-                elif len(self.request.body) > MAX_BODY:
-                    why = "request too large"
-            if why:
-                self._reply({"error": why}, 403)
+        def initialize(self, actions: dict) -> None:
+            self.actions = actions
 
-        def _reply(self, data: dict, status: int = 200) -> None:
+        def prepare(self) -> None:
+            why = refusal(bench, guard, self.request.method, self.request.headers,
+                          self.request.body)
+            if why:
+                self._reply(403, {"error": why})
+            elif self.request.method not in self.actions:
+                raise web.HTTPError(405)
+
+        def _reply(self, status: int, data: dict) -> None:
             self.set_status(status)
             self.set_header("Content-Type", "application/json; charset=utf-8")
             self.set_header("Cache-Control", "no-store")
             self.finish(json.dumps(data))
 
-        def _body(self) -> dict:
+        def _run(self, ref: str | None = None) -> None:
             try:
-                data = json.loads(self.request.body or b"{}")
-            except ValueError:
-                raise ControlError("the request body is not JSON") from None
-            if not isinstance(data, dict):
-                raise ControlError("the request body must be a JSON object")
-            return data
+                body = parse_body(self.request.body) if self.request.method == "POST" else {}
+            except ControlError as e:
+                return self._reply(400, {"error": str(e)})
+            request = ApiRequest(ref, body, _log_offset(self.get_argument("offset", None)))
+            self._reply(*answer(bench, self.actions[self.request.method], request))
 
-        def _do(self, fn, *args) -> None:
-            try:
-                self._reply(fn(*args))
-            except UserError as e:
-                self._reply({"error": str(e)}, 400)
-            except OSError as e:
-                self._reply({"error": f"{e.strerror or e}"}, 500)
+        get = post = _run
 
         def check_xsrf_cookie(self) -> None:  # the token header replaces tornado's cookie
             return None
 
-    class Scripts(Api):
-        def get(self) -> None:
-            self._do(list_scripts, bench.store, bench.project_dir)
-
-    class Runs(Api):
-        def post(self) -> None:
-            self._do(lambda: launch(bench, self._body()))
-
-    class Run(Api):
-        def get(self, ref: str) -> None:
-            self._do(run_info, bench, ref)
-
-        def post(self, ref: str) -> None:
-            self._do(lambda: annotate(bench, ref, self._body()))
-
-    class Cancel(Api):
-        def post(self, ref: str) -> None:
-            self._do(cancel, bench, ref)
-
-    class Restore(Api):
-        def get(self, ref: str) -> None:
-            self._do(restore_plan, bench, ref)
-
-        def post(self, ref: str) -> None:
-            self._do(lambda: restore(bench, ref, self._body()))
-
-    class Log(Api):
-        def get(self, ref: str) -> None:
-            try:
-                offset = int(self.get_argument("offset", "-1"))
-            except ValueError:
-                offset = -1
-            self._do(log_tail, bench, ref, offset)
-
-    class Pins(Api):
-        def post(self) -> None:
-            self._do(lambda: pin(bench, self._body()))
-
-    class Markdown(Api):
-        def post(self) -> None:
-            self._do(lambda: preview_markdown(self._body()))
-
     class Asset(web.RequestHandler):
         def get(self, name: str) -> None:
-            why = guard.refusal(self.request.headers)
-            if why:
+            if guard.refusal(self.request.headers):
                 raise web.HTTPError(403)
             kind = {"workbench.js": "text/javascript", "workbench.css": "text/css"}.get(name)
             if kind is None:
@@ -363,12 +377,8 @@ def handlers(bench: Workbench, guard, theme_dir: Path) -> list:
             self.set_header("Cache-Control", "no-cache")
             self.finish((theme_dir / "workbench" / name).read_bytes())
 
-    run = r"([^/]+)"
-    return [(rf"{API}/scripts", Scripts), (rf"{API}/runs", Runs),
-            (rf"{API}/runs/{run}/cancel", Cancel), (rf"{API}/runs/{run}/restore", Restore),
-            (rf"{API}/runs/{run}/log", Log), (rf"{API}/runs/{run}", Run),
-            (rf"{API}/pins", Pins), (rf"{API}/markdown", Markdown),
-            (rf"{STATIC}/(workbench\.(?:js|css))", Asset)]
+    routes = [(API + path, Api, {"actions": actions}) for path, actions in ACTIONS.items()]
+    return routes + [(rf"{STATIC}/(workbench\.(?:js|css))", Asset)]
 
 
 def injector(bench: Workbench):
