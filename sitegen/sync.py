@@ -452,21 +452,25 @@ def sync(src, dst, *, only: set[str] | None = None, state_path: Path | None = No
         _number_new_runs(src, dst, metas, todo.new_runs, result)
     dst.write_many(metas)
     for rel in todo.metas:
-        state[rel] = src_listing.files[rel].tag if rel not in result.renumbered else ""
+        state[rel] = _tag_now(src, rel, src_listing)
         result.files += 1
         result.bytes += len(metas[rel])
-    if isinstance(dst, RemoteSide) and isinstance(src, LocalSide):
-        # a renumbered run's run.json changed in the source: its tag is the new file's
-        for rel in todo.metas:
-            try:
-                st = os.stat(src.path(rel))
-                state[rel] = f"{st.st_mtime_ns}-{st.st_size}"
-            except OSError:
-                pass
     _save_state(state_path, state)
     if progress:
         progress(len(todo), len(todo))
     return result
+
+
+def _tag_now(src, rel: str, listing: Listing) -> str:
+    """A source file's change tag after the sync: renumbering rewrites a local run.json, so a
+    local file is looked at again; a remote one keeps its listed ETag."""
+    if isinstance(src, LocalSide):
+        try:
+            st = os.stat(src.path(rel))
+            return f"{st.st_mtime_ns}-{st.st_size}"
+        except OSError:
+            return ""
+    return listing.files[rel].tag
 
 
 def _carry_mtimes(src, dst, listing: Listing, runs: set[str]) -> None:
