@@ -10,7 +10,6 @@ once and shown as an error page; the previous site stays, and the next good chan
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -201,24 +200,6 @@ def _short_path(path: str) -> str:
         return os.path.relpath(path)
     except ValueError:
         return path
-
-
-def error_page(message: str, base_path: str = "/") -> str:
-    """The page shown in place of every HTML page while the last build failed."""
-    msg = html.escape(message)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Build failed - sitegen serve</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:3rem auto;padding:0 1rem}}
-pre{{background:#fee;color:#600;padding:1rem;border-radius:6px;white-space:pre-wrap}}
-@media (prefers-color-scheme:dark){{body{{background:#111;color:#ddd}}pre{{background:#411;color:#fcc}}}}
-</style></head>
-<body><h1>The site failed to build</h1>
-<pre id="sitegen-build-error">{msg}</pre>
-<p>Fix the problem and save: this page reloads by itself once the site builds again.</p>
-</body></html>
-"""
 
 
 # ---------------------------------------------------------------- the preview
@@ -444,132 +425,11 @@ class HostGuard:
 
 # ---------------------------------------------------------------- the server
 
-SNAPSHOT_LIMIT = 16 << 20  # served files up to this size are read whole before answering
 # livereload's snippet: loads its client from the page's own host (so it works on any address)
 RELOAD_SNIPPET = (b'<script type="text/javascript">(function(){var s=document.createElement("script");'
                   b'var port=(window.location.port || (window.location.protocol == "https:" ? 443: 80));'
                   b's.src="//"+window.location.hostname+":"+port+"/livereload.js?port="+port;'
                   b'document.head.appendChild(s);})();</script>')
-
-
-def not_found_page(base_path: str = "/") -> str:
-    """The 404 page: it carries the reload script (injected into its ``<head>`` like every page),
-    so a tab opened on a page that is still being built shows it by itself after the next build."""
-    home = html.escape(base_path)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Not found - sitegen serve</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:3rem auto;padding:0 1rem}}
-@media (prefers-color-scheme:dark){{body{{background:#111;color:#ddd}}a{{color:#9cf}}}}</style></head>
-<body><h1>Not found</h1>
-<p id="sitegen-not-found">This page does not exist (yet). If it belongs to a run that started a moment ago,
-it may still be building: this tab reloads by itself after the next build.</p>
-<p><a href="{home}">The dashboard</a></p>
-</body></html>
-"""
-
-
-def _make_handlers(preview: Preview, root: str, base_path: str, guard: HostGuard,
-                   live: bool) -> list:
-    from tornado import web
-    from livereload.handlers import (ForceReloadHandler, LiveReloadHandler, LiveReloadJSHandler,
-                                     StaticFileHandler)
-
-    class Guarded:
-        same_origin = False
-
-        def prepare(self) -> None:
-            why = guard.refusal(self.request.headers, self.same_origin)
-            if why:
-                self.set_status(403 if self.request.headers.get("Host") else 400)
-                self.set_header("Content-Type", "text/plain; charset=utf-8")
-                self.finish(why + "\n")
-
-    class SiteHandler(Guarded, StaticFileHandler):
-        def set_extra_headers(self, path: str) -> None:
-            self.set_header("Cache-Control", "no-cache")  # a reload must fetch fresh data files
-
-        def compute_etag(self) -> None:
-            return None  # no-cache anyway; and tornado would read every file twice to hash it
-
-        def _snapshot(self) -> bytes | None:
-            """The file's bytes, read once from one open file: a rebuild replacing the file
-            mid-request cannot make its body disagree with its Content-Length (tornado then drops
-            the connection). Files over SNAPSHOT_LIMIT are streamed as usual."""
-            if not hasattr(self, "_data"):
-                self._data = None
-                try:
-                    with open(self.absolute_path, "rb") as f:
-                        if os.fstat(f.fileno()).st_size <= SNAPSHOT_LIMIT:
-                            self._data = f.read()
-                except (OSError, ValueError):
-                    pass
-            return self._data
-
-        def get_content_size(self) -> int:
-            data = self._snapshot()
-            return len(data) if data is not None else super().get_content_size()
-
-        def get_content(self, abspath: str, start: int | None = None, end: int | None = None):
-            data = self._snapshot()
-            return data[start:end] if data is not None else super().get_content(abspath, start, end)
-
-        async def get(self, path: str, include_body: bool = True) -> None:
-            if "\0" in path:  # /index.html%00.js: no such file (the OS cannot even name it)
-                raise web.HTTPError(404)
-            if preview.error is not None and (path == "" or path.endswith(("/", ".html"))):
-                self.set_status(500)
-                self.set_header("Content-Type", "text/html; charset=utf-8")
-                self.set_header("Cache-Control", "no-store")
-                self.finish(error_page(preview.error, base_path) if include_body else None)
-                return
-            await super().get(path, include_body)
-
-        def write_error(self, status_code: int, **kwargs: Any) -> None:
-            if status_code != 404:
-                return super().write_error(status_code, **kwargs)
-            self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.set_header("Cache-Control", "no-store")
-            self.finish(not_found_page(base_path))
-
-    class NotUnderBase(Guarded, web.RequestHandler):
-        def get(self) -> None:
-            self.set_status(404)
-            self.finish(f"<!doctype html><html><head><title>Not found</title></head><body>"
-                        f"<p>Not found. The site is served under "
-                        f"<a href=\"{html.escape(base_path)}\">{html.escape(base_path)}</a>.</p>"
-                        f"</body></html>")
-
-        head = get
-
-    class Redirect(Guarded, web.RedirectHandler):
-        pass
-
-    static = (SiteHandler, {"path": root, "default_filename": "index.html"})
-    if base_path == "/":
-        site = [(r"/(.*)", *static)]
-    else:
-        site = [
-            (r"/", Redirect, {"url": base_path}),
-            (re.escape(base_path.rstrip("/")), Redirect, {"url": base_path}),
-            (re.escape(base_path) + r"(.*)", *static),
-            (r".*", NotUnderBase),
-        ]
-    if not live:
-        return site
-
-    class ReloadSocket(Guarded, LiveReloadHandler):
-        def check_origin(self, origin: str) -> bool:
-            return guard.origin_ok(origin)
-
-    class ForceReload(Guarded, ForceReloadHandler):
-        same_origin = True
-
-    class ReloadScript(Guarded, LiveReloadJSHandler):
-        pass
-
-    return [(r"/livereload", ReloadSocket), (r"/forcereload", ForceReload),
-            (r"/livereload.js", ReloadScript)] + site
 
 
 class _NoWatcher:
@@ -701,7 +561,8 @@ def _run_server(preview: Preview, root: str, sockets: list, guard: HostGuard, ba
         LiveReloadHandler.live_css = False
         loop = IOLoop.current()
         preview.on_built = lambda: loop.add_callback(LiveReloadHandler.reload_waiters, "*")
-    app = web.Application(routes + _make_handlers(preview, root, base_path, guard, live),
+    from sitegen.serve_handlers import site_routes
+    app = web.Application(routes + site_routes(preview, root, base_path, guard, live),
                           transforms=transforms or None)
     server = HTTPServer(app)
     server.add_sockets(sockets)

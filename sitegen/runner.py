@@ -242,26 +242,17 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
     project_dir = Path(project_dir or Path.cwd()).absolute()
     store = Store(store.root.absolute())
     run_dir = store.run_dir(run_id)
-    meta = store.raw_meta(run_id)
     outputs = run_dir / OUTPUTS_DIR
     outputs.mkdir(exist_ok=True)
+    env = _child_env(store, run_id, project_dir)
     state = _Supervisor(foreground)
-    handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-    previous = {s: signal.signal(s, state.handle) for s in handled}
-    if foreground:  # Ctrl-Z / fg: suspend and resume the script with us
-        previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, state.suspend)
-        previous[signal.SIGCONT] = signal.signal(signal.SIGCONT, state.resume)
-    env = dict(os.environ)
-    env.update(SITEGEN_RUN_ID=run_id, SITEGEN_STORE=str(store.root),
-               SITEGEN_EXPERIMENT=str(meta.get("experiment_id") or ""), PYTHONUNBUFFERED="1",
-               SITEGEN_PROJECT_DIR=str(project_dir))
+    previous = _install_signals(state, foreground)
     from sitegen.secrets import Masker, secret_env_values
     masker = Masker(secret_env_values(env))  # the environment's secrets and token formats: masked in driver.log
     from sitegen.runlog import RunLog
     log = RunLog(run_dir / DRIVER_LOG, masker)
     returncode: int | None = None
     workdir: Path | None = None
-    recorder = None
     crashed = False
     uploader = _start_uploader(store, run_id)  # a remote store: ship the spool while it runs
     try:
@@ -269,54 +260,10 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
         if (run_dir / CANCEL_FILE).exists():
             state.cancel_requested = True
         else:
-            cmd = child_command(script, args, project_dir)
-            try:
-                state.proc = subprocess.Popen(
-                    cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT, process_group=0, preexec_fn=_death_signal_setter())
-            except OSError as e:
-                hint = " (make it executable: chmod +x " + script + ")" \
-                    if isinstance(e, PermissionError) else ""
-                msg = f"sitegen: cannot start {cmd[0]}: {e.strerror or e}{hint}\n".encode()
-                log.write(msg)
-                if foreground:
-                    sys.stderr.write(msg.decode())
-                returncode = 127
+            returncode = _spawn(state, child_command(script, args, project_dir), workdir, env, log,
+                                script)
         if state.proc is not None:
-            proc = state.proc
-            if state.cancel_requested:  # a signal came before the child existed
-                state.send(signal.SIGTERM)
-            pump = threading.Thread(target=_pump, args=(proc.stdout.fileno(), log, foreground),
-                                    name="sitegen-pump", daemon=True)
-            pump.start()
-            next_beat = time.monotonic() + HEARTBEAT_EVERY
-            if system_metrics > 0:
-                from sitegen.system_metrics import SystemRecorder
-                recorder = SystemRecorder(store, run_id, proc.pid, system_metrics)
-            while True:
-                try:
-                    returncode = proc.wait(timeout=0.2)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                state.escalate()
-                if recorder is not None:
-                    recorder.tick()
-                if time.monotonic() >= next_beat:
-                    next_beat = time.monotonic() + HEARTBEAT_EVERY
-                    try:
-                        store.touch_heartbeat(run_id)
-                    except OSError:
-                        pass
-            pump.join(2.0)
-            if pump.is_alive():  # processes the script left behind still hold its output
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-                pump.join(2.0)
-            if not pump.is_alive():
-                proc.stdout.close()
+            returncode = _watch(store, run_id, state, log, system_metrics)
     except BaseException as e:  # the supervisor's own failure: say so in the log, then record it
         crashed = True
         if state.proc is not None and state.proc.returncode is None:
@@ -328,28 +275,13 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
         raise
     finally:
         canceled = state.cancel_requested or (run_dir / CANCEL_FILE).exists()
-        if canceled:
-            status = "Canceled"
-        elif crashed or returncode is None:
-            status = "Failed" if crashed else "Killed"
-        elif returncode == 0:
-            status = "Completed"
-        elif returncode > 0:
-            status = "Failed"
-        else:
-            status = "Killed"
         try:
-            if recorder is not None:
-                recorder.close()
             # everything is in place before the run reads as finished: stray files kept, the
             # working folder gone, driver.log complete
-            if workdir is not None:
-                try:
-                    _keep_stray_files(workdir, outputs, log)
-                finally:
-                    shutil.rmtree(workdir, ignore_errors=True)
+            _clear_workdir(workdir, outputs, log)
             log.close()
-            _record_end(store, run_id, status, returncode, log, foreground)
+            _record_end(store, run_id, end_status(canceled, crashed, returncode), returncode, log,
+                        foreground)
         finally:
             log.close()
             if uploader is not None:
@@ -357,6 +289,117 @@ def supervise(store: Store, run_id: str, script: str, args: Sequence[str],
             for s, h in previous.items():
                 signal.signal(s, h)
     return _exit_code(returncode) if returncode is not None else 1
+
+
+def end_status(canceled: bool, crashed: bool, returncode: int | None) -> str:
+    """The status a supervised run ends with."""
+    if canceled:
+        return "Canceled"
+    if crashed:
+        return "Failed"
+    if returncode is None or returncode < 0:
+        return "Killed"
+    return "Completed" if returncode == 0 else "Failed"
+
+
+def _install_signals(state: _Supervisor, foreground: bool) -> dict:
+    """Route the supervisor's signals to the child; return the handlers to restore."""
+    previous = {s: signal.signal(s, state.handle)
+                for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    if foreground:  # Ctrl-Z / fg: suspend and resume the script with us
+        previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, state.suspend)
+        previous[signal.SIGCONT] = signal.signal(signal.SIGCONT, state.resume)
+    return previous
+
+
+def _child_env(store: Store, run_id: str, project_dir: Path) -> dict[str, str]:
+    """The script's environment: ours, plus where its run and store are."""
+    meta = store.raw_meta(run_id)
+    env = dict(os.environ)
+    env.update(SITEGEN_RUN_ID=run_id, SITEGEN_STORE=str(store.root),
+               SITEGEN_EXPERIMENT=str(meta.get("experiment_id") or ""), PYTHONUNBUFFERED="1",
+               SITEGEN_PROJECT_DIR=str(project_dir))
+    return env
+
+
+def _spawn(state: _Supervisor, cmd: list[str], workdir: Path, env: dict[str, str], log,
+           script: str) -> int | None:
+    """Start the script in its own process group (``state.proc``); 127 if it cannot start."""
+    try:
+        state.proc = subprocess.Popen(
+            cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, process_group=0, preexec_fn=_death_signal_setter())
+    except OSError as e:
+        hint = " (make it executable: chmod +x " + script + ")" \
+            if isinstance(e, PermissionError) else ""
+        msg = f"sitegen: cannot start {cmd[0]}: {e.strerror or e}{hint}\n".encode()
+        log.write(msg)
+        if state.foreground:
+            sys.stderr.write(msg.decode())
+        return 127
+    if state.cancel_requested:  # a signal came before the child existed
+        state.send(signal.SIGTERM)
+    return None
+
+
+def _watch(store: Store, run_id: str, state: _Supervisor, log, system_metrics: float) -> int:
+    """Wait for the started script, copying its output, beating the heartbeat and sampling
+    system metrics; return its return code."""
+    proc = state.proc
+    pump = threading.Thread(target=_pump, args=(proc.stdout.fileno(), log, state.foreground),
+                            name="sitegen-pump", daemon=True)
+    pump.start()
+    recorder = None
+    if system_metrics > 0:
+        from sitegen.system_metrics import SystemRecorder
+        recorder = SystemRecorder(store, run_id, proc.pid, system_metrics)
+    try:
+        returncode = _wait(store, run_id, state, recorder)
+    finally:
+        if recorder is not None:
+            recorder.close()
+    _drain(proc, pump)
+    return returncode
+
+
+def _wait(store: Store, run_id: str, state: _Supervisor, recorder) -> int:
+    next_beat = time.monotonic() + HEARTBEAT_EVERY
+    while True:
+        try:
+            return state.proc.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            pass
+        state.escalate()
+        if recorder is not None:
+            recorder.tick()
+        if time.monotonic() >= next_beat:
+            next_beat = time.monotonic() + HEARTBEAT_EVERY
+            try:
+                store.touch_heartbeat(run_id)
+            except OSError:
+                pass
+
+
+def _drain(proc: subprocess.Popen, pump: threading.Thread) -> None:
+    """Let the pump copy the last output; kill what the script left behind holding it."""
+    pump.join(2.0)
+    if pump.is_alive():  # processes the script left behind still hold its output
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        pump.join(2.0)
+    if not pump.is_alive():
+        proc.stdout.close()
+
+
+def _clear_workdir(workdir: Path | None, outputs: Path, log) -> None:
+    if workdir is None:
+        return
+    try:
+        _keep_stray_files(workdir, outputs, log)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _record_end(store: Store, run_id: str, status: str, returncode: int | None, log,

@@ -512,3 +512,13 @@ raise RuntimeError("boom")
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "chmod +x notexec.sh" in proc.stderr and "sitegen-" not in proc.stderr
+
+
+def test_end_status_says_how_the_run_ended():
+    from sitegen.runner import end_status
+    assert end_status(True, False, 0) == "Canceled"  # a cancel wins, even over exit 0
+    assert end_status(False, True, None) == "Failed"  # the supervisor itself failed
+    assert end_status(False, False, None) == "Killed"  # never started or never reaped
+    assert end_status(False, False, -9) == "Killed"
+    assert end_status(False, False, 0) == "Completed"
+    assert end_status(False, False, 3) == "Failed"
