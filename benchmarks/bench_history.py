@@ -1,13 +1,14 @@
 """`sitegen history list` and `sitegen jobs` over a big store, before and after, side by side.
 
     python benchmarks/bench_history.py --store /tmp/sitegen-bench/store-10000 [--repeat 5]
-                                       [--baseline /path/to/other/tree]
+                                       [--baseline /path/to/other/tree] [--tree /path/to/tree]
 
 Works on a hard-linked copy of ``--store`` (so per-run summaries written by the commands land in the
 copy only, never in the original). Each command runs in a fresh interpreter (what a user pays,
 imports included); the first call of the tree's code on the copy is reported apart ("cold": the
 summaries are made), then the median of ``--repeat`` calls ("warm"). With ``--baseline`` the same
-commands run with another source tree's sitegen on its own copy, alternating with this tree's.
+commands run with another source tree's sitegen on its own copy, alternating with this tree's
+(``--tree``: measure another tree than the one holding this script, e.g. an exported ``main``).
 Prints a Markdown table and writes benchmarks/out/history.json.
 """
 from __future__ import annotations
@@ -24,8 +25,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-COMMANDS = {"list -o json": ["history", "list", "-o", "json"], "list": ["history", "list"],
-            "jobs": ["jobs"]}
+FILTER = "Accuracy > 0.75 and batch_size >= 32"  # about a third of make_store's runs
+COMMANDS = {"list -o json": ["history", "list", "-o", "json"],
+            f"list -o json --filter '{FILTER}'": ["history", "list", "-o", "json", "--filter", FILTER],
+            "list": ["history", "list"], "jobs": ["jobs"]}
 
 
 def timed(tree: Path, store: Path, args: list[str]) -> tuple[float, float]:
@@ -47,9 +50,11 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--store", type=Path, required=True)
     p.add_argument("--repeat", type=int, default=5)
-    p.add_argument("--baseline", type=Path, default=None)
+    p.add_argument("--baseline", type=Path, default=None, help="the 'before' tree")
+    p.add_argument("--tree", type=Path, default=HERE.parent, help="the 'after' tree (default: this one)")
+    p.add_argument("--out", type=Path, default=HERE / "out" / "history.json")
     args = p.parse_args()
-    trees = {"after": HERE.parent} | ({"before": args.baseline.resolve()} if args.baseline else {})
+    trees = {"after": args.tree.resolve()} | ({"before": args.baseline.resolve()} if args.baseline else {})
     work = Path(tempfile.mkdtemp(prefix="bench-history-"))
     copies = {}
     for label in trees:
@@ -68,9 +73,8 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     r["load_after"] = os.getloadavg()
-    out = HERE / "out"
-    out.mkdir(exist_ok=True)
-    (out / "history.json").write_text(json.dumps(r, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(r, indent=2))
     print(f"{runs:,} runs in {args.store}; load average {r['load'][0]:.1f} -> {r['load_after'][0]:.1f}\n")
     print("wall / CPU (user + system) seconds\n")
     print("| command | " + " | ".join(f"{t} cold | {t} warm (median of {args.repeat})" for t in trees) + " |")
