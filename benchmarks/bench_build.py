@@ -154,8 +154,8 @@ def _part(rel: str) -> str:
 
 def site_stats(site: Path, runs: int | None = None) -> dict:
     """Sizes of a built site: every file (``site_mb``, build cache included), the published files
-    (``published_mb``: what ``sitegen deploy`` commits, i.e. without the ``.sitegen*`` bookkeeping at
-    the top), published KB a run, and published MB and files by part (``runs``, ``data/runs``, …)."""
+    (``published_mb``: what ``sitegen deploy`` commits, i.e. without the ``.sitegen*`` bookkeeping
+    files and folders at the top), published KB a run, and published MB and files by part (``runs``, ``data/runs``, …)."""
     def sizes(folder: str) -> list[int]:
         d = site / folder
         return [e.stat().st_size for e in os.scandir(d)] if d.is_dir() else []
@@ -169,7 +169,7 @@ def site_stats(site: Path, runs: int | None = None) -> dict:
             total += size
             files += 1
             rel = n if rel_dir == "." else f"{rel_dir}/{n}"
-            if "/" not in rel and rel.startswith(".sitegen"):
+            if rel.startswith(".sitegen"):  # build bookkeeping (a file or a folder at the top)
                 continue
             published += size
             part = parts.setdefault(_part(rel), [0, 0])
