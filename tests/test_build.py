@@ -129,9 +129,10 @@ def test_full_site_pages_links_and_downloads(store, tmp_path):
                      "file": ".sitegen/assets/model-v1.pkl", "size": 11, "sha256": "x"})
     site = tmp_path / "site"
     result = build_site(store, site, Config(title="Iris"))
-    # pages: dashboard, 8 runs, 7 "previous" comparisons, 1 pinned, compare.html, assets.html (the
-    # comparison with the best run is compare.html#ids=…, linked from data/best.js)
-    assert result.pages_total == 1 + 8 + 7 + 1 + 1 + 1
+    # pages: dashboard, 8 runs, compare.html, assets.html (the comparison with the best run is
+    # compare.html#ids=…, linked from data/best.js; the 7 "previous" comparisons and the pinned one
+    # are tiny files opening compare.html#ids=…, not rendered pages)
+    assert result.pages_total == 1 + 8 + 1 + 1
     assert result.pages_written == result.pages_total and result.warnings == 0
     assert (site / "index.html").is_file() and (site / "compare.html").is_file()
     assert (site / "assets.html").is_file() and (site / "assets" / "vega-bundle.js").stat().st_size > 500_000
@@ -141,7 +142,9 @@ def test_full_site_pages_links_and_downloads(store, tmp_path):
         assert (site / "files" / rid / f"{rid}.zip").is_file()
         assert (site / "data" / "runs" / f"{rid}.js").is_file()
         if i:
-            assert (site / "compare" / f"{ids[i - 1]}--{rid}.html").is_file()
+            stub = (site / "compare" / f"{ids[i - 1]}--{rid}.html").read_text("utf-8")
+            assert f'url=../compare.html#ids={ids[i - 1]},{rid}"' in stub
+            assert f'<a href="../runs/{rid}.html">' in stub and len(stub) < 700
     best = json.loads((site / "data" / "best.js").read_text("utf-8").split("=", 1)[1].rstrip().rstrip(";"))
     assert [b["id"] for b in best["scripts"].values()] == [ids[7]]  # the highest accuracy
     assert (best["primary"], best["goal"]) == ("Accuracy", "max")
@@ -153,7 +156,7 @@ def test_full_site_pages_links_and_downloads(store, tmp_path):
     page = (site / "runs" / f"{ids[3]}.html").read_text("utf-8")
     assert f"sitegen history restore {ids[3]}" in page
     assert f'href="../runs/{ids[2]}.html"' in page and f'href="../runs/{ids[4]}.html"' in page
-    assert f'href="../compare/{ids[2]}--{ids[3]}.html"' in page
+    assert f'href="../compare.html#ids={ids[2]},{ids[3]}"' in page
     assert f'data-run="{ids[3]}"><noscript><a href="../index.html">Best run: on the dashboard' in page
     assert f'src="../files/{ids[3]}/outputs/cm.png"' in page
     assert '<h2 id="md-report-3">Report 3</h2>' in page and "<td>1.25</td>" in page
@@ -175,7 +178,7 @@ def test_cli_build_summary_line_and_unknown_config_key(store, tmp_path):
     out = subprocess.run([sys.executable, "-m", "sitegen", "build", "--site-dir", "public"],
                          capture_output=True, text=True, cwd=tmp_path, env=env)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("Built 8 pages (8 changed) in ")  # 1 + 3 runs + 2 comparisons + 2
+    assert out.stdout.startswith("Built 6 pages (6 changed) in ")  # 1 + 3 runs + 2 (comparisons: stub files)
     assert out.stdout.rstrip().endswith(f"→ {tmp_path / 'public' / 'index.html'}")
     assert (tmp_path / "public" / "index.html").is_file()
     (tmp_path / "sitegen.toml").write_text('title = "x"\ncolour = "blue"\n')
@@ -264,7 +267,7 @@ def test_incremental_build_equals_full_build(store, tmp_path):
     ids = make_iris(store, 5)
     site = tmp_path / "site"
     first = build_site(store, site, Config())
-    assert first.pages_written == first.pages_total == 1 + 5 + 4 + 2  # dashboard, runs, prev, 2 pages
+    assert first.pages_written == first.pages_total == 1 + 5 + 2  # dashboard, runs, 2 pages (the 4 "previous" comparisons are stub files)
     again = build_site(store, site, Config())
     assert again.pages_written == 0 and again.files_written == 0 and again.pages_total == first.pages_total
     assert again.mode == "unchanged"
@@ -283,7 +286,7 @@ def test_incremental_build_equals_full_build(store, tmp_path):
     changed = sorted(p for p in result.changed if p.endswith(".html"))
     assert changed == sorted(["index.html", f"runs/{new}.html", f"runs/{ids[4]}.html",
                               f"compare/{ids[4]}--{new}.html"])
-    assert result.pages_written == 4
+    assert result.pages_written == 3  # and the comparison stub (a file, not a page)
     for p, t in mtimes.items():
         rel = p.relative_to(site).as_posix()
         if rel in ("index.html", f"runs/{ids[4]}.html", "data/index.js", CACHE_NAME, STATE_NAME):

@@ -1,25 +1,62 @@
-"""Comparisons: the precomputed ``compare/<id>--<id>.html`` (a run with its previous run, pinned ones)
-and ``compare.html``, which compares any runs picked in the grid (and a run with the best run, linked
-from data/best.js)."""
+"""Comparisons: ``compare.html``, which compares any runs named in its ``#ids=a,b,…`` (picked in the
+grid, a run with its previous run, with the best run from data/best.js), and the permanent
+``compare/<id>--<id>.html`` URLs of a run with its previous run and of pinned comparisons.
+
+Those are tiny pages that open ``compare.html#ids=…`` (a meta refresh; without it, plain links to
+the comparison and to both runs' pages): ~0.4 KB a run instead of a 2.7 KB page drawn from the same
+data files. With user charts of comparisons (``compare_*`` in the charts module) they stay full
+pages, made from ``compare.html`` with the charts in them."""
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Iterator
 
+from markupsafe import escape
+
+from sitegen.site.fingerprint import key
 from sitegen.site.plan import PlanEntry, PlanInput
 
 TEMPLATES = ["compare.html", "compare_client.html"]
+STUB_VERSION = 1  # bump when stub_html changes
 
 
 def compare_context(labels: dict[str, str], ids: list[str], kind: str) -> dict:
     return {"ids": ids, "kind": kind, "runs": [{"id": i, "label": labels[i]} for i in ids]}
 
 
+def full_pages(site: PlanInput) -> bool:
+    """Whether comparison pages are full pages (user charts of comparisons are on them)."""
+    return site.charts is not None and site.charts.has("compare")
+
+
+def stub_html(ids: list[str], labels: list[str], title: str) -> str:
+    """A permanent comparison URL's page (in ``compare/``): it opens compare.html for its runs."""
+    target = escape("../compare.html#ids=" + ",".join(ids))
+    names = " / ".join(labels)
+    runs = " · ".join(f'<a href="../runs/{i}.html">Run {escape(lab)}</a>' for i, lab in zip(ids, labels))
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<title>Compare {escape(names)} · {escape(title)}</title>\n'
+            f'<meta http-equiv="refresh" content="0; url={target}"></head>\n'
+            f'<body><p><a href="{target}">Compare {escape(names)}</a></p><p>{runs}</p></body></html>\n')
+
+
+def write_stub(ids: list[str], labels: list[str], title: str, dest: str) -> None:
+    Path(dest).write_text(stub_html(ids, labels, title), "utf-8")
+
+
 def plan(site: PlanInput) -> Iterator[PlanEntry]:
     # A comparison shows its runs' ids and labels (the rest is drawn from their data files).
     shape = site.shape
+    full = full_pages(site)
+    title = site.config.title
     for path, (ids, kind) in sorted(shape.comparisons.items()):
-        yield site.page(path, "compare.html", partial(compare_context, shape.labels, ids, kind),
-                        f"{site.page_salt}:{kind}:{':'.join(ids)}",
-                        forced=any(i in shape.moved for i in ids) or site.charted("compare", ids))
+        if full:
+            yield site.page(path, "compare.html", partial(compare_context, shape.labels, ids, kind),
+                            f"{site.page_salt}:{kind}:{':'.join(ids)}",
+                            forced=any(i in shape.moved for i in ids) or site.charted("compare", ids))
+        else:
+            labels = [shape.labels[i] for i in ids]
+            yield PlanEntry(path, key("compare-stub", STUB_VERSION, title, ids, labels),
+                            produce=partial(write_stub, ids, labels, title))
     yield site.page("compare.html", "compare_client.html", {})

@@ -6,19 +6,23 @@ from typing import Iterator
 
 from sitegen.site import pages as _pages
 from sitegen.site.gather import RunSummary
+from sitegen.site.kinds.comparison import full_pages
 from sitegen.site.plan import PlanEntry, PlanInput
 from sitegen.site.shape import SiteShape
 
 TEMPLATES = ["run.html"]
 
 
-def run_context(shape: SiteShape, store_root: str, s: RunSummary) -> dict:
-    """What a run page shows (made only when the page is rendered)."""
+def run_context(shape: SiteShape, store_root: str, full_compare: bool, s: RunSummary) -> dict:
+    """What a run page shows (made only when the page is rendered). "Compare with previous" opens
+    compare.html#ids=… (the permanent compare/ page only opens it), or the full precomputed page
+    when user charts of comparisons are on it (``full_compare``)."""
     rid = s["id"]
-    links = shape.compare_links[rid]
+    prev_path = shape.compare_links[rid].get("prev")
     return {  # the best run is not here: the page reads it from data/best.js (see kinds/best.py)
         "prev": _pages.run_ref(shape.prev[rid]), "next": _pages.run_ref(shape.next[rid]),
-        "family": shape.family[rid], "compare_prev": links.get("prev"),
+        "family": shape.family[rid], "compare_prev": prev_path if full_compare else None,
+        "compare_ids": shape.comparisons[prev_path][0] if prev_path else None,
         "restore": f"sitegen history restore {rid}", "store_root": store_root, "run": s,
     }
 
@@ -28,6 +32,7 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
     # follow from the ids and their order. Run ids have no ":" (valid_run_id).
     shape = site.shape
     store_root = str(site.store.root.absolute())
+    full = full_pages(site)
     for s in shape.runs:
         rid = s["id"]
         p, n = shape.prev[rid], shape.next[rid]
@@ -35,6 +40,6 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
         fam = shape.family[rid]  # its parent and children: linked by number and name too
         forced = (rid in shape.changed or p_id in shape.moved or n_id in shape.moved
                   or not shape.moved.isdisjoint(fam["linked"]))
-        yield site.page(f"runs/{rid}.html", "run.html", partial(run_context, shape, store_root, s),
-                        f"{site.page_salt}:{p_id}:{n_id}:{','.join(fam['linked'])}:{fam['more_children']}",
+        yield site.page(f"runs/{rid}.html", "run.html", partial(run_context, shape, store_root, full, s),
+                        f"{site.page_salt}:{full}:{p_id}:{n_id}:{','.join(fam['linked'])}:{fam['more_children']}",
                         forced=forced)

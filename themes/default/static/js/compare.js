@@ -373,7 +373,7 @@ var SitegenCompare = (function () {
       if (list.length < 2) { lead.textContent = "Could not load the runs' data files (are they published?)."; return; }
       document.getElementById("compare-title").textContent = "Compare " + (list.length > 3
         ? list.length + " runs" : list.map(label).join(" · "));
-      lead.textContent = "Runs ticked in the grid." + (missing.length ? " Not published: " + missing.join(", ") + "." : "") +
+      lead.textContent = "The runs named in the link (ticked in the grid, or a run and its previous run)." + (missing.length ? " Not published: " + missing.join(", ") + "." : "") +
         (extra ? " The first " + MAX_RUNS + " runs of the link (" + extra + " more left out)." : "");
       var links = document.getElementById("compare-links");
       list.forEach(function (r) { links.appendChild(el("a", {href: runUrl(r.id)}, "Run #" + r.number)); });
