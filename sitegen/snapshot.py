@@ -64,7 +64,9 @@ def _excluded_dirs(project_dir: Path, store: Store | None) -> set[str]:
     try:
         from sitegen.config import load_config
         config = load_config(project_dir)
-        candidates.append(config.base_dir / config.site_dir)
+        from sitegen.site.write import previous_dir
+        site = Path(config.base_dir / config.site_dir)
+        candidates += [site, previous_dir(site)]  # and the tree the last build swapped out
         if config.store:
             candidates.append(config.base_dir / config.store)
     except UserError:

@@ -20,6 +20,7 @@ from sitegen.config import Config
 from sitegen.errors import UserError
 from sitegen.store import Store
 from sitegen.site.build import CACHE_NAME, STATE_NAME, BuildError, StrictError, build_site
+from sitegen.site.write import TREE_NAME
 
 RATES = [10, 5, 2.5, 1.25, 0.625, 0.3125, 0.15625, 0.078125]
 ACCURACY = [0.6316, 0.6579, 0.7105, 0.7632, 0.8158, 0.8421, 0.8684, 0.8947]
@@ -278,8 +279,9 @@ def test_incremental_build_equals_full_build(store, tmp_path):
     result = build_site(store, site, Config())
     full = tmp_path / "full"
     build_site(store, full, Config(), clean=True)
-    a = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
-    b = {p.relative_to(full).as_posix(): p.read_bytes() for p in full.rglob("*") if p.is_file()}
+    # every file but the token naming the tree's build (bookkeeping, never published)
+    a = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file() and p.name != TREE_NAME}
+    b = {p.relative_to(full).as_posix(): p.read_bytes() for p in full.rglob("*") if p.is_file() and p.name != TREE_NAME}
     assert a.keys() == b.keys()
     for k in a:
         assert a[k] == b[k], k
@@ -289,7 +291,7 @@ def test_incremental_build_equals_full_build(store, tmp_path):
     assert result.pages_written == 3  # and the comparison stub (a file, not a page)
     for p, t in mtimes.items():
         rel = p.relative_to(site).as_posix()
-        if rel in ("index.html", f"runs/{ids[4]}.html", "data/index.js", CACHE_NAME, STATE_NAME):
+        if rel in ("index.html", f"runs/{ids[4]}.html", "data/index.js", CACHE_NAME, STATE_NAME, TREE_NAME):
             assert p.stat().st_mtime_ns != t, rel
         else:
             assert p.stat().st_mtime_ns == t, rel  # unchanged files are not rewritten
@@ -515,8 +517,8 @@ def test_incremental_after_delete_hide_and_pin_equals_full(store, tmp_path, titl
     assert (site / "compare" / f"{ids[5]}--{ids[1]}.html").is_file()
     assert f"compare/{ids[5]}--{ids[1]}.html" in result.changed and result.mode == mode
     build_site(store, full, Config(title=title), clean=True)
-    a = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
-    b = {p.relative_to(full).as_posix(): p.read_bytes() for p in full.rglob("*") if p.is_file()}
+    a = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file() and p.name != TREE_NAME}
+    b = {p.relative_to(full).as_posix(): p.read_bytes() for p in full.rglob("*") if p.is_file() and p.name != TREE_NAME}
     assert a == b
     assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir() and not any(p.iterdir())) == []
     check_site(site)

@@ -16,7 +16,7 @@ from sitegen.config import Config
 from sitegen.store import Store
 from sitegen.site.build import CACHE_NAME, build_site
 
-BOOKKEEPING = {CACHE_NAME, ".sitegen-build-state.json"}  # never published (deploy leaves them out)
+BOOKKEEPING = {CACHE_NAME, ".sitegen-build-state.json", ".sitegen-tree"}  # never published (deploy leaves them out)
 
 # Accuracy per run, in logging order: run 1 (0.91) is the best; runs added later never are.
 ACCURACY = [0.62, 0.91, 0.55, 0.70, 0.66]

@@ -136,11 +136,12 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
                   site_shape.site, str(site_dir), lap, progress, len(gathered.fresh) + len(fps.ids), total,
                   charts=charts, store_root=str(store.root), runs=gathered.runs)
     _check_strict(strict, warnings, "; the previous site was left as it was")
+    removed = sorted(set(cache.keys) - set(new_cache.keys)) if cache else []
     if patch:
-        removed = sorted(set(cache.keys) - set(new_cache.keys))
         write.patch(site_dir, tmp, made.files + made.pages, removed, new_cache, new_state())
     else:
-        write.swap(site_dir, tmp, new_cache, new_state())
+        write.swap(site_dir, tmp, new_cache, new_state(),
+                   changed=made.files + made.pages + removed if cache else None)
     lap("finish")
     if progress:
         progress(total, total)

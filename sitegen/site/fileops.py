@@ -5,6 +5,7 @@ import ctypes
 import os
 import shutil
 from pathlib import Path
+from typing import Iterable
 
 
 def link_or_copy(src: str, dst: str) -> None:
@@ -77,19 +78,36 @@ def _exchange(a: Path, b: Path) -> bool:
     return fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), 2) == 0
 
 
-def swap_in(tmp: Path, site_dir: Path) -> None:
-    """Put the folder ``tmp`` in the place of ``site_dir`` (atomically where the OS can)."""
+def swap_in(new: Path, site_dir: Path) -> Path | None:
+    """Put the complete tree ``new`` in the place of ``site_dir``: in one step where the OS can
+    exchange two folders (Linux renameat2), else by two renames (between them the site is missing,
+    never mixed). Returns where the previous site is now (None if there was none): the caller keeps
+    or removes it."""
     if not site_dir.exists():
-        os.replace(tmp, site_dir)
-        return
-    if _exchange(tmp, site_dir):
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
+        os.replace(new, site_dir)
+        return None
+    if _exchange(new, site_dir):
+        return new
     old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
     shutil.rmtree(old, ignore_errors=True)
     os.replace(site_dir, old)
-    os.replace(tmp, site_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    os.replace(new, site_dir)
+    return old
+
+
+def link_all(src: Path, dest: Path, paths: Iterable[str]) -> None:
+    """Hard-link (or copy) each of ``paths`` from ``src`` into ``dest``; one missing in ``src`` stays
+    missing."""
+    made: set[str] = set()
+    for path in paths:
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(os.path.join(dest, folder), exist_ok=True)
+            made.add(folder)
+        try:
+            link_or_copy(os.path.join(src, path), os.path.join(dest, path))
+        except FileNotFoundError:
+            pass
 
 
 def remove_empty_parents(path: Path, top: Path) -> None:
