@@ -23,17 +23,9 @@ from sitegen.snapshot import select_files
 from sitegen.store import Store
 
 from .conftest import PY, clean_env, py, sg, write_script
+from .test_faults import MANY  # 300 runs: 5 scalars and a 100-point series each
 
 RUNS = 300
-MANY = """
-    from sitegen import start_run
-    for i in range({n}):
-        with start_run(name=f"run {{i}}") as r:
-            for j in range(3):
-                r.log(f"s{{j}}", i * 10 + j)
-            for k in range(20):
-                r.log("loss", 1.0 / (k + 1 + i))
-"""
 # the build in a process that kills itself at its Nth file operation on the site or its neighbours
 # (N = 0: never; the count is printed at exit). FAULT=no-exchange: renameat2 cannot be found.
 KILLER = r"""
