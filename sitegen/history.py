@@ -332,6 +332,9 @@ def group_runs(store: Store, by: str, script: str | None = None, include_hidden:
     name = query.parse_name(by)
     choice = choice or Selection()
     rows = [query_row(*r) for r in runs_with_values(store, script, include_hidden)]
+    if rows and not any(name.found_in(r) for r in rows):
+        raise UserError(f"--group-by {by!r}: no run has a value of that name{_closest(by, rows)} "
+                        f"(names are case-sensitive, as the table's columns write them)")
     if choice.where is not None:
         rows = [r for r in rows if choice.where(r)]
     members: dict[Any, tuple[Any, list[dict]]] = {}
@@ -354,6 +357,18 @@ def group_runs(store: Store, by: str, script: str | None = None, include_hidden:
         groups = query.sort_by(groups, lambda g: (g["metrics"].get(key.name.key) or {}).get("mean"),
                                key.desc)
     return GroupTable(name.label(), metrics, groups if choice.limit is None else groups[:choice.limit])
+
+
+def _closest(text: str, rows: list[dict]) -> str:
+    """``"; closest: a, b"`` from the names the rows have (metrics, params.X, tags.X, fields)."""
+    import difflib
+    names: dict[str, None] = dict.fromkeys(query.RUN_FIELDS)
+    for row in rows:
+        names.update(dict.fromkeys(row.get("metrics") or {}))
+        for section in ("params", "tags"):
+            names.update(dict.fromkeys(f"{section}.{k}" for k in row.get(section) or {}))
+    close = difflib.get_close_matches(text, list(names), n=3, cutoff=0.8)
+    return f"; closest: {', '.join(terminal_safe(c) for c in close)}" if close else ""
 
 
 def groups_text(table: GroupTable, width: int = MAX_CELL) -> str:

@@ -132,9 +132,10 @@ def test_no_match_names_the_names_no_run_has(mixed):
     p = run_cli("history", "list", "--store", str(mixed[0]), "--filter", "Accuracy > 5")
     assert p.stderr.splitlines() == ["No runs matching the filter."]  # a known name: no hint
     p = run_cli("history", "list", "--store", str(mixed[0]), "--group-by", "params.modle")
-    assert p.returncode == 0 and p.stdout.splitlines()[2].split()[:2] == ["(none)", "6"]
-    assert p.stderr.splitlines() == ["No run has a value named 'params.modle' (names are "
-                                     "case-sensitive; the table's columns are the names)."]
+    assert p.returncode == 1 and p.stdout == ""  # a misspelt name is an error, not one (none) group
+    assert p.stderr.splitlines() == ["Error: --group-by 'params.modle': no run has a value of that "
+                                     "name; closest: params.model (names are case-sensitive, as the "
+                                     "table's columns write them)"]
 
 
 def test_mean_std_reads_as_in_the_grid():

@@ -1,19 +1,12 @@
 """``sitegen build``: render the run store as a static website."""
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 import click
 
-from sitegen.commands.common import open_store, store_option
-from sitegen.formatting import terminal_safe
-
-
-class _EchoHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname}: {terminal_safe(record.getMessage())}", err=True)
+from sitegen.commands.common import open_store, store_option, warnings_to_terminal
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,10 +36,6 @@ def cli(store_path: Path | None, site_dir: Path | None, clean: bool, strict: boo
     store = open_store(store_path)
     if site_dir is None:
         site_dir = Path(config.base_dir) / config.site_dir
-    logger = logging.getLogger("sitegen")
-    handler = _EchoHandler(logging.WARNING)
-    logger.addHandler(handler)
-    propagate, logger.propagate = logger.propagate, False
     bar = None
     progress = None
     if sys.stderr.isatty():
@@ -62,10 +51,10 @@ def cli(store_path: Path | None, site_dir: Path | None, clean: bool, strict: boo
             state["last"] = max(state["last"], done)
         bar = state
     try:
-        result = build_site(store, site_dir, config, clean=clean, strict=strict, progress=progress)
+        with warnings_to_terminal():
+            result = build_site(store, site_dir, config, clean=clean, strict=strict,
+                                progress=progress)
     finally:
         if bar and bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)
-        logger.removeHandler(handler)
-        logger.propagate = propagate
     click.echo(result.summary())

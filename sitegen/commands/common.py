@@ -1,7 +1,10 @@
 """Options shared by the commands."""
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -66,3 +69,28 @@ class TerminalProgress:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+
+
+class _EchoHandler(logging.Handler):
+    def __init__(self, label: str) -> None:
+        super().__init__(logging.WARNING)
+        self.label = label
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from sitegen.formatting import terminal_safe
+        click.echo(f"{self.label}: {terminal_safe(record.getMessage())}", err=True)
+
+
+@contextmanager
+def warnings_to_terminal(label: str = "WARNING") -> Iterator[None]:
+    """Print the warnings logged on the "sitegen" logger meanwhile, one line each on stderr
+    (``label: message``, terminal escapes in names shown escaped), instead of logging's default."""
+    logger = logging.getLogger("sitegen")
+    handler = _EchoHandler(label)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

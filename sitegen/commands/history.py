@@ -101,9 +101,6 @@ def list_cmd(fmt: str, script: str | None, show_all: bool, where: str | None, or
         groups = h.group_runs(store, group_by, script=script, include_hidden=show_all, choice=choice)
         click.echo(h.groups_json(groups) if fmt == "json" else
                    h.groups_csv(groups).rstrip("\n") if fmt == "csv" else h.groups_text(groups))
-        if [g["group"] for g in groups.groups] == [None]:
-            click.echo(f"No run has a value named {groups.by!r} (names are case-sensitive; the "
-                       f"table's columns are the names).", err=True)
         return
     table = h.list_runs(store, script=script, include_hidden=show_all, records=fmt == "json",
                         choice=choice)

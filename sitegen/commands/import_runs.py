@@ -1,13 +1,12 @@
 """``sitegen import tensorboard|mlflow``: bring runs recorded by other tools into the store."""
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 import click
 
-from sitegen.commands.common import open_store, store_option
+from sitegen.commands.common import open_store, store_option, warnings_to_terminal
 from sitegen.errors import UserError
 from sitegen.store import default_store_location
 
@@ -29,25 +28,13 @@ def _run_import(store_path: Path | None, source: str, location: str, runs, stric
         raise UserError(f"sitegen import writes a local store, not {target}: import into a "
                         f"folder (--store runs), then `sitegen sync runs {target}`")
     store = open_store(target, must_exist=False)
-    logger = logging.getLogger("sitegen")
-    handler = _EchoHandler(logging.WARNING)
-    logger.addHandler(handler)
-    propagate, logger.propagate = logger.propagate, False
-    try:
+    with warnings_to_terminal("Warning"):
         if sys.stderr.isatty() and runs:
             with click.progressbar(runs, label=f"Importing {source} runs", file=sys.stderr) as bar:
                 result = sync_runs(store, source, location, bar, project_name(), strict=strict)
         else:
             result = sync_runs(store, source, location, runs, project_name(), strict=strict)
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
     click.echo(result.summary(location))
-
-
-class _EchoHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"Warning: {record.getMessage()}", err=True)
 
 
 @click.group("import", context_settings={"help_option_names": ["-h", "--help"]})

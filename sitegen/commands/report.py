@@ -2,13 +2,12 @@
 sitegen.site.reports and sitegen.site.report_export)."""
 from __future__ import annotations
 
-import logging
 import tempfile
 from pathlib import Path
 
 import click
 
-from sitegen.commands.common import open_store, store_option
+from sitegen.commands.common import open_store, store_option, warnings_to_terminal
 from sitegen.errors import UserError
 
 
@@ -104,11 +103,6 @@ def freeze_cmd(name: str, store_path: Path | None) -> None:
                f"run ids" if count else f"{path} is already frozen (every run set names run ids)")
 
 
-class _EchoHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname}: {record.getMessage()}", err=True)
-
-
 @cli.command("export", short_help="Write the report as one self-contained HTML file.")
 @click.argument("name")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -136,16 +130,8 @@ def export_cmd(name: str, output: Path | None, store_path: Path | None, site_dir
     _report_file(config, name)
     store = open_store(store_path)
     output = output or Path(f"{name}.html")
-    logger = logging.getLogger("sitegen")
-    handler = _EchoHandler(logging.WARNING)
-    logger.addHandler(handler)
-    propagate, logger.propagate = logger.propagate, False
-    try:
-        with tempfile.TemporaryDirectory(prefix="sitegen-export-") as tmp:
-            folder = site_dir or Path(tmp) / "site"
-            build_site(store, folder, config, strict=strict)
-            size = write_export(folder, report_path(name), output)
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+    with warnings_to_terminal(), tempfile.TemporaryDirectory(prefix="sitegen-export-") as tmp:
+        folder = site_dir or Path(tmp) / "site"
+        build_site(store, folder, config, strict=strict)
+        size = write_export(folder, report_path(name), output)
     click.echo(f"Wrote {output} ({size / 1e6:.1f} MB, opens with no network)")

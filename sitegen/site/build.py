@@ -85,6 +85,12 @@ def build_site(store: Store, site_dir: Path, config, *, clean: bool = False, str
     with _counting_warnings() as warnings, _no_cyclic_gc():
         try:
             result = _build(store, site_dir, tmp, config, clean, strict, progress, warnings)
+        except OSError as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if str(e.filename or "").startswith(str(tmp)):  # the staging folder beside the site
+                raise BuildError(f"can't write the site into {site_dir}: {e.strerror or e} (its "
+                                f"folder must be writable; choose another --site-dir)") from None
+            raise
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -31,13 +31,18 @@ def test_no_command_prints_a_raw_escape(proj):
                 run.set_tags(note=h)
     """)
     py(proj / "train.py", cwd=proj)
-    commands = [["history", "list"], ["history", "list", "-o", "csv"], ["history", "compare", "1", "2", "3"],
+    (proj / "reports").mkdir()  # a report naming an output the best run lacks: warned by `report export`
+    (proj / "reports" / "hostile.md").write_text(
+        "# Hostile\n\n![](run:best/outputs/missing.png)\n", "utf-8")  # names the best run
+    commands = [["report", "export", "hostile", "-o", "hostile.html"], ["history", "list"], ["history", "list", "-o", "csv"], ["history", "compare", "1", "2", "3"],
                 ["history", "info", "1"], ["jobs", "--all"], ["history", "update", "1", "--name", HOSTILE[0]],
                 ["history", "info", HOSTILE[1]], ["build"]]
     checked = 0
     for args in commands:
         p = sg(*args, cwd=proj)
         assert "Traceback" not in p.stderr, (args, p.stderr)
+        if args[0] == "report":
+            assert "\\u202egnp.exe" in p.stderr, p.stderr  # the warning names the run, escaped
         if args[1:2] == ["list"] and "csv" in args:
             continue  # csv is data for programs: kept exact (quoted by the csv module)
         for stream in (p.stdout, p.stderr):
