@@ -35,7 +35,10 @@ the costliest functions; ``--compare`` prints one table of several ``--out`` fil
 
 Figures are medians over ``--repeat`` repetitions. A full build starts from an empty site folder; a
 no-change build rebuilds the site just built; an incremental build first logs one more run into the
-store (through ``start_run``, in its own process, not timed), so repeat k works on N+k runs.
+store (through ``start_run``, in its own process, not timed), and "+1 run again" logs one more after
+that (a patch build after a patch build: the steady state of building after each run, while the
+first patch build after a full one may pay once for what the full build left undone), so repeat k
+works on N+2k runs.
 Prints a Markdown table and writes raw numbers to benchmarks/out/build.json.
 """
 from __future__ import annotations
@@ -214,7 +217,7 @@ def bench_size(n: int, repeat: int, jobs: int, new_best: bool = False, tag: str 
     site = make_store.ROOT / f"site-{n}{tag}"
     shutil.rmtree(work, ignore_errors=True)
     subprocess.run(["cp", "-al", str(base), str(work)], check=True)  # hard links: base untouched
-    res: dict = {"runs": n, "full": [], "nochange": [], "incremental": [], "new_best": []}
+    res: dict = {"runs": n, "full": [], "nochange": [], "incremental": [], "incremental_again": [], "new_best": []}
 
     def build(kind: str, k: int, clean: bool = False) -> dict:
         spy = profile / f"{n}-{kind}-{k}.txt" if profile else None
@@ -223,7 +226,8 @@ def bench_size(n: int, repeat: int, jobs: int, new_best: bool = False, tag: str 
         return r
     try:
         for k in range(repeat):
-            shutil.rmtree(site, ignore_errors=True)
+            for folder in [site, *site.parent.glob(f".{site.name}.*")]:
+                shutil.rmtree(folder, ignore_errors=True)
             r = build("full", k)
             print(f"  {n} runs: full build {r['wall']:.2f} s wall, {r['seconds']:.2f} s build, {r['cpu']:.2f} s CPU, "
                   f"maxrss {r['maxrss_mb']:.0f} MB, tree PSS {r['pss_mb']:.0f} MB, {r['pages_written']} pages, "
@@ -235,16 +239,20 @@ def bench_size(n: int, repeat: int, jobs: int, new_best: bool = False, tag: str 
             r = build("incremental", k)
             print(f"  {n} runs: +1 run {r['wall']:.2f} s wall, {r['seconds']:.2f} s build, {r['cpu']:.2f} s CPU, "
                   f"{r['pages_written']} pages / {r['files_written']} files written, load {r['load']:.1f}", flush=True)
+            make_store.add_runs(work, 1, first_index=2_000_000 + k)  # the steady state: not the first
+            r = build("incremental_again", k)                        # patch build after a full one
+            print(f"  {n} runs: +1 run again {r['wall']:.2f} s wall, {r['seconds']:.2f} s build, {r['cpu']:.2f} s CPU, "
+                  f"{r['pages_written']} pages / {r['files_written']} files written, load {r['load']:.1f}", flush=True)
             if new_best:
                 log_best_run(work, 0.99 + k / 1000)
                 r = build("new_best", k)
                 print(f"  {n} runs: new best run {r['wall']:.2f} s wall, {r['seconds']:.2f} s build, {r['cpu']:.2f} s CPU, "
                       f"{r['pages_written']} pages / {r['files_written']} files written", flush=True)
-        res["site"] = site_stats(site, n + repeat)
+        res["site"] = site_stats(site, n + 2 * repeat)
     finally:
         if remove:
-            shutil.rmtree(site, ignore_errors=True)
-            shutil.rmtree(work, ignore_errors=True)
+            for folder in [site, work, *site.parent.glob(f".{site.name}.*")]:  # the build's .prev/.tmp-*
+                shutil.rmtree(folder, ignore_errors=True)
     return res
 
 
@@ -283,24 +291,28 @@ def _phases(rows: list[dict], top: int = 6) -> str:
 def summary_row(r: dict) -> dict:
     """The figures of issue 17's table for one size: medians over the repetitions, peaks: maxima."""
     n = r["runs"]
-    full, inc, nc = r["full"], r["incremental"], r["nochange"]
+    full, inc, nc, again = r["full"], r["incremental"], r["nochange"], r.get("incremental_again", [])
     site = r.get("site", {})
     return {"runs": n, "repeat": len(full),
             "full_wall": med(full, "wall"), "full_cpu": med(full, "cpu"), "full_build": med(full, "seconds"),
             "ms_per_run_wall": med(full, "wall") / n * 1000, "cpu_ms_per_run": med(full, "cpu") / n * 1000,
             "inc_wall": med(inc, "wall"), "inc_cpu": med(inc, "cpu"), "inc_files": med(inc, "files_written"),
             "nc_wall": med(nc, "wall"), "nc_cpu": med(nc, "cpu"),
+            "inc2_wall": med(again, "wall") if again else None, "inc2_cpu": med(again, "cpu") if again else None,
             "maxrss_mb": max(x["maxrss_mb"] for x in full), "pss_mb": max(x["pss_mb"] for x in full),
             "site_mb": site.get("published_mb", site.get("site_mb")),
             "kb_per_run": site.get("published_kb_per_run"),
             "load": [min(x["load"] for x in full + inc + nc), max(x["load"] for x in full + inc + nc)]
             if all("load" in x for x in full + inc + nc) else None,
-            "full_phases": _phases(full), "inc_phases": _phases(inc)}
+            "full_phases": _phases(full), "inc_phases": _phases(inc),
+            "inc2_phases": _phases(again) if again else ""}
 
 
 COLUMNS = [("full build wall / CPU s", lambda x: f"{x['full_wall']:.2f} / {x['full_cpu']:.2f}"),
            ("ms a run wall / CPU", lambda x: f"{x['ms_per_run_wall']:.2f} / {x['cpu_ms_per_run']:.2f}"),
            ("+1 run wall / CPU s", lambda x: f"{x['inc_wall']:.2f} / {x['inc_cpu']:.2f}"),
+           ("+1 run again wall / CPU s",
+            lambda x: f"{x['inc2_wall']:.2f} / {x['inc2_cpu']:.2f}" if x["inc2_wall"] is not None else "–"),
            ("no change wall / CPU s", lambda x: f"{x['nc_wall']:.2f} / {x['nc_cpu']:.2f}"),
            ("peak RSS MB (largest process / all, PSS)", lambda x: f"{x['maxrss_mb']:.0f} / {x['pss_mb']:.0f}"),
            ("site MB published", lambda x: f"{x['site_mb']:,.0f}" if x["site_mb"] is not None else "–"),
@@ -323,7 +335,8 @@ def table(results: list[dict], label: str = "") -> str:
             for x in rows))
     lines.append("")
     for x in rows:
-        lines.append(f"- {x['runs']:,} runs, phases (median s): full: {x['full_phases']}; +1 run: {x['inc_phases']}")
+        lines.append(f"- {x['runs']:,} runs, phases (median s): full: {x['full_phases']}; +1 run: {x['inc_phases']}"
+                     + (f"; +1 run again: {x['inc2_phases']}" if x["inc2_phases"] else ""))
     return "\n".join(lines)
 
 
