@@ -121,7 +121,9 @@ def tree_figures(tree: Path, calls: int, memory_calls: int) -> dict:
     return r
 
 
-def mlflow_calls(calls: int, uri_kind: str) -> float | None:
+def mlflow_calls(calls: int, uri_kind: str) -> tuple[float, float] | None:
+    """(wall, CPU) seconds per ``log_metric(..., step=i)`` call in one MLflow run (CPU: this process,
+    all threads)."""
     try:
         import mlflow
     except ImportError:
@@ -132,11 +134,11 @@ def mlflow_calls(calls: int, uri_kind: str) -> float | None:
     mlflow.set_experiment(f"bench-{folder.name}")
     with mlflow.start_run():
         mlflow.log_metric("warmup", 0.0)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for i in range(calls):
             mlflow.log_metric("loss", i * 0.001, step=i)
-        elapsed = time.perf_counter() - t
-    return elapsed / calls
+        elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+    return elapsed / calls, cpu / calls
 
 
 def main() -> None:
@@ -169,8 +171,9 @@ def main() -> None:
         r["import_mlflow_s"] = import_time("mlflow", args.repeat)
         for kind in ("file", "sqlite"):
             n = args.mlflow_calls if kind == "file" else max(200, args.mlflow_calls // 5)
-            r[f"mlflow_{kind}_us_per_call"] = statistics.median(
-                mlflow_calls(n, kind) for _ in range(args.repeat)) * 1e6
+            reps_m = [mlflow_calls(n, kind) for _ in range(args.repeat)]
+            r[f"mlflow_{kind}_us_per_call"] = statistics.median(w for w, _ in reps_m) * 1e6
+            r[f"mlflow_{kind}_cpu_us_per_call"] = statistics.median(c for _, c in reps_m) * 1e6
     except ImportError:
         r["mlflow_version"] = None
 
@@ -189,6 +192,12 @@ def main() -> None:
         if m:
             print(f"| `log` vs `log_metric` ({kind} store), µs per call | {s:.2f} | {m:.0f} | "
                   f"sitegen {m / s:,.0f}x cheaper |")
+    m_cpu = r.get("mlflow_file_cpu_us_per_call")
+    if m_cpu:  # CPU against CPU: what the machine's load does not move (fresh interpreters, first tree)
+        t = next(iter(r["trees"].values()))
+        for key, label in (("plain_cpu_us", "`log(name, v)`"), ("step_cpu_us", "`log(name, v, step=i)`")):
+            print(f"| {label} vs `log_metric` (file store), CPU µs per call | {t[key]:.2f} | {m_cpu:.0f} | "
+                  f"sitegen {m_cpu / t[key]:,.0f}x cheaper |")
     imp_m = r.get("import_mlflow_s")
     line = f"| `import sitegen` + `get_logger`, ms | {r['import_sitegen_s'] * 1e3:.1f} | "
     if imp_m:
