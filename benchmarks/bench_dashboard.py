@@ -10,8 +10,8 @@ If ``--site`` does not exist it is built from the 10,000-run synthetic store (be
 
 Measured in the page with ``performance.now()`` (milliseconds since navigation start):
 
-- **open**: a ``MutationObserver`` installed before any page script records when the first grid row
-  (``#grid tbody tr[data-id]``) is inserted; "open (frame)" is the next ``requestAnimationFrame`` after
+- **open**: a ``MutationObserver`` installed before any page script records when the first screen of
+  grid rows (20 ``#grid tbody tr[data-id]``, or every run once the grid no longer says "Loading") is in; "open (frame)" is the next ``requestAnimationFrame`` after
   it (the frame that paints the rows); "main thread free" is when a ``setTimeout(0)`` queued at that
   moment runs (a click on the grid is answered no earlier: charts drawing below keep the thread busy).
   ``DOMContentLoaded`` and ``load`` are reported too, and the longest main-thread task
@@ -62,16 +62,22 @@ INIT = """
       .observe({type: 'longtask', buffered: true});
   } catch (e) {}
   const seen = () => {
-    const row = document.querySelector('#grid tbody tr[data-id]');
-    if (!row || window.__sg.rows) return;
+    // the grid's first screen of rows: 20 rows (or every run, when fewer; the grid loads in shards)
+    const count = document.querySelectorAll('#grid tbody tr[data-id]').length;
+    const status = (document.getElementById('grid-status') || {}).textContent || '';
+    if (!count || window.__sg.rows || (count < 20 && /Loading/.test(status))) return;
     window.__sg.rows = performance.now();
-    window.__sg.count = document.querySelectorAll('#grid tbody tr[data-id]').length;
+    window.__sg.count = count;
     requestAnimationFrame(() => { window.__sg.frame = performance.now(); });
     setTimeout(() => { window.__sg.idle = performance.now(); }, 0);
     obs.disconnect();
   };
   const obs = new MutationObserver(seen);
   obs.observe(document, {childList: true, subtree: true});
+  const charted = new MutationObserver(() => {  // the first chart drawn (Vega or plain SVG: data-drawn)
+    if (document.querySelector('main [data-drawn]')) { window.__sg.chart = performance.now(); charted.disconnect(); }
+  });
+  charted.observe(document, {attributes: true, attributeFilter: ['data-drawn'], subtree: true});
 })();
 """
 
@@ -118,6 +124,24 @@ async (quiet) => {
     if (now - last >= quiet || now - t0 > 10000) return now - t0;
     await new Promise(r => setTimeout(r, 50));
   }
+}
+"""
+
+DRAW_ALL = """
+async () => {
+  // scroll down the page a screen at a time (as a reader does) until every chart box is drawn
+  const t0 = performance.now(), from = window.__sg.long.length;
+  const boxes = () => [...document.querySelectorAll('main .vega-box, main .pc-box')];
+  for (let i = 0; i < 400; i++) {
+    const left = boxes().filter(b => !b.getAttribute('data-drawn') && !b.textContent.trim().startsWith('Chart failed'));
+    if (!left.length) break;
+    left[0].scrollIntoView({block: 'center'});
+    await new Promise(r => setTimeout(r, 250));
+  }
+  const n = boxes().length, drawn = boxes().filter(b => b.getAttribute('data-drawn')).length;
+  window.scrollTo(0, 0);
+  const long = window.__sg.long.slice(from).reduce((m, [, d]) => Math.max(m, d), 0);
+  return {ms: performance.now() - t0, boxes: n, drawn: drawn, long: long};
 }
 """
 
@@ -187,6 +211,8 @@ def measure(site: Path, repeat: int, sweep: bool = False) -> dict:
                           status: document.getElementById('grid-status').textContent};
                 }""")
                 add("open (rows in DOM)", t["rows"])
+                page.wait_for_function("window.__sg.chart", timeout=60_000)
+                add("first chart drawn", page.evaluate("__sg.chart"))
                 add("open (rows painted)", t["frame"])
                 add("main thread free after open", t["idle"])
                 add("DOMContentLoaded", t["dcl"])
@@ -221,12 +247,28 @@ def measure(site: Path, repeat: int, sweep: bool = False) -> dict:
                     add(label, r["dom"])
                     add(label + " + frame", r["frame"])
                     res.setdefault("_sweep_status", []).append([label, r["rows"]])
+                lt = page.evaluate("window.__sg.long")
+                add("longest task: opening, sorting, filtering", max((d for _, d in lt), default=0))
+                page.evaluate(SETTLE, 500)
+                r = page.evaluate(DRAW_ALL)
+                add("every chart drawn (scrolling down, 250 ms a screen)", r["ms"])
+                add("longest task while drawing every chart", r["long"])
+                res.setdefault("_charts_drawn", []).append([r["drawn"], r["boxes"]])
+                page.evaluate(SETTLE, 500)
+                cdp = ctx.new_cdp_session(page)
+                add("_JS heap used after every chart, MB", cdp.send("Runtime.getHeapUsage")["usedSize"] / 2**20)
+                cdp.send("HeapProfiler.collectGarbage")
+                add("_JS heap used after every chart and a GC, MB", cdp.send("Runtime.getHeapUsage")["usedSize"] / 2**20)
+                cdp.detach()
                 ctx.close()
         finally:
             browser.close()
     out = {k: statistics.median(v) for k, v in res.items() if not k.startswith("_")}
-    return {"medians_ms": out, "raw": res, "console_errors": errors[:20], "outside_requests": outside[:20],
+    heap = {k[1:]: statistics.median(v) for k, v in res.items() if k.startswith("_JS heap")}
+    return {"medians_ms": out, "heap_mb": heap, "raw": res, "console_errors": errors[:20], "outside_requests": outside[:20],
             "index_js_kb": (site / "data" / "index.js").stat().st_size / 1024,
+            "index_shards_kb": sum(f.stat().st_size for f in (site / "data" / "index").glob("*.js")) / 1024
+            if (site / "data" / "index").is_dir() else 0,
             "index_html_kb": (site / "index.html").stat().st_size / 1024}
 
 
@@ -262,10 +304,21 @@ COMPARE_INIT = """
 """
 
 
+def index_rows(site: Path) -> list[dict]:
+    """The grid's rows: data/index.js's "runs" (a site before the shards), else its shards' rows."""
+    def value(path: Path) -> object:
+        text = path.read_text("utf-8")
+        return json.loads(text.split("=", 1)[1].rstrip().rstrip(";")) if path.name == "index.js" else \
+            json.loads(text[text.index("]=") + 2:].rstrip().rstrip(";"))
+    index = value(site / "data" / "index.js")
+    if "runs" in index:
+        return index["runs"]
+    return [row for path, _ in index["shards"] for row in value(site / path)]
+
+
 def measure_charts(site: Path, repeat: int) -> dict:
     from playwright.sync_api import sync_playwright
-    index = json.loads((site / "data" / "index.js").read_text("utf-8").split("=", 1)[1].rstrip().rstrip(";"))
-    ids = [r["id"] for r in index["runs"]][-25:]
+    ids = [r["id"] for r in index_rows(site)][-25:]
     res: dict[str, list] = {}
     errors: list[str] = []
 
@@ -355,6 +408,10 @@ def main() -> None:
     print("| measure | median, ms |\n| --- | ---: |")
     for k, v in r["medians_ms"].items():
         print(f"| {k} | {v:.1f} |")
+    for k, v in r["heap_mb"].items():
+        print(f"| {k} | {v:.1f} |")
+    print(f"charts drawn / boxes: {r['raw']['_charts_drawn'][0]}; index.js {r['index_js_kb']:.0f} KB + shards "
+          f"{r['index_shards_kb']:.0f} KB")
     print(f"console errors: {len(r['console_errors'])}; requests outside the site: {len(r['outside_requests'])}")
     for label, status in r["raw"].get("_sweep_status", [])[:len(SWEEP_ACTIONS)]:
         print(f"  {label}: {status}")

@@ -86,9 +86,9 @@ def make_code_diff_site(workdir: Path) -> Path:
 
 
 def run_ids(site: Path) -> list[str]:
-    """The site's run ids in run number order (from its data/index.js)."""
-    text = (site / "data" / "index.js").read_text("utf-8")
-    runs = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))["runs"]
+    """The site's run ids in run number order (from the grid's data: data/index.js and its shards)."""
+    from sitegen.site.index_shards import read_index
+    runs = read_index(site)["runs"]
     return [r["id"] for r in sorted(runs, key=lambda r: (r.get("number") or 0, r["id"]))]
 
 

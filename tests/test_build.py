@@ -20,6 +20,7 @@ from sitegen.config import Config
 from sitegen.errors import UserError
 from sitegen.store import Store
 from sitegen.site.build import CACHE_NAME, STATE_NAME, BuildError, StrictError, build_site
+from sitegen.site.index_shards import index_files, read_index
 from sitegen.site.write import TREE_NAME
 
 RATES = [10, 5, 2.5, 1.25, 0.625, 0.3125, 0.15625, 0.078125]
@@ -167,7 +168,7 @@ def test_full_site_pages_links_and_downloads(store, tmp_path):
     assert ("a", "promoted/model/v1/model.pkl") in assets_page.urls
     assert ("a", f"runs/{ids[7]}.html") in assets_page.urls
     # the grid's data file: every published run, exact values
-    index = json.loads((site / "data" / "index.js").read_text("utf-8").split("=", 1)[1].rstrip(";\n"))
+    index = read_index(site)
     assert [r["number"] for r in index["runs"]] == list(range(1, 9))
     assert [r["values"]["Accuracy"] for r in index["runs"]] == ACCURACY
     assert index["primary"] == "Accuracy" and index["scalars"] == ["Accuracy", "Regularization Rate"]
@@ -225,7 +226,7 @@ def test_hostile_text_is_escaped_everywhere(store, tmp_path):
     data = (site / "data" / "runs" / f"{rid}.js").read_text("utf-8")
     assert "</script>" not in data and "<script>" not in data and "\\u003c/script\\u003e" in data
     assert '"values":[0.1,0.2,null,null]' in data  # NaN/inf: gaps in the chart
-    index = (site / "data" / "index.js").read_text("utf-8")
+    index = "".join(p.read_text("utf-8") for p in index_files(site))
     assert "<" not in index and '"diverged":"NaN"' in index and '"inf"' in index
 
 
@@ -255,7 +256,7 @@ def test_outputs_never_leak(store, tmp_path):
     assert files == sorted([f"{rid}.zip", "outputs/ok.txt"])
     assert sorted(p.name for p in (site / "metrics").iterdir()) == [f"{rid}.tsv.gz"]  # not the hidden run
     assert not any(hidden in p.name for p in site.rglob("*"))
-    assert hidden not in (site / "data" / "index.js").read_text("utf-8")
+    assert not any(hidden in p.read_text("utf-8") for p in index_files(site))
     # the bad id, and the two symbolic links (named, never followed: issue 16.1)
     assert result.warnings == 3 and not (site / "runs" / "bad id.html").exists()
     for p in site.rglob("*"):
@@ -291,7 +292,8 @@ def test_incremental_build_equals_full_build(store, tmp_path):
     assert result.pages_written == 3  # and the comparison stub (a file, not a page)
     for p, t in mtimes.items():
         rel = p.relative_to(site).as_posix()
-        if rel in ("index.html", f"runs/{ids[4]}.html", "data/index.js", CACHE_NAME, STATE_NAME, TREE_NAME):
+        if rel in ("index.html", f"runs/{ids[4]}.html", "data/index.js", "data/index/runs-0.js", CACHE_NAME, STATE_NAME,
+                   TREE_NAME):
             assert p.stat().st_mtime_ns != t, rel
         else:
             assert p.stat().st_mtime_ns == t, rel  # unchanged files are not rewritten

@@ -121,7 +121,8 @@ def test_new_run_rewrites_only_what_it_changes(setup, tmp_path: Path) -> None:
     last = ids[-1]
     expected_pages = {f"runs/{new}.html", f"runs/{last}.html",  # the new page; its neighbour's next link
                       f"compare/{last}--{new}.html", "index.html"}
-    expected = expected_pages | {f"data/runs/{new}.js", "data/index.js", f"metrics/{new}.tsv.gz"}
+    # the grid's data: the new run's row shard, and the manifest (it counts the rows)
+    expected = expected_pages | {f"data/runs/{new}.js", "data/index/runs-0.js", "data/index.js", f"metrics/{new}.tsv.gz"}
     assert changed(before, after) - BOOKKEEPING == expected
     assert set(result.changed) == expected
     assert result.pages_written == len(expected_pages) - 1  # the comparison is a stub file
@@ -151,13 +152,13 @@ def test_metadata_change(setup, tmp_path: Path, change: str) -> None:
     expected = {
         # the run page, its data file (metadata rows) and the grid's data file (the grid shows and
         # filters tags); comparison pages draw from the run data files, so they are not rewritten
-        "tags": {"runs/R3.html", "data/runs/R3.js", "data/index.js"},
+        "tags": {"runs/R3.html", "data/runs/R3.js", "data/index/runs-0.js", "data/index.js"},
         "description": {"runs/R3.html"},
         # R3's page, data, downloads and comparisons go; R2 and R4 become neighbours (their pages
         # link each other, and get a new "previous" comparison); the dashboard counts one run less
         "hidden": {"runs/R3.html", "data/runs/R3.js", "metrics/R3.tsv.gz",
                    "compare/R2--R3.html", "compare/R3--R4.html", "compare/R2--R4.html",
-                   "runs/R2.html", "runs/R4.html", "index.html", "data/index.js"},
+                   "runs/R2.html", "runs/R4.html", "index.html", "data/index/runs-0.js", "data/index.js"},
     }[change]
     for name, rid in sorted(r.items(), reverse=True):  # R3 before R1 in "compare/R1--R3.html"
         expected = {p.replace(name, rid) for p in expected}
@@ -210,7 +211,7 @@ def test_running_run_then_finished(setup, tmp_path: Path) -> None:
     assert_same_as_full(store, site, tmp_path)
     moved = changed(before, after)
     assert {f"runs/{live}.html", f"data/runs/{live}.js", f"metrics/{live}.tsv.gz",
-            "data/index.js", "index.html"} <= moved
+            "data/index/runs-0.js", "index.html"} <= moved
     assert "Completed" in (site / "runs" / f"{live}.html").read_text("utf-8")
     for rid in ids[:4]:
         assert after[f"runs/{rid}.html"] == before[f"runs/{rid}.html"]

@@ -28,7 +28,7 @@ def test_rename_rewrites_its_comparisons(setup, tmp_path: Path) -> None:
     assert_same_as_full(store, site, tmp_path)
     # comparison pages label their runs "#number name"; run pages link by number only
     assert changed(before, after) - BOOKKEEPING == _named(r, {
-        "runs/R3.html", "data/runs/R3.js", "data/index.js",
+        "runs/R3.html", "data/runs/R3.js", "data/index/runs-0.js",  # its row's shard; the manifest stays
         "compare/R2--R3.html", "compare/R3--R4.html",
         "index.html"})  # the jobs panel names the last runs
     assert result.pages_written == 2  # the comparisons are stub files
@@ -44,7 +44,7 @@ def test_renaming_the_best_run(setup, tmp_path: Path) -> None:
     after = snapshot(site)
     assert_same_as_full(store, site, tmp_path)
     assert changed(before, after) - BOOKKEEPING == _named(r, {
-        "runs/R1.html", "data/runs/R1.js", "data/index.js", "compare/R0--R1.html",
+        "runs/R1.html", "data/runs/R1.js", "data/index/runs-0.js", "compare/R0--R1.html",
         "compare/R1--R2.html", "index.html"})  # data/best.js names the best run by id and number
 
 
@@ -73,7 +73,7 @@ def test_a_new_best_run(setup, tmp_path: Path) -> None:
     last = ids[-1]
     assert changed(before, after) - BOOKKEEPING == {
         f"runs/{new}.html", f"runs/{last}.html", f"compare/{last}--{new}.html", "index.html",
-        f"data/runs/{new}.js", f"metrics/{new}.tsv.gz", "data/index.js", "data/best.js"}
+        f"data/runs/{new}.js", f"metrics/{new}.tsv.gz", "data/index/runs-0.js", "data/index.js", "data/best.js"}
     best = (site / "data" / "best.js").read_text("utf-8")
     assert f'"id":"{new}"' in best and f'"id":"{ids[1]}"' not in best
     assert result.pages_written == 3  # and the comparison stub

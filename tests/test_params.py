@@ -18,6 +18,7 @@ import pytest
 import sitegen
 import sitegen.logger as logger_mod
 from sitegen.store import Store
+from sitegen.site.index_shards import read_index
 
 from helpers import wait_for
 
@@ -346,7 +347,7 @@ def _js_object(path: Path, prefix: str) -> dict:
 
 def test_site_data_carries_parameters_apart_from_metrics(params_store, params_site):
     first, second = run_ids(params_store)
-    index = _js_object(params_site / "data" / "index.js", "window.SITEGEN_INDEX=")
+    index = read_index(params_site)
     rows = {r["id"]: r for r in index["runs"]}
     assert rows[first]["params"] == EXPECTED_PARAMS
     assert rows[second]["params"]["lr"] == 0.1

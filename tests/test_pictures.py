@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.site.index_shards import index_files
+
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
                                 reason="needs Debian's chromium")
@@ -29,7 +31,7 @@ def test_pictures_come_from_real_demo_runs(tmp_path: Path) -> None:
     assert png_size(out / "dashboard.png") == (1280, 1400)
     assert png_size(out / "report.png") == (1100, 2300)  # examples/reports/iris.md, drawn
     # the picture's site is the demo's: its real iris runs, with the metrics the demo logs
-    index = (keep / "site" / "data" / "index.js").read_text("utf-8")
+    index = "".join(p.read_text("utf-8") for p in index_files(keep / "site"))
     assert "Regularization Rate" in index and "Accuracy" in index
     assert len(list((keep / "site" / "runs").glob("IrisDemo_*.html"))) == 2
     # the README shows that picture

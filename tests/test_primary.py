@@ -16,6 +16,7 @@ from sitegen.config import Config
 from sitegen.site.build import StrictError, build_site
 from sitegen.site.primary import choose, goal_of
 from sitegen.store import Store
+from sitegen.site.index_shards import read_index
 
 
 def summary(scalars: dict, series: tuple = (), params: dict | None = None) -> dict:
@@ -81,8 +82,7 @@ def log_runs(store: Path, rows: list[dict]) -> list[str]:
 
 
 def index_js(site: Path) -> dict:
-    text = (site / "data" / "index.js").read_text("utf-8")
-    return json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))
+    return read_index(site)
 
 
 def best_of(site: Path) -> str:

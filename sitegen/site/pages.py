@@ -9,7 +9,7 @@ import os
 from sitegen.store import open_run_file
 from sitegen.site import outputs as _outputs
 from sitegen.site.markdown import render_markdown
-from sitegen.site.render import dumps, url_quote
+from sitegen.site.render import url_quote
 
 LOG_EXCERPT = 40_000       # bytes of the driver log shown on a run page (the end of it)
 MARKDOWN_INLINE = 60_000   # Markdown outputs larger than this are linked, not rendered
@@ -93,23 +93,6 @@ def index_row(s: dict) -> dict:
             "start": m.get("start_time_utc") or "", "duration": m.get("duration_s"),
             "tags": dict(sorted((m.get("tags") or {}).items())), "parent": m.get("parent_run_id") or "",
             "params": s.get("params") or {}, "values": vals}
-
-
-def index_data(runs: list[dict]) -> dict:
-    """The grid's data file: one row per published run (newest last: the grid sorts itself)."""
-    scalars = sorted({k for s in runs for k in s["scalars"]})
-    series = sorted({k for s in runs for k in s["series"]})
-    return {"scalars": scalars, "series": series, "runs": [index_row(s) for s in runs]}
-
-
-def index_js(index: dict, rows_json: list[str]) -> str:
-    """``data/index.js`` from ``index`` (without "runs") and each row's JSON (``render.dumps``, so
-    unchanged runs' rows are not encoded again): the same bytes as ``dumps`` of the whole."""
-    assert list(index) == sorted(index) and "runs" not in index
-    parts = [f"{dumps(k)}:{dumps(v)}" for k, v in index.items() if k < "runs"]
-    parts.append(f'"runs":[{",".join(rows_json)}]')
-    parts += [f"{dumps(k)}:{dumps(v)}" for k, v in index.items() if k > "runs"]
-    return f"window.SITEGEN_INDEX={{{','.join(parts)}}};\n"
 
 
 # ---------------------------------------------------------------- render-time preparation

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from sitegen.store import Store
+from sitegen.site.index_shards import index_files
 
 from helpers import wait_for
 
@@ -66,7 +67,7 @@ def test_load_16_processes_while_building(proj: Path, caplog):
         lists.append(subprocess.run([PY, "-m", "sitegen", "history", "list", "-o", "json"], cwd=proj,
                                     env=env, capture_output=True, text=True, timeout=120))
         if b.returncode == 0:
-            index = (proj / "site" / "data" / "index.js").read_text()
+            index = "".join(p.read_text() for p in index_files(proj / "site"))
             running.append(index.count('"Running"'))
 
     builds: list = []
@@ -136,7 +137,7 @@ def test_load_16_processes_while_building(proj: Path, caplog):
         data = (site / "data" / "runs" / f"{m['run_id']}.js").read_text()
         assert f'"v":{{"n":{POINTS},' in data
         check_html(site / "runs" / f"{m['run_id']}.html")
-    index = (site / "data" / "index.js").read_text()
+    index = "".join(p.read_text() for p in index_files(site))
     assert all(m["run_id"] in index for m in metas)
     print(f"\nMEASURE load: {WORKERS} processes x {POINTS} points, logging {log_s:.1f} s, "
           f"{len(builds)} builds and {len(lists)} history lists during it ({sum(running)} running runs published, torn-tail warnings: {torn_warnings}), total {total_s:.1f} s")

@@ -1,8 +1,10 @@
-"""The dashboards: ``index.html`` (every run) and, with several scripts, ``scripts/<name>.html``."""
+"""The dashboards: ``index.html`` (every run) and, with several scripts, ``scripts/<name>.html``, and
+their data: the manifest ``data/index.js`` and the grid's row shards (:mod:`sitegen.site.index_shards`)."""
 from __future__ import annotations
 
 from typing import Iterator
 
+from sitegen.site import index_shards as _shards
 from sitegen.site import pages as _pages
 from sitegen.site.plan import PlanEntry, PlanInput
 from sitegen.site.reports import listing, load_sources
@@ -10,10 +12,27 @@ from sitegen.site.reports import listing, load_sources
 TEMPLATES = ["dashboard.html"]
 
 
+def scalar_names(runs: list) -> list[str]:
+    return sorted({k for s in runs for k in s["scalars"]})
+
+
+def data_files(site: PlanInput) -> Iterator[PlanEntry]:
+    """``data/index.js`` (the manifest) and one file per shard, each keyed by its text."""
+    shape = site.shape
+    parts = _shards.shards(shape.runs, site.gathered.rows)
+    for name, rows in parts.items():
+        yield site.text(_shards.shard_path(name), _shards.shard_js(name, rows))
+    extra = {"goal": shape.goal, "primary": shape.primary, "scalars": scalar_names(shape.runs),
+             "scripts": dict(shape.script_pages),
+             "series": sorted({k for s in shape.runs for k in s["series"]})}
+    yield site.text(_shards.MANIFEST, _shards.manifest_js(_shards.manifest(shape.runs, parts, extra)))
+
+
 def plan(site: PlanInput) -> Iterator[PlanEntry]:
+    yield from data_files(site)
     shape = site.shape
     all_jobs = _pages.jobs(shape.runs)
-    scalars_all = sorted({k for s in shape.runs for k in s["scalars"]})
+    scalars_all = scalar_names(shape.runs)
     reports = listing(load_sources(site.config))
     for scope, path in [(None, "index.html")] + list(shape.script_pages.items()):
         members = shape.runs if scope is None else shape.groups[scope]
@@ -21,5 +40,5 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
         yield site.page(path, "dashboard.html", {
             "scope": scope, "count": len(members), "reports": reports if scope is None else [],
             "jobs": [j for j in all_jobs if scope is None or (j["script"] or "") == scope],
-            "scalars": sorted({k for s in members for k in s["scalars"]}) if scope is not None else scalars_all,
+            "scalars": scalar_names(members) if scope is not None else scalars_all,
         }, forced=forced)

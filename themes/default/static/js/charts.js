@@ -4,6 +4,11 @@ var SitegenCharts = (function () {
   "use strict";
   var el = SitegenDom.el, isNum = SitegenFormat.isNum;
   var MAX_CHARTS = 60;  // charts across runs (and scatters) drawn at most
+  /** The note of a chart drawn from a summary of its runs (SitegenSample). */
+  function sampleNote(drawn, of) {
+    return drawn.toLocaleString("en") + " of " + of.toLocaleString("en") + " runs drawn: the extremes, the outline, " +
+           "one per cell of a 40 × 40 grid and the ticked runs";
+  }
 
   var lazy = null;
   var pending = new Map();
@@ -162,13 +167,18 @@ var SitegenCharts = (function () {
       if (n.indexOf("system/") === 0 && n !== data.primary) return false;
       return names.indexOf(n) < 0 && runs.some(function (r) { return isNum(r.values[n]); });
     });
+    function ticked() { return new Set(SitegenState.getList("sel")); }
+    function num(r) { return r.number; }
+    function id(r) { return r.id; }
+    /** The rows a chart of thousands of runs draws (SitegenSample.scatter: extremes, outline, one a
+        cell, the ticked runs), and a note saying so; the rows are made for those runs only. */
+    function sampled(x, y, make) {
+      var got = SitegenSample.scatter(runs, x, y, {keep: ticked(), id: id});
+      var note = got.items.length < got.of ? sampleNote(got.items.length, got.of) : null;
+      return {rows: got.items.map(make), note: note};
+    }
     function rowsFor(getter) {
-      var out = [];
-      runs.forEach(function (r) {
-        var v = getter(r);
-        if (isNum(v)) out.push(point(r, {value: v}));
-      });
-      return out;
+      return sampled(num, getter, function (r) { return point(r, {value: getter(r)}); });
     }
     var charted = names.concat(seriesNames);
     if (charted.length > MAX_CHARTS) {  // thousands of values: chart the first ones, say so
@@ -182,13 +192,14 @@ var SitegenCharts = (function () {
     }
     function valuesChart(id, title, note, yTitle, getter) {
       SitegenChartControls.add(acrossBox, {id: id, title: title, note: note, kind: "values", make: function (set) {
-        var s = spec("across");
-        s.data.values = rowsFor(getter);
+        var s = spec("across"), got = rowsFor(getter);
+        s.data.values = got.rows;
         if (!s.data.values.length) return null;
         s.layer[0].encoding.y.title = yTitle;
         s.layer[1].encoding.tooltip[3].title = yTitle;
         s = withSettings(crowded(s), set, "value", false).spec;
-        return {spec: s, rows: s.data.values, fields: ["number", "name", "id", "script", "value"]};
+        return {spec: s, rows: s.data.values, fields: ["number", "name", "id", "script", "value"],
+                note: got.note};
       }});
     }
     charted.forEach(function (n) {
@@ -204,21 +215,19 @@ var SitegenCharts = (function () {
     if (primary && names.concat(seriesNames).indexOf(primary) >= 0) {
       charted.concat(["duration"]).forEach(function (n) {
         if (n === primary) return;
-        var rows = [];
-        runs.forEach(function (r) {
-          var x = n === "duration" ? r.duration : r.values[n], y = r.values[primary];
-          if (isNum(x) && isNum(y)) rows.push(point(r, {x: x, y: y}));
-        });
-        if (!rows.length) return;
+        var xOf = n === "duration" ? function (r) { return r.duration; } : function (r) { return r.values[n]; };
+        var yOf = function (r) { return r.values[primary]; };
+        if (!runs.some(function (r) { return isNum(xOf(r)) && isNum(yOf(r)); })) return;
         SitegenChartControls.add(scatter, {id: "scatter:" + n, title: primary + " against " + n, kind: "scatter",
                                            make: function (set) {
           var s = spec("scatter");
-          s.data.values = rows;
+          var got = sampled(xOf, yOf, function (r) { return point(r, {x: xOf(r), y: yOf(r)}); });
+          s.data.values = got.rows;
           s.encoding.x.title = n; s.encoding.y.title = primary;
           s.encoding.tooltip[3].title = n; s.encoding.tooltip[4].title = primary;
           var made = withSettings(crowded(s), set, "y", true);
           return {spec: made.spec, rows: made.spec.data.values, fields: ["number", "name", "id", "script", "x", "y"],
-                  xlog: made.xlog};
+                  xlog: made.xlog, note: got.note};
         }});
       });
     }
@@ -227,6 +236,6 @@ var SitegenCharts = (function () {
     }
   }
 
-  return {embed: embed, drawNow: drawNow, drawAll: drawAll, spec: spec, box: box, across: across,
+  return {sampleNote: sampleNote, embed: embed, drawNow: drawNow, drawAll: drawAll, spec: spec, box: box, across: across,
           dark: DARK};
 })();

@@ -17,10 +17,12 @@ var SitegenGrid = (function () {
     return Array.from(seen).sort();
   }
 
-  /** The grid's columns: {key, label, part ("run" | "params" | "metrics"), num, get}. */
+  /** The grid's columns: {key, label, part ("run" | "params" | "metrics"), num, get}. The manifest
+      (data) names the parameters (and those with numbers) before any row is in. */
   function columns(runs, data) {
     var valueNames = data.scalars.concat(data.series.filter(function (n) { return data.scalars.indexOf(n) < 0; }));
-    var paramNames = names(runs, function (r) { return r.params; });
+    var paramNames = data.params || names(runs, function (r) { return r.params; });
+    var numeric = data.numeric_params ? new Set(data.numeric_params) : null;
     var base = [
       {key: "number", label: "#", num: true, get: function (r) { return r.number; }},
       {key: "name", label: "Name", get: function (r) { return r.name; }},
@@ -32,7 +34,7 @@ var SitegenGrid = (function () {
       {key: "id", label: "Run id", get: function (r) { return r.id; }}
     ].map(function (c) { c.part = "run"; return c; });
     var params = paramNames.map(function (n) {
-      var num = runs.some(function (r) { return r.params && typeof r.params[n] === "number"; });
+      var num = numeric ? numeric.has(n) : runs.some(function (r) { return r.params && typeof r.params[n] === "number"; });
       return {key: "p:" + n, label: n, part: "params", num: num, value: true,
               get: function (r) { return r.params ? r.params[n] : undefined; }};
     });
@@ -45,11 +47,11 @@ var SitegenGrid = (function () {
   var PARTS = [["run", "Run"], ["params", "Parameters"], ["metrics", "Metrics"]];
 
   /** What the grid can group by: script, status, each parameter and each tag. */
-  function groupings(runs, cols) {
+  function groupings(runs, cols, tags) {
     var out = [{key: "script", label: "Script", get: function (r) { return r.script; }},
                {key: "status", label: "Status", get: function (r) { return r.status; }}];
     cols.forEach(function (c) { if (c.part === "params") out.push({key: c.key, label: c.label, part: "Parameters", get: c.get}); });
-    names(runs, function (r) { return r.tags && typeof r.tags === "object" ? r.tags : null; }).forEach(function (n) {
+    (tags || names(runs, function (r) { return r.tags && typeof r.tags === "object" ? r.tags : null; })).forEach(function (n) {
       out.push({key: "t:" + n, label: n, part: "Tags", get: function (r) { return r.tags ? r.tags[n] : undefined; }});
     });
     return out;
@@ -84,7 +86,10 @@ var SitegenGrid = (function () {
     return c.num ? a.mean : a.common;
   }
 
-  /** The grid of runs, in #grid-scroll, with its tools (filter, Group by, Columns, Compare, Copy link). */
+  /** The grid of runs, in #grid-scroll, with its tools (filter, Group by, Columns, Compare, Copy link).
+      data: the manifest (data/index.js); when it names shards, runs is empty at first and the rows come
+      through api.add(rows, last) (newest first: the default view shows them as they come; any other
+      view, and children under their parents, once every row is in). */
   function init(runs, data, several) {
     var scroll = document.getElementById("grid-scroll");
     var table = document.getElementById("grid");
@@ -99,9 +104,10 @@ var SitegenGrid = (function () {
     var chooser = document.querySelector("#grid-columns .columns-list");
     var cols = columns(runs, data);
     var byKey = new Map(cols.map(function (c) { return [c.key, c]; }));
-    var groups = groupings(runs, cols);
+    var groups = groupings(runs, cols, data.tags);
     var groupBy = new Map(groups.map(function (g) { return [g.key, g]; }));
     var byId = new Map(runs.map(function (r) { return [r.id, r]; }));
+    var complete = !data.shards, progress = "";  // every row in (else: "n of N" loaded)
     var defaults = defaultKeys(cols, several);
     var storeKey = "sitegen.columns:" + location.pathname.split("/").slice(-1)[0];
 
@@ -145,7 +151,7 @@ var SitegenGrid = (function () {
         box.checked = visible.indexOf(box.getAttribute("data-key")) >= 0;
       });
       syncParts();
-      selected = SitegenState.getList("sel").filter(function (id) { return byId.has(id); }).slice(0, MAX_TICKED);
+      selected = SitegenState.getList("sel").filter(function (id) { return !complete || byId.has(id); }).slice(0, MAX_TICKED);
       compareBtn.disabled = selected.length < 2;
     }
     function save(changes, opts) { SitegenState.set(changes, opts); }
@@ -287,10 +293,10 @@ var SitegenGrid = (function () {
         };
         tree.roots.forEach(function (r) { add(r, 0); });
       }
-      statusText = matched + " of " + runs.length + " runs" +
+      statusText = (complete ? "" : "Loading runs (" + progress + "): ") + matched + " of " + runs.length + " runs" +
         (grouping ? " in " + plural(lines.filter(function (l) { return l.group; }).length, "group") : "") +
         (selected.length ? " · " + selected.length + " ticked" : "");
-      var unknown = matched ? [] : SitegenQuery.gridUnknown(query, runs);  // a typo in a name, most likely
+      var unknown = matched || !complete ? [] : SitegenQuery.gridUnknown(query, runs);  // a typo in a name, most likely
       if (unknown.length) statusText += " · no run has a value named " + unknown.map(JSON.stringify).join(", ");
       tell();
     }
@@ -395,7 +401,7 @@ var SitegenGrid = (function () {
       tbody.appendChild(frag);
       if (!lines.length) {
         var tr0 = el("tr"); tr0.appendChild(el("td", {colspan: String(cs.length + 1), "class": "muted"},
-          runs.length ? "No run matches the filter." : "No runs yet."));
+          !complete ? "Loading runs…" : runs.length ? "No run matches the filter." : "No runs yet."));
         tbody.appendChild(tr0);
       }
       if (status.textContent !== statusText) status.textContent = statusText;
@@ -482,9 +488,39 @@ var SitegenGrid = (function () {
     /** Filter by the text in the filter box. */
     function setFilter(text) { query = text; setPredicate(filterFor(text, predicate)); }
 
-    var api = {rows: function () { return lines.filter(function (l) { return l.run; }).map(function (l) { return l.run; }); },
+    /** Rows of a shard (SitegenShards); last: every row is in. The default view (newest first, no filter,
+        no grouping) shows them as they come, below those before (the shards come newest first); any
+        other view waits for the last. Then the whole view is read again from the address (ticked runs
+        of a link were kept while their rows were not in). */
+    function add(rows, last, loaded) {
+      rows.forEach(function (r) { runs.push(r); byId.set(r.id, r); });
+      ordered = null; orderedBy = ""; progress = loaded || "";
+      if (last) {
+        complete = true;
+        load();
+        save({sel: selected}, {replace: true});
+        apply(); render(true);
+        return;
+      }
+      var plain = !predicate && !grouping && sortKey === "number" && sortDesc;
+      if (plain) {
+        Rows.sort(rows.slice(), byKey.get("number").get, true).forEach(function (r) { lines.push({run: r, depth: 0}); });
+        matched = lines.length; matching = null;
+      }
+      statusText = "Loading runs (" + progress + "): " + (plain ? matched + " shown" : "the view shows once all are in");
+      if (!drawing) {
+        drawing = true;
+        requestAnimationFrame(function () { drawing = false; render(); });
+      }
+    }
+    var drawing = false;
+
+    var api = {add: add, complete: function () { return complete; },
+               /** Every run loaded (the grid's one copy: do not change it). */
+               all: function () { return runs; },
+               rows: function () { return lines.filter(function (l) { return l.run; }).map(function (l) { return l.run; }); },
                /** Every run the filter lets through, in the grid's order (also those folded away). */
-               matching: function () { return matching.slice(); },
+               matching: function () { return (matching || []).slice(); },
                render: render, setPredicate: setPredicate, setFilter: setFilter};
     load();
     // the address names the whole view from the start (columns kept in this browser included)

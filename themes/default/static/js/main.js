@@ -6,21 +6,28 @@ var SG = (function () {
     document.querySelectorAll("pre.log").forEach(function (p) { p.scrollTop = p.scrollHeight; });
   });
 
-  /** The dashboard (index.html or a script's page): jobs, the runs grid, then the charts. */
+  /** The dashboard (index.html or a script's page): jobs, the runs grid as its shards come (newest
+      first), then the charts once every row is in. */
   function dashboard(page) {
-    var data = window.SITEGEN_INDEX || {runs: [], scalars: [], series: []};
-    var runs = data.runs.filter(function (r) { return page.scope == null || r.script === page.scope; });
-    var several = new Set(runs.map(function (r) { return r.script; })).size > 1;
+    var data = window.SITEGEN_INDEX || {scalars: [], series: [], shards: []};
+    var runs = [];  // the grid fills it as the shards come: the one copy of the rows
+    var several = page.scope == null && Object.keys(data.scripts || {}).length > 1;
     SitegenJobs.tick();
-    SitegenGrid.init(runs, data, several);
-    setTimeout(function () {  // the grid paints first
+    var grid = SitegenGrid.init(runs, data, several), seen = 0;
+    SitegenShards.load(data, function (rows, last) {
+      seen += rows.length;
+      if (page.scope != null) rows = rows.filter(function (r) { return r.script === page.scope; });
+      grid.add(rows, last, seen + " of " + (data.count || seen));
+      if (last) setTimeout(charts, 0);  // the grid paints first
+    });
+    function charts() {
       var curves = document.getElementById("charts-curves");
       SitegenChartControls.settingsBar(curves || document.getElementById("charts-across"));
       if (curves) SitegenOverlay.dashboard(curves, runs, data);
       var sweep = document.getElementById("charts-sweep");
-      if (sweep) SitegenParallel.dashboard(sweep, runs, data.primary);
+      if (sweep) SitegenParallel.dashboard(sweep, runs, data.primary, data);
       SitegenCharts.across(runs, page, data);
-    }, 0);
+    }
   }
 
   return {dashboard: dashboard, runPage: SitegenOverlay.runPage, bestRun: SitegenBest.fill,

@@ -158,7 +158,9 @@ var SitegenParallel = (function () {
       });
     }
     var lines = svg("g", {"class": "pc-lines"});
-    var drawnRuns = runs.length > MAX_LINES ? runs.filter(function (_, i) { return i % Math.ceil(runs.length / MAX_LINES) === 0; }) : runs;
+    var drawnRuns = runs.length > MAX_LINES ? SitegenSample.lines(runs, MAX_LINES, keys.map(function (k) {
+      return function (r) { return valueOf(r, k); };
+    })) : runs;
     drawnRuns.forEach(function (r) {
       var pts = [];
       keys.forEach(function (k, i) {
@@ -376,9 +378,25 @@ var SitegenParallel = (function () {
     return true;
   }
 
+  /** The runs the dashboard's sweep view draws: all up to MAX_LINES, else a summary of them
+      (SitegenSample.lines: each value's extremes, the ticked runs, evenly spaced others; data: the
+      manifest naming the values), as rows of this view, and a note saying so. */
+  function sampleOf(runs, data) {
+    if (runs.length <= MAX_LINES) return {rows: runs.map(fromGridRow), note: null};
+    var fns = (data.numeric_params || []).map(function (n) { return function (r) { return r.params ? r.params[n] : null; }; })
+      .concat((data.scalars || []).concat(data.series || []).map(function (n) { return function (r) { return r.values[n]; }; }));
+    var picked = SitegenSample.lines(runs, MAX_LINES, fns, {keep: new Set(SitegenState.getList("sel")),
+                                                             id: function (r) { return r.id; }});
+    return {rows: picked.map(fromGridRow),
+            note: "Drawn from " + picked.length.toLocaleString("en") + " of " + runs.length.toLocaleString("en") +
+                  " runs: each value's least and greatest, the ticked runs and evenly spaced others."};
+  }
+
   /** The dashboard's sweep view (when its runs have parameters): brushing filters the grid. */
-  function dashboard(container, runs, primary) {
-    var rows = runs.map(fromGridRow);
+  function dashboard(container, runs, primary, data) {
+    var got = sampleOf(runs, data || {});
+    var rows = got.rows;
+    if (got.note) container.appendChild(el("p", {"class": "muted small", "id": "sweep-sample"}, got.note));
     var shown = section(container, rows, primary, function (brushes) {
       var q = brushQuery(brushes);
       var box = document.getElementById("grid-filter");

@@ -1,0 +1,90 @@
+"""The dashboard's data in pieces: ``data/index.js`` is a small manifest (names of values, parameters
+and tags, the primary metric, the shards to load) and the grid's rows are in shards
+``data/index/runs-<k>.js``, one per block of :data:`SHARD` run numbers (``runs-x.js``: runs
+without a number). A new or changed run rewrites its own shard and, only when what it names
+changes, the manifest. The browser loads the newest shard first (the grid's default order is newest
+first), so the first rows show before the rest is in.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+from sitegen.site.render import dumps
+
+SHARD = 1000  # run numbers per shard (~300 bytes a row with 20 parameters: ~300 KB a shard)
+ROWS_VAR = "SITEGEN_ROWS"
+MANIFEST = "data/index.js"
+
+
+def shard_name(run_number: Any) -> str:
+    """The shard a run's row goes to, by its run number: ``runs-<number // SHARD>``."""
+    return f"runs-{run_number // SHARD}" if type(run_number) is int else "runs-x"
+
+
+def shard_path(name: str) -> str:
+    return f"data/index/{name}.js"
+
+
+def _load_order(name: str) -> tuple:
+    """Newest block first; the runs without a number last."""
+    return (1, 0) if name == "runs-x" else (0, -int(name[5:]))
+
+
+def shards(runs: Iterable[dict], rows: dict[str, str]) -> dict[str, list[str]]:
+    """Each shard's rows (JSON text), in site order; shards in load order."""
+    out: dict[str, list[str]] = {}
+    for s in runs:
+        out.setdefault(shard_name(s["meta"].get("run_number")), []).append(rows[s["id"]])
+    return {k: out[k] for k in sorted(out, key=_load_order)}
+
+
+def shard_js(name: str, rows_json: list[str]) -> str:
+    """A shard's file: ``(window.SITEGEN_ROWS = … || {})["runs-3"] = [rows];``."""
+    return f"(window.{ROWS_VAR}=window.{ROWS_VAR}||{{}})[{dumps(name)}]=[{','.join(rows_json)}];\n"
+
+
+def manifest(runs: list[dict], parts: dict[str, list[str]], extra: dict) -> dict:
+    """What the grid needs before any row: the names of parameters (those with a number somewhere:
+    ``numeric_params``) and tags, the run count and the shards ([path, rows]) in load order, plus
+    ``extra`` (goal, primary, scalars, scripts, series)."""
+    params: set[str] = set()
+    numeric: set[str] = set()
+    tags: set[str] = set()
+    for s in runs:
+        for k, v in (s.get("params") or {}).items():
+            params.add(k)
+            if type(v) in (int, float):
+                numeric.add(k)
+        tags.update((s["meta"].get("tags") or {}).keys())
+    return dict(extra, count=len(runs), params=sorted(params), numeric_params=sorted(numeric),
+                tags=sorted(tags), shards=[[shard_path(k), len(v)] for k, v in parts.items()])
+
+
+def manifest_js(data: dict) -> str:
+    return f"window.SITEGEN_INDEX={dumps(data)};\n"
+
+
+def index_files(site: Path) -> list[Path]:
+    """The manifest and the shard files of a built site."""
+    site = Path(site)
+    return [site / MANIFEST] + sorted((site / "data" / "index").glob("*.js"))
+
+
+def read_index(site: Path) -> dict:
+    """The manifest with every row under ``"runs"``, in load order (for tests and tools)."""
+    site = Path(site)
+    data = _js_value(site / MANIFEST, "window.SITEGEN_INDEX=")
+    runs: list[dict] = []
+    for path, _ in data["shards"]:
+        text = (site / path).read_text("utf-8")
+        runs.extend(json.loads(text[text.index("]=") + 2:].rstrip().rstrip(";")))
+    data["runs"] = runs
+    return data
+
+
+def _js_value(path: Path, prefix: str) -> Any:
+    text = path.read_text("utf-8")
+    assert text.startswith(prefix), path
+    return json.loads(text[len(prefix):].rstrip().rstrip(";"))

@@ -1,0 +1,149 @@
+"""The dashboard's data in pieces (data/index.js, a manifest, and row shards by run number) and charts
+of many runs drawn from a summary: real builds from the logger's runs, headless Chromium, file://."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import sitegen
+from sitegen.config import Config
+from sitegen.site.build import build_site
+from sitegen.site.index_shards import read_index
+from test_browser import CHROMIUM, Watch, browser  # noqa: F401  (browser: fixture)
+from test_build import store  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+MODELS = ["tree", "logreg", "knn"]
+# run numbers moved into other blocks of 1,000 (shards runs-1, -2, -7) and one with no number (runs-x)
+RENUMBER = {10: 1234, 20: 2500, 30: 7001, 40: None}
+
+
+def log_runs(n: int, series: bool = True) -> list[str]:
+    ids = []
+    for i in range(n):
+        with sitegen.start_run(f"cfg{i % 3}-seed{i // 3}") as run:
+            run.log_params({"model": MODELS[i % 3], "lr": 10 ** -(1 + i % 4), "seed": i // 3})
+            run.log("Accuracy", round(0.5 + 0.4 * ((i * 37) % 101) / 100, 4))
+            if series:
+                run.log("loss", [1.0 / (k + 1 + i % 7) for k in range(20)])
+            ids.append(run.run_id)
+    return ids
+
+
+@pytest.fixture
+def sharded(store, tmp_path):  # noqa: F811
+    ids = log_runs(300)
+    for i, number in RENUMBER.items():
+        store.update_meta(ids[i], {"run_number": number})
+    site = tmp_path / "site"
+    build_site(store, site, Config(title="Shards"))
+    return site, ids
+
+
+def open_dashboard(browser, url: str):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    watch = Watch(page, None)
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(url)
+    page.wait_for_function("SitegenGrid.current && SitegenGrid.current.complete()")
+    return context, page, watch, requested
+
+
+def grid_rows(page) -> list[str]:
+    return page.evaluate("[...document.querySelectorAll('#grid tbody tr[data-id]')].map(t => t.dataset.id)")
+
+
+def test_the_grid_loads_every_shard_and_sorts_filters_groups(browser, sharded):  # noqa: F811
+    site, ids = sharded
+    index = read_index(site)
+    assert [p for p, _ in index["shards"]] == ["data/index/runs-7.js", "data/index/runs-2.js",
+                                               "data/index/runs-1.js", "data/index/runs-0.js",
+                                               "data/index/runs-x.js"]  # newest block first
+    assert sum(n for _, n in index["shards"]) == index["count"] == 300
+    assert index["params"] == ["lr", "model", "seed"] and index["numeric_params"] == ["lr", "seed"]
+    assert "runs" not in json.loads((site / "data" / "index.js").read_text()[len("window.SITEGEN_INDEX="):].rstrip(";\n"))
+    ctx, page, watch, requested = open_dashboard(browser, (site / "index.html").as_uri())
+    shards = sorted(u.rsplit("/", 1)[-1] for u in requested if "/data/index/" in u)
+    assert shards == ["runs-0.js", "runs-1.js", "runs-2.js", "runs-7.js", "runs-x.js"]  # each once
+    assert page.evaluate("Object.keys(window.SITEGEN_ROWS || {}).length") == 0  # handed over, not kept twice
+    assert sorted(page.evaluate("SitegenGrid.current.all().map(r => r.id)")) == sorted(ids)
+    assert page.text_content("#grid-status").startswith("300 of 300 runs")
+    # newest first across the shards, with the moved numbers in their place
+    first = page.evaluate("[...document.querySelectorAll('#grid tbody tr[data-id] td:nth-child(2)')].slice(0, 4).map(t => t.textContent)")
+    assert first == ["#7001", "#2500", "#1234", "#300"]
+    assert grid_rows(page)[0] == ids[30]
+    page.locator("#grid thead th", has_text="Accuracy").click()  # highest first
+    page.wait_for_selector("#grid thead th[aria-sort='descending']:has-text('Accuracy')")
+    acc = page.evaluate("SitegenGrid.current.rows().slice(0, 3).map(r => r.values.Accuracy)")
+    assert acc == sorted(acc, reverse=True) and acc[0] == 0.9
+    page.fill("#grid-filter", 'params.model = "knn" and Accuracy > 0.7')
+    expect = sum(1 for i in range(300) if i % 3 == 2 and 0.5 + 0.4 * ((i * 37) % 101) / 100 > 0.7)
+    page.wait_for_function(f"document.getElementById('grid-status').textContent.startsWith('{expect} of 300')")
+    page.fill("#grid-filter", "")
+    page.select_option("#grid-group", "p:model")
+    page.wait_for_function("document.querySelectorAll('#grid tbody tr.group-row').length === 3")
+    assert page.text_content("#grid-status").startswith("300 of 300 runs in 3 groups")
+    assert not watch.errors and not watch.outside
+    ctx.close()
+
+
+def test_a_link_keeps_ticked_runs_of_shards_loaded_last(browser, sharded):  # noqa: F811
+    site, ids = sharded
+    # a run with no number (the last shard) and run #42 (runs-0) ticked, sorted by Accuracy, filtered
+    sel = [ids[40], ids[41]]
+    url = (site / "index.html").as_uri() + "#q=seed13&sort=v:Accuracy&sel=" + ",".join(sel)
+    ctx, page, watch, _ = open_dashboard(browser, url)
+    page.wait_for_function("document.querySelectorAll('#grid tbody input:checked').length === 2")
+    assert page.evaluate("SitegenState.getList('sel')") == sel
+    assert page.evaluate("document.getElementById('grid-compare').disabled") is False
+    assert page.input_value("#grid-filter") == "seed13"
+    assert page.text_content("#grid-status").startswith("3 of 300 runs · 2 ticked")
+    head = page.text_content("#grid thead th[aria-sort]")
+    assert head.startswith("Accuracy") and head.endswith("▴")
+    acc = page.evaluate("SitegenGrid.current.rows().map(r => r.values.Accuracy)")
+    assert acc == sorted(acc) and len(acc) == 3
+    assert not watch.errors
+    ctx.close()
+
+
+def test_the_charts_draw_once_every_row_is_in(browser, sharded):  # noqa: F811
+    site, ids = sharded
+    ctx, page, watch, _ = open_dashboard(browser, (site / "index.html").as_uri())
+    page.wait_for_selector("#charts-sweep .pc-box[data-drawn]")
+    assert page.evaluate("document.querySelectorAll('#charts-sweep polyline.pc-line').length") == 300
+    for chart in ("across:Accuracy", "scatter:loss", "curves:loss"):
+        box = page.locator(f"figure[data-chart='{chart}'] .vega-box")
+        box.scroll_into_view_if_needed()
+        page.wait_for_selector(f"figure[data-chart='{chart}'] .vega-box[data-drawn]")
+    drawn = page.evaluate("""() => SitegenChartControls.charts.filter(c => c.id === 'across:Accuracy')[0].drawn.rows.length""")
+    assert drawn == 299  # few runs: every one drawn (but the one with no number: its x)
+    assert page.text_content("figure[data-chart='across:Accuracy'] .chart-note") == ""
+    assert not watch.errors
+    ctx.close()
+
+
+def test_a_chart_of_many_runs_is_drawn_from_a_summary(browser, store, tmp_path):  # noqa: F811
+    ids = log_runs(1800, series=False)
+    site = tmp_path / "site"
+    build_site(store, site, Config())
+    accuracy = {rid: 0.5 + 0.4 * ((i * 37) % 101) / 100 for i, rid in enumerate(ids)}
+    ticked = ids[777]
+    ctx, page, watch, _ = open_dashboard(browser, (site / "index.html").as_uri() + "#sel=" + ticked)
+    box = page.locator("figure[data-chart='across:Accuracy'] .vega-box")
+    box.scroll_into_view_if_needed()
+    page.wait_for_selector("figure[data-chart='across:Accuracy'] .vega-box[data-drawn]")
+    rows = page.evaluate("""() => SitegenChartControls.charts.filter(c => c.id === 'across:Accuracy')[0].drawn.rows
+                                  .map(r => r.id)""")
+    assert 100 < len(rows) < 1800 and len(set(rows)) == len(rows)
+    lo, hi = min(accuracy.values()), max(accuracy.values())
+    assert ticked in rows and ids[0] in rows and ids[-1] in rows  # the ticked run, the first and last numbers
+    assert any(accuracy[r] == lo for r in rows) and any(accuracy[r] == hi for r in rows)
+    note = page.text_content("figure[data-chart='across:Accuracy'] .chart-note")
+    assert f"{len(rows):,} of 1,800 runs drawn" in note
+    assert not watch.errors
+    ctx.close()

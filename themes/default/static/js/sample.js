@@ -1,0 +1,75 @@
+/* sitegen: what a chart of thousands of runs draws: a summary that keeps what a reader looks for.
+   Pure; node-tested. */
+var SitegenSample = (function () {
+  "use strict";
+  function isNum(v) { return typeof v === "number" && isFinite(v); }
+
+  /** The points of a scatter to draw, at most about cells² + 2·cells + keep.size of them, out of items
+      whose x(item) and y(item) are both numbers: every item whose id(item) is in keep (ticked runs),
+      the items of the least and greatest x and y, in each of `cells` columns of x the items of the
+      least and greatest y (the outline), and one item per occupied cell of a cells × cells grid (where
+      the points are). In the items' order. Returns {items, of} (of: the items with both numbers). */
+  function scatter(items, x, y, opts) {
+    var cells = (opts && opts.cells) || 40, keep = (opts && opts.keep) || null, id = (opts && opts.id) || null;
+    var xs = [], ys = [], at = [];
+    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (var i = 0; i < items.length; i++) {
+      var a = x(items[i]), b = y(items[i]);
+      if (!isNum(a) || !isNum(b)) continue;
+      xs.push(a); ys.push(b); at.push(i);
+      if (a < x0) x0 = a; if (a > x1) x1 = a; if (b < y0) y0 = b; if (b > y1) y1 = b;
+    }
+    var n = at.length, chosen = new Uint8Array(n);
+    if (n <= cells * cells) return {items: at.map(function (k) { return items[k]; }), of: n};
+    var sx = x1 > x0 ? cells / (x1 - x0) : 0, sy = y1 > y0 ? cells / (y1 - y0) : 0;
+    var seen = new Uint8Array(cells * cells), lo = new Int32Array(cells).fill(-1), hi = new Int32Array(cells).fill(-1);
+    var ext = [-1, -1, -1, -1];
+    for (var j = 0; j < n; j++) {
+      var cx = Math.min(cells - 1, Math.floor((xs[j] - x0) * sx)), cy = Math.min(cells - 1, Math.floor((ys[j] - y0) * sy));
+      var c = cx * cells + cy;
+      if (!seen[c]) { seen[c] = 1; chosen[j] = 1; }
+      if (lo[cx] < 0 || ys[j] < ys[lo[cx]]) lo[cx] = j;
+      if (hi[cx] < 0 || ys[j] > ys[hi[cx]]) hi[cx] = j;
+      if (xs[j] === x0 && ext[0] < 0) ext[0] = j; if (xs[j] === x1 && ext[1] < 0) ext[1] = j;
+      if (ys[j] === y0 && ext[2] < 0) ext[2] = j; if (ys[j] === y1 && ext[3] < 0) ext[3] = j;
+      if (keep && id && keep.has(id(items[at[j]]))) chosen[j] = 1;
+    }
+    for (var k = 0; k < cells; k++) { if (lo[k] >= 0) chosen[lo[k]] = 1; if (hi[k] >= 0) chosen[hi[k]] = 1; }
+    ext.forEach(function (e) { if (e >= 0) chosen[e] = 1; });
+    var out = [];
+    for (var m = 0; m < n; m++) if (chosen[m]) out.push(items[at[m]]);
+    return {items: out, of: n};
+  }
+
+  /** About max of items for a chart of one line per item (parallel coordinates): every item whose
+      id is in keep, for each of the values(item) (a list of functions) the items of its least and
+      greatest number, then evenly spaced others up to max. In the items' order. */
+  function lines(items, max, values, opts) {
+    var keep = (opts && opts.keep) || null, id = (opts && opts.id) || null;
+    if (items.length <= max) return items.slice();
+    var chosen = new Uint8Array(items.length), count = 0;
+    function pick(i) { if (i >= 0 && !chosen[i]) { chosen[i] = 1; count++; } }
+    values.forEach(function (f) {
+      var lo = -1, hi = -1, vlo = Infinity, vhi = -Infinity;
+      for (var i = 0; i < items.length; i++) {
+        var v = f(items[i]);
+        if (!isNum(v)) continue;
+        if (v < vlo) { vlo = v; lo = i; }
+        if (v > vhi) { vhi = v; hi = i; }
+      }
+      pick(lo); pick(hi);
+    });
+    if (keep && id) for (var k = 0; k < items.length; k++) if (keep.has(id(items[k]))) pick(k);
+    var room = max - count;
+    if (room > 0) {
+      var step = items.length / room;
+      for (var s = 0; s < room; s++) pick(Math.floor(s * step));
+    }
+    var out = [];
+    for (var m = 0; m < items.length; m++) if (chosen[m]) out.push(items[m]);
+    return out;
+  }
+
+  return {scatter: scatter, lines: lines};
+})();
+if (typeof module !== "undefined") module.exports = SitegenSample;

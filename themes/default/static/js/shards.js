@@ -1,0 +1,53 @@
+/* sitegen: the dashboard's data in pieces. data/index.js (SITEGEN_INDEX, the manifest) names the grid's
+   row shards (data/index/runs-<k>.js, newest block of run numbers first); each loads by <script> (works
+   from file://, each its own task) and its rows are handed over in the manifest's order, once, then
+   dropped from window (the grid keeps the only copy). */
+var SitegenShards = (function () {
+  "use strict";
+  var VAR = "SITEGEN_ROWS";
+
+  /** Hands n parts over in order: add(i, rows) may come in any order (each i once; again: ignored);
+      emit(rows, i, last) is called in order 0, 1, …, n - 1 as soon as every part before is in. */
+  function collector(n, emit) {
+    var got = new Array(n), next = 0;
+    return function add(i, rows) {
+      if (!(i >= 0 && i < n) || got[i] !== undefined) return;
+      got[i] = rows || [];
+      while (next < n && got[next] !== undefined && got[next] !== null) {
+        var part = got[next];
+        got[next] = null;  // handed over: not kept here
+        next++;
+        emit(part, next - 1, next === n);
+      }
+    };
+  }
+
+  /** The key a shard's file stores its rows under: its file name without ".js". */
+  function keyOf(path) { return String(path).replace(/^.*\//, "").replace(/\.js$/, ""); }
+
+  /** Load the shards the manifest names; onPart(rows, last) in the manifest's order (a shard that
+      fails to load gives no rows). No shard: onPart([], true) at once. */
+  function load(manifest, onPart) {
+    var list = (manifest && manifest.shards) || [];
+    if (!list.length) { onPart([], true); return; }
+    var add = collector(list.length, function (rows, i, last) { onPart(rows, last); });
+    list.forEach(function (shard, i) {
+      var key = keyOf(shard[0]);
+      var s = document.createElement("script");
+      s.async = false;  // run in order, each as it comes
+      s.src = SitegenDom.url(shard[0]);
+      s.onload = function () {
+        var store = window[VAR] || {};
+        var rows = store[key];
+        delete store[key];
+        s.remove();
+        add(i, rows || []);
+      };
+      s.onerror = function () { s.remove(); add(i, []); };
+      document.head.appendChild(s);
+    });
+  }
+
+  return {collector: collector, keyOf: keyOf, load: load};
+})();
+if (typeof module !== "undefined") module.exports = SitegenShards;
