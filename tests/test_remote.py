@@ -361,7 +361,7 @@ def test_serve_from_bucket_polls_and_shows_new_runs(s3, bucket, tmp_path):
     try:
         def index() -> str:
             try:
-                return urllib.request.urlopen(f"http://127.0.0.1:{port}/data/index.js",
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/data/index/runs-0.js",  # the grid's rows
                                               timeout=5).read().decode()
             except OSError:
                 return ""
