@@ -67,13 +67,27 @@ def _local(value: str, base: str | None, folder: str, exists, rename=None) -> st
     return url
 
 
+def _image(value: str, base: str | None, folder: str, exists, rename, images: dict[str, str]) -> str | None:
+    """An image's ``src``: the ``data:`` URL of an SVG output (as the run page's gallery draws it);
+    none for another file published under a text name (an ``<img>`` could not draw it)."""
+    from urllib.parse import unquote
+    path = posixpath.normpath(posixpath.join(folder, unquote(urlsplit(value).path))) if base else ""
+    if path in images:
+        return images[path]
+    url = _local(value, base, folder, exists, rename)
+    if url and rename and rename(path) != path:
+        return None
+    return url
+
+
 def render_markdown(text: str, base: str | None = None, folder: str = "", exists=None,
-                    rename=None) -> str:
+                    rename=None, images: dict[str, str] | None = None) -> str:
     """Sanitised HTML for ``text``; heading ids and ``#`` links get the prefix ``md-`` (a heading
     ``# charts-series`` must not take the id of the page's series charts). ``base``: the URL folder relative links are resolved against
     (None: relative links other than ``#anchors`` are dropped); ``exists(path)`` tells whether
     ``folder/path`` is a published file (links to anything else are dropped); ``rename(path)``: the
-    name it is published under (``report.html`` -> ``report.html.txt``)."""
+    name it is published under (``report.html`` -> ``report.html.txt``); ``images``: ``data:`` URLs
+    drawn in place of those files (SVG outputs, by path)."""
     if not text:
         return ""
     md = _md()
@@ -82,7 +96,7 @@ def render_markdown(text: str, base: str | None = None, folder: str = "", exists
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if tag == "img" and attr == "src":
-            return _local(value, base, folder, exists, rename)
+            return _image(value, base, folder, exists, rename, images or {})
         if tag == "a" and attr == "href":
             low = value.strip().lower()
             if low.startswith(("http://", "https://", "mailto:")):
@@ -93,4 +107,4 @@ def render_markdown(text: str, base: str | None = None, folder: str = "", exists
         return value
 
     return nh3.clean(html, tags=_TAGS, attributes=_ATTRS, attribute_filter=attribute_filter,
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+                     url_schemes={"http", "https", "mailto", "data"}, link_rel="noopener noreferrer")

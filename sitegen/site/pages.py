@@ -122,6 +122,7 @@ def prepare(template: str, ctx: dict) -> dict:
     ctx["description_html"] = render_markdown(run["meta"].get("description") or "", base=None)
     run_dir = os.path.join(ctx["store_root"], run["id"])
     md = {}
+    svg_urls = _outputs.svg_urls(run_dir, run["outputs"])
     published = {o["path"] for o in run["outputs"]}
     for o in run["outputs"]:
         if o.get("markdown") and o["size"] <= MARKDOWN_INLINE:
@@ -133,9 +134,9 @@ def prepare(template: str, ctx: dict) -> dict:
             folder = os.path.dirname(o["path"])
             md[o["path"]] = render_markdown(text, base=base + (url_quote(folder) + "/" if folder else ""),
                                             folder=folder, exists=published.__contains__,
-                                            rename=_outputs.published_path)
+                                            rename=_outputs.published_path, images=svg_urls)
     ctx["markdown_outputs"] = md
-    ctx["svg_urls"] = _outputs.svg_urls(run_dir, run["outputs"])
+    ctx["svg_urls"] = svg_urls
     reports = {}
     for o in run["outputs"]:
         if o.get("report") and o["size"] <= _outputs.REPORT_INLINE_LIMIT:

@@ -28,7 +28,8 @@ ACTIVE = {
     "data.xml": '<?xml version="1.0"?><x><script xmlns="http://www.w3.org/1999/xhtml">alert("xml")</script></x>',
     "sub/Inner.HTM": "<script>alert('htm')</script>",
 }
-NOTES = "# Notes\n\n[the report](report.html) · [the page](page.xhtml) · [chart](chart.svg)\n"
+NOTES = ("# Notes\n\n[the report](report.html) · [the page](page.xhtml) · [chart](chart.svg)\n\n"
+         "![drawn](chart.svg) ![raster](cm.png) ![not an image](page.xhtml)\n")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,10 @@ def test_outputs_never_run_on_the_sites_origin(served, browser):
     # images viewable: the PNG from its file, the SVG from a data: URL through <img>
     page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=10000)
     imgs = dict(page.evaluate("() => Array.from(document.images).map(i => [i.alt, i.naturalWidth])"))
-    assert imgs == {"cm.png": 1, "chart.svg": 40}, imgs
+    assert imgs == {"cm.png": 1, "chart.svg": 40, "drawn": 40, "raster": 1, "not an image": 0}, imgs
+    # a Markdown output's images: the SVG from the same data: URL as the gallery, no src for the rest
+    srcs = page.evaluate("() => Array.from(document.querySelectorAll('.md-output img')).map(i => i.getAttribute('src'))")
+    assert srcs[0].startswith("data:image/svg+xml;base64,") and srcs[1].endswith("/cm.png") and srcs[2] is None, srcs
 
     # the HTML report is shown in a sandbox: its script ran, in an opaque origin, cut off the page
     titles = page.evaluate("() => Array.from(document.querySelectorAll('iframe')).map(f => f.title)")
