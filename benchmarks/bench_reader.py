@@ -5,7 +5,7 @@
 
 Per run (CPU ms, best of 3 passes over the same files, already in memory): the build's reader
 (``read_metrics_raw``: columns of text per metric, numbers validated), the chart data made from it
-(``_series_json``), and the gzipped download; then ``pandas.read_csv`` (C engine, typed) and
+(``runpack.pack_series``), and the gzipped download (only with ``publish_metrics_tsv``); then ``pandas.read_csv`` (C engine, typed) and
 ``pyarrow.csv.read_csv`` alone and grouped into the per-metric lists the build needs. Also the import
 time of each library (a build pays it once).
 """
@@ -19,6 +19,7 @@ import sys
 import time
 
 from sitegen.site import data as D
+from sitegen.site.runpack import pack_series
 
 COLUMNS = ["name", "step", "value", "time"]
 
@@ -51,8 +52,8 @@ def main() -> None:
           f"a run; load {os.getloadavg()[0]:.2f}")
     rows = [("build reader (read_metrics_raw)", per_run_ms(lambda b: D.read_metrics_raw("m", b), blobs))]
     it = iter(raws)
-    rows.append(("chart data from it (_series_json)",
-                 per_run_ms(lambda b: [D._series_json(s) for s in next(it).values()], blobs, repeat=1)))
+    rows.append(("chart data from it (runpack.pack_series)",
+                 per_run_ms(lambda b: [pack_series(s) for s in next(it).values()], blobs, repeat=1)))
     rows.append(("gzipped download (gzip_bytes)", per_run_ms(D.gzip_bytes, blobs)))
 
     import pandas as pd

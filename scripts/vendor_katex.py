@@ -11,38 +11,32 @@ from __future__ import annotations
 import base64
 import re
 import shutil
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
+
+from npm_vendor import npm_files
 
 VERSION = "0.19.1"
 DEST = Path(__file__).resolve().parent.parent / "themes" / "default" / "static" / "vendor" / "katex"
 
 
 def main(version: str = VERSION) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", f"katex@{version}", "--silent"], cwd=tmp, check=True,
-                       stdout=subprocess.DEVNULL)
-        tgz = next(Path(tmp).glob("katex-*.tgz"))
-        with tarfile.open(tgz) as tar:
-            files = {m.name: m for m in tar.getmembers() if m.isfile()}
+    files = npm_files("katex", version)
 
-            def read(name: str) -> bytes:
-                return tar.extractfile(files[f"package/{name}"]).read()
-            shutil.rmtree(DEST, ignore_errors=True)
-            DEST.mkdir(parents=True)
-            (DEST / "katex.min.js").write_bytes(read("dist/katex.min.js"))
-            css = read("dist/katex.min.css").decode("utf-8")
-            css = re.sub(r',url\(fonts/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)', "", css)
+    def read(name: str) -> bytes:
+        return files[name]
+    shutil.rmtree(DEST, ignore_errors=True)
+    DEST.mkdir(parents=True)
+    (DEST / "katex.min.js").write_bytes(read("dist/katex.min.js"))
+    css = read("dist/katex.min.css").decode("utf-8")
+    css = re.sub(r',url\(fonts/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)', "", css)
 
-            def font(m: re.Match) -> str:
-                data = base64.b64encode(read(f"dist/fonts/{m.group(1)}")).decode("ascii")
-                return f"url(data:font/woff2;base64,{data})"
-            css = re.sub(r"url\(fonts/([A-Za-z0-9_-]+\.woff2)\)", font, css)
-            (DEST / "katex.min.css").write_text(css, "utf-8")
-            (DEST / "LICENSE").write_bytes(read("LICENSE"))
+    def font(m: re.Match) -> str:
+        data = base64.b64encode(read(f"dist/fonts/{m.group(1)}")).decode("ascii")
+        return f"url(data:font/woff2;base64,{data})"
+    css = re.sub(r"url\(fonts/([A-Za-z0-9_-]+\.woff2)\)", font, css)
+    (DEST / "katex.min.css").write_text(css, "utf-8")
+    (DEST / "LICENSE").write_bytes(read("LICENSE"))
     (DEST / "VERSION").write_text(f"katex {version} (npm registry; scripts/vendor_katex.py)\n")
     print(f"KaTeX {version} -> {DEST}")
 

@@ -30,6 +30,7 @@ class Config:
     unpublished: list[str] = field(default_factory=list)  # output globs left out of the site
     env: list[str] = field(default_factory=list)          # environment variables recorded with runs
     publish_credentials: bool = False   # publish outputs that look like credentials (.env, *.pem)
+    publish_metrics_tsv: bool = False   # also publish metrics/<id>.tsv.gz (exact, ~13 KB a run)
     charts: str | None = None           # a Python module of chart functions (sitegen.site.usercharts)
     system_metrics: bool = True         # tracked runs record system/… series (CPU, memory, GPU)
     system_metrics_interval: float = 5.0  # seconds between two samples

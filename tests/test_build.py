@@ -21,6 +21,7 @@ from sitegen.errors import UserError
 from sitegen.store import Store
 from sitegen.site.build import CACHE_NAME, STATE_NAME, BuildError, StrictError, build_site
 from sitegen.site.index_shards import index_files, read_index
+from sitegen.site.runpack import pack_series, shortest_f32, unpack
 from sitegen.site.write import TREE_NAME
 
 RATES = [10, 5, 2.5, 1.25, 0.625, 0.3125, 0.15625, 0.078125]
@@ -224,8 +225,9 @@ def test_hostile_text_is_escaped_everywhere(store, tmp_path):
     assert "%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.png" in page
     assert '<td class="num" title="NaN">NaN</td>' in page and '<td class="num" title="inf">inf</td>' in page
     data = (site / "data" / "runs" / f"{rid}.js").read_text("utf-8")
-    assert "</script>" not in data and "<script>" not in data and "\\u003c/script\\u003e" in data
-    assert '"values":[0.1,0.2,null,null]' in data  # NaN/inf: gaps in the chart
+    assert "<" not in data and "script>" not in data  # names are inside the packed data (base64)
+    run_data = unpack(data)[1]
+    assert run_data["name"] == HOSTILE and run_data["series"]["acc'\"<b>"]["values"] == [0.1, 0.2, None, None]
     index = "".join(p.read_text("utf-8") for p in index_files(site))
     assert "<" not in index and '"diverged":"NaN"' in index and '"inf"' in index
 
@@ -250,7 +252,7 @@ def test_outputs_never_leak(store, tmp_path):
     os.makedirs(store.root / "bad id" / "outputs")
     (store.root / "bad id" / "run.json").write_text(json.dumps({"run_id": "bad id"}))
     site = tmp_path / "site"
-    result = build_site(store, site, Config(unpublished=["*.ckpt"]))
+    result = build_site(store, site, Config(unpublished=["*.ckpt"], publish_metrics_tsv=True))
     files = sorted(p.relative_to(site / "files" / rid).as_posix() for p in (site / "files" / rid).rglob("*")
                    if p.is_file())
     assert files == sorted([f"{rid}.zip", "outputs/ok.txt"])
@@ -393,19 +395,22 @@ def test_long_series_are_downsampled_but_downloads_complete(store, tmp_path):
         rid = run.run_id
     site = tmp_path / "site"
     build_site(store, site, Config())
-    text = (site / "data" / "runs" / f"{rid}.js").read_text("utf-8")
-    series = json.loads(text.split(".series=", 1)[1].split(";}", 1)[0])["loss"]
+    series = _series_of(site, rid, times=True)["loss"]
     assert series["n"] == 20_000 and len(series["values"]) <= 2500
     assert series["steps"][0] == 0 and series["steps"][-1] == 19_999 and 99.0 in series["values"]
-    download = gzip.decompress((site / "metrics" / f"{rid}.tsv.gz").read_bytes())
-    assert download == (store.root / rid / "metrics.tsv").read_bytes() and download.count(b"\n") == 20_000
+    # every point, for the run page's download: data/points/<id>.js (only runs with a long series)
+    points_id, points = unpack((site / "data" / "points" / f"{rid}.js").read_text("utf-8"))
+    full = points["series"]["loss"]
+    assert points_id == rid and full["n"] == len(full["values"]) == 20_000 and (full["start"], full["stride"]) == (0, 1)
+    assert full["values"] == [(k % 1000) / 1000.0 if k != 12_345 else 99.0 for k in range(20_000)]
+    assert len(full["dt"]) == 99 and full["t0"] == series["t0"]  # 100 knots: 99 gaps
+    assert sorted(p.name for p in (site / "data" / "points").iterdir()) == [f"{rid}.js"]
     assert len((site / "runs" / f"{rid}.html").read_bytes()) < 100_000
 
 
 def _series_of(site: Path, rid: str, times: bool = False) -> dict:
     """A run's series as published; without their logging times unless ``times``."""
-    text = (site / "data" / "runs" / f"{rid}.js").read_text("utf-8")
-    series = json.loads(text.split(".series=", 1)[1].split(";}", 1)[0])
+    series = unpack((site / "data" / "runs" / f"{rid}.js").read_text("utf-8"))[1]["series"]
     if not times:
         for s in series.values():
             for k in ("t0", "tk", "dt"):
@@ -431,36 +436,46 @@ def test_downloads_are_the_exact_metrics_and_chart_data_is_compact(store, tmp_pa
             run.log("tenth", 0.1 * (k + 1), step=k)
         rid = run.run_id
     site = tmp_path / "site"
-    build_site(store, site, Config())
+    build_site(store, site, Config(publish_metrics_tsv=True))
     raw = (store.root / rid / "metrics.tsv").read_bytes()
     gz = (site / "metrics" / f"{rid}.tsv.gz").read_bytes()
     assert gzip.decompress(gz) == raw and len(gz) < len(raw)
     assert b"\tnan\t" in raw and b"\t-0.0\t" in raw and b'\t"a"\t' in raw and b"\ttrue\t" in raw
     assert not (site / "files").exists()  # no outputs, no log: no folder of downloads
     page = (site / "runs" / f"{rid}.html").read_text("utf-8")
-    assert f'<a href="../metrics/{rid}.tsv.gz" download>All logged points (metrics.tsv, gzip, ' in page
+    assert f'<a href="../metrics/{rid}.tsv.gz" download>All logged points (metrics.tsv, gzip)</a>' in page
+    # by default no metrics/ folder: the run page makes the download in the browser
+    default = tmp_path / "default"
+    build_site(store, default, Config())
+    assert not (default / "metrics").exists()
+    page = (default / "runs" / f"{rid}.html").read_text("utf-8")
+    assert '<button type="button" class="metrics-download" hidden>All logged points (TSV)</button>' in page
     series = _series_of(site, rid)
-    assert series["loss"] == {"n": 9, "start": 10, "stride": 5, "last": 1 / 3,
-                              "values": [0.1234568, None, None, -0.0, 1e-300, 1.234568e10, None, 2.5,
-                                         0.3333333]}
-    assert series["uneven"] == {"n": 3, "steps": [3, 7, 8], "values": [1, 2, 3]}
-    assert series["mixed"] == {"n": 3, "start": 0, "stride": 1, "values": [None, None, 0.5]}
-    assert series["ints"] == {"n": 5, "start": 0, "stride": 1, "values": [0, 7, 14, 21, 28]}
-    assert series["tenth"] == {"n": 3, "start": 0, "stride": 1, "values": [0.1, 0.2, 0.3],
+    f = shortest_f32
+    assert series["loss"] == {"n": 9, "start": 10, "stride": 5, "last": 1 / 3, "v": "f",
+                              "x": {"1": "nan", "2": "inf", "4": "1e-300", "6": "-inf"},
+                              "values": [f(0.1234567891234), None, None, -0.0, 1e-300, f(12345678901.0),
+                                         None, 2.5, f(1 / 3)]}
+    assert series["uneven"] == {"n": 3, "steps": [3, 7, 8], "values": [1, 2, 3], "v": "f"}
+    assert series["mixed"] == {"n": 3, "start": 0, "stride": 1, "values": [None, None, 0.5], "v": "f",
+                               "x": {"0": '"a"', "1": "true"}}
+    assert series["ints"] == {"n": 5, "start": 0, "stride": 1, "values": [0, 7, 14, 21, 28], "v": "i"}
+    assert series["tenth"] == {"n": 3, "start": 0, "stride": 1, "values": [0.1, 0.2, 0.3], "v": "f",
                                "last": 0.30000000000000004}
-    text = (site / "data" / "runs" / f"{rid}.js").read_text("utf-8")
-    assert '"values":[0.1234568,null,null,-0,1e-300,1.234568e+10,null,2.5,0.3333333]' in text
-    assert '"scalars":{"Accuracy":0.123456789}' in text  # scalars are exact
+    data = unpack((site / "data" / "runs" / f"{rid}.js").read_text("utf-8"))[1]
+    assert data["scalars"] == {"Accuracy": 0.123456789}  # scalars are exact
 
 
 def test_chart_data_of_a_hand_written_metrics_file(tmp_path):
     """The fast reader's text values: 1e999 (a valid JSON number) overflows to a gap, ints stay."""
-    from sitegen.site.data import _series_json, read_metrics_raw
+    from sitegen.site.data import read_metrics_raw
     path = tmp_path / "metrics.tsv"
     path.write_text('"x"\t0\t1e999\t1.0\n"x"\t2\t-3\t1.0\n"x"\t4\t2.00000001e-5\t1.0\n')
     raw = read_metrics_raw(str(path))
-    assert _series_json(raw["x"]) == ('{"n":3,"start":0,"stride":2,"values":[null,-3,2e-05],'
-                                      '"last":2.00000001e-05,"t0":1000,"tk":1,"dt":[0,0]}', 3)
+    head, column = pack_series(raw["x"])
+    assert head == {"n": 3, "start": 0, "stride": 2, "v": "f", "c": 3, "x": {"0": "inf"},
+                    "last": 2.00000001e-05, "t0": 1000, "tk": 1, "dt": [0, 0]}
+    assert len(column) == 3 * 4  # three float32, byte-shuffled (decoded: tests/test_runpack.py)
 
 
 def test_hand_edited_metadata_of_any_type(store, tmp_path):

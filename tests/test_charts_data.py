@@ -9,6 +9,7 @@ import pytest
 from sitegen.config import Config
 from sitegen.site.build import build_site
 from sitegen.site.comparedata import TEXT_KEEP, as_text
+from sitegen.site.runpack import unpack
 from sitegen.store import Store
 from test_build import HOSTILE, check_site, store  # noqa: F401  (fixture)
 
@@ -23,8 +24,7 @@ def _assigned(path: Path, var: str) -> dict:
 
 
 def _series(site: Path, rid: str) -> dict:
-    text = (site / "data" / "runs" / f"{rid}.js").read_text("utf-8")
-    return json.loads(text.split(".series=", 1)[1].split(";}", 1)[0])
+    return unpack((site / "data" / "runs" / f"{rid}.js").read_text("utf-8"))[1]["series"]
 
 
 def knot_times(line: dict) -> dict[int, float]:
@@ -108,7 +108,7 @@ def test_comparison_data_files(store, tmp_path, cli, monkeypatch):  # noqa: F811
     site = tmp_path / "site"
     build_site(store, site, Config(unpublished=["private/*"]))
     check_site(site)
-    run_a = json.loads((site / "data" / "runs" / f"{a}.js").read_text().split("]=", 1)[1].split(";R[", 1)[0])
+    run_a = unpack((site / "data" / "runs" / f"{a}.js").read_text())[1]
     assert run_a["texts"] == ["big.csv", "blob.json", "notes.txt"]
     assert ["notes.txt", len(f"accuracy 0.5\n{HOSTILE}\n")] in run_a["outputs"]
     texts = _assigned(site / "data" / "text" / f"{a}.js", "SITEGEN_TEXT")

@@ -122,7 +122,7 @@ def test_new_run_rewrites_only_what_it_changes(setup, tmp_path: Path) -> None:
     expected_pages = {f"runs/{new}.html", f"runs/{last}.html",  # the new page; its neighbour's next link
                       f"compare/{last}--{new}.html", "index.html"}
     # the grid's data: the new run's row shard, and the manifest (it counts the rows)
-    expected = expected_pages | {f"data/runs/{new}.js", "data/index/runs-0.js", "data/index.js", f"metrics/{new}.tsv.gz"}
+    expected = expected_pages | {f"data/runs/{new}.js", "data/index/runs-0.js", "data/index.js"}
     assert changed(before, after) - BOOKKEEPING == expected
     assert set(result.changed) == expected
     assert result.pages_written == len(expected_pages) - 1  # the comparison is a stub file
@@ -156,7 +156,7 @@ def test_metadata_change(setup, tmp_path: Path, change: str) -> None:
         "description": {"runs/R3.html"},
         # R3's page, data, downloads and comparisons go; R2 and R4 become neighbours (their pages
         # link each other, and get a new "previous" comparison); the dashboard counts one run less
-        "hidden": {"runs/R3.html", "data/runs/R3.js", "metrics/R3.tsv.gz",
+        "hidden": {"runs/R3.html", "data/runs/R3.js",
                    "compare/R2--R3.html", "compare/R3--R4.html", "compare/R2--R4.html",
                    "runs/R2.html", "runs/R4.html", "index.html", "data/index/runs-0.js", "data/index.js"},
     }[change]
@@ -210,7 +210,7 @@ def test_running_run_then_finished(setup, tmp_path: Path) -> None:
     after = snapshot(site)
     assert_same_as_full(store, site, tmp_path)
     moved = changed(before, after)
-    assert {f"runs/{live}.html", f"data/runs/{live}.js", f"metrics/{live}.tsv.gz",
+    assert {f"runs/{live}.html", f"data/runs/{live}.js",
             "data/index/runs-0.js", "index.html"} <= moved
     assert "Completed" in (site / "runs" / f"{live}.html").read_text("utf-8")
     for rid in ids[:4]:

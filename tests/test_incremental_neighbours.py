@@ -73,7 +73,7 @@ def test_a_new_best_run(setup, tmp_path: Path) -> None:
     last = ids[-1]
     assert changed(before, after) - BOOKKEEPING == {
         f"runs/{new}.html", f"runs/{last}.html", f"compare/{last}--{new}.html", "index.html",
-        f"data/runs/{new}.js", f"metrics/{new}.tsv.gz", "data/index/runs-0.js", "data/index.js", "data/best.js"}
+        f"data/runs/{new}.js", "data/index/runs-0.js", "data/index.js", "data/best.js"}
     best = (site / "data" / "best.js").read_text("utf-8")
     assert f'"id":"{new}"' in best and f'"id":"{ids[1]}"' not in best
     assert result.pages_written == 3  # and the comparison stub

@@ -6,7 +6,7 @@ plain data between them:
    run and no warning (:class:`~sitegen.site.cache.BuildState`): nothing to do.
 2. *gather* (:mod:`~sitegen.site.gather`): a summary per run, from the build cache
    (:class:`~sitegen.site.cache.BuildCache`) when its fingerprint is unchanged, else read from the
-   store; reading a run writes its chart data file and its metrics download.
+   store; reading a run writes its chart data file (and its long series' points file).
 3. *plan* (:mod:`~sitegen.site.shape`, :mod:`~sitegen.site.plan`): how runs relate (previous, next,
    best, comparisons), then every file of the site as a :class:`~sitegen.site.plan.PlanEntry`, listed
    by the page kinds of :mod:`sitegen.site.kinds`, with a key for what it is made from.
@@ -33,7 +33,6 @@ from typing import Iterator
 from sitegen import store as _store_mod
 from sitegen.site import usercharts, write
 from sitegen.site.cache import CACHE_NAME, STATE_NAME, BuildCache, BuildState, owns
-from sitegen.site.data import DOWNLOAD_DIR
 from sitegen.site.fingerprint import fingerprint
 from sitegen.site.gather import gather
 from sitegen.site.plan import Plan, PlanEntry, plan
@@ -237,7 +236,6 @@ def _new_folder(tmp: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     (tmp / "data" / "runs").mkdir(parents=True)
-    (tmp / DOWNLOAD_DIR).mkdir()
 
 
 def _remove_stale_temps(site_dir: Path) -> None:

@@ -23,7 +23,7 @@ LEGACY_CACHE_NAMES = (".sitegen-build.json",)  # earlier versions' cache: the fo
 STATE_NAME = ".sitegen-build-state.json"
 CACHE_VERSION = 3
 MARSHAL_FORMAT = 2        # plain types, no back-references: equal data always gives equal bytes
-DATA_VERSION = 6          # bump when the shape of summaries / data files changes
+DATA_VERSION = 7          # bump when the shape of summaries / data files changes
 CACHE_HEADER = ["sitegen-build-cache", CACHE_VERSION, DATA_VERSION, list(sys.version_info[:2])]
 
 

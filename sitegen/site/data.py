@@ -21,7 +21,6 @@ from sitegen.secrets import CONTENT_LIMIT, credential_file_reason, is_credential
 from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR, RUN_FILE, Store,
                            StoreError, UnsafeFileError, decode_name, decode_value, open_run_file,
                            parse_utc, read_run_file, unsafe_reason)
-from sitegen.site.downsample import MAX_POINTS, chart_value, downsample_indices
 from sitegen.site import outputs as _outputs
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
@@ -226,6 +225,7 @@ class RawSeries:
     """A series as the text of its steps, values and unix times (parsed only when needed)."""
 
     __slots__ = ("steps", "values", "times")
+    number_texts = True  # its values are validated JSON numbers (read_metrics_raw checks)
 
     def __init__(self, steps: list[str], values: list[str], times: list[str]) -> None:
         self.steps, self.values, self.times = steps, values, times
@@ -299,105 +299,6 @@ def _valid_steps(steps: list[str]) -> bool:
     return joined == ",".join(map(str, range(len(steps)))) or bool(_INTS.fullmatch(joined))
 
 
-CHART_DIGITS = 7  # significant digits of values drawn (tooltips and tables show 6)
-_fmt_value = f"%.{CHART_DIGITS}g".__mod__
-
-
-def _chart_number(v: Any) -> str:
-    """One value for drawing as JSON: numbers to CHART_DIGITS significant digits (ints below 10**7
-    unchanged), anything else (NaN, inf, strings, bools) null (a gap)."""
-    t = type(v)
-    if (t is int and -10_000_000 < v < 10_000_000):
-        return str(v)
-    if (t is float or t is int) and v - v == 0:
-        return _fmt_value(float(v))
-    return "null"
-
-
-def _chart_texts(values: list[str]) -> str:
-    """The same for validated JSON numbers as text, comma-joined (one formatting call for all: float
-    formatting is most of the cost of a run's data file). 1e999 overflows: null."""
-    out = (f"%.{CHART_DIGITS}g," * len(values)) % tuple(map(float, values))
-    if "n" in out:  # "inf" (no finite value has an "n")
-        out = ",".join(map(_chart_number, map(float, values))) + ","
-    return out[:-1]
-
-
-def _steps_json(steps: list[int]) -> str:
-    """Steps as ``"start":a,"stride":d`` when they go up (or down) evenly — the usual 0, 1, 2, … —
-    else as the list ``"steps":[…]``."""
-    n = len(steps)
-    if n >= 2:
-        a, d = steps[0], steps[1] - steps[0]
-        if d and steps[-1] == a + d * (n - 1) and steps == list(range(a, a + d * n, d)):
-            return f'"start":{a},"stride":{d}'
-    return f'"steps":[{",".join(map(str, steps))}]'
-
-
-TIME_KNOTS = 100  # logging times published per series (the browser interpolates between them)
-
-
-def _time_ms(t) -> int:
-    """A unix time (metrics.tsv's text, ``1796117005.810``, or a float) in epoch milliseconds."""
-    if type(t) is str and len(t) > 4 and t[-4] == ".":
-        return int(t[:-4] + t[-3:])  # the logger's 3 decimals: no float parsing
-    return round(float(t) * 1000)
-
-
-def _times_json(times: list) -> str:
-    """When the points were logged, compactly: ``"t0"``, the first point's unix time in epoch
-    milliseconds; ``"tk"``, a stride k: the times of points 0, k, 2k, … and of the last point are
-    published (all of them when there are at most :data:`TIME_KNOTS`); ``"dt"``: the milliseconds
-    from each of those points to the next. The browser places the points in between linearly.
-    Empty when a time is unreadable (the chart then offers steps only)."""
-    n = len(times)
-    if not n:
-        return ""
-    k = max(1, -(-(n - 1) // (TIME_KNOTS - 1)))
-    idx = list(range(0, n, k))
-    if idx[-1] != n - 1:
-        idx.append(n - 1)
-    try:
-        ms = [_time_ms(times[i]) for i in idx]
-    except (ValueError, OverflowError):
-        return ""
-    dt = ",".join(str(b - a) for a, b in zip(ms, ms[1:]))
-    return f',"t0":{ms[0]},"tk":{k},"dt":[{dt}]'
-
-
-def _series_json(s) -> tuple[str, int]:
-    """The JSON of one series for drawing: {"n", steps, "values"[, "last"], times} (downsampled if
-    long).
-
-    ``n``: the number of points logged; steps as :func:`_steps_json`; values rounded for drawing
-    (:func:`_chart_number`); ``last``: the exact last value, when finite and changed by rounding;
-    times as :func:`_times_json` (of the points drawn)."""
-    n = len(s)
-    times = getattr(s, "times", None) or []
-    if isinstance(s, RawSeries) and n <= MAX_POINTS:  # validated JSON numbers
-        steps_l = list(map(int, s.steps))
-        values_text = _chart_texts(s.values)
-        last_v = decode_value(s.values[-1]) if n else None
-    else:
-        if isinstance(s, RawSeries):
-            steps_l = [int(x) for x in s.steps]
-            vals_l = [decode_value(x) for x in s.values]
-        else:
-            steps_l, vals_l = s.steps, s.values
-        last_v = vals_l[-1] if n else None
-        vs = [chart_value(v) for v in vals_l]
-        idx = downsample_indices(vs, MAX_POINTS)
-        if len(idx) < n:
-            steps_l, vs = [steps_l[i] for i in idx], [vs[i] for i in idx]
-            times = [times[i] for i in idx] if len(times) == n else []
-        values_text = ",".join(map(_chart_number, vs))
-    last = ""
-    if type(last_v) is float and last_v - last_v == 0 and float(values_text.rsplit(",", 1)[-1]) != last_v:
-        last = f',"last":{last_v!r}'
-    return (f'{{"n":{n},{_steps_json(steps_l)},"values":[{values_text}]{last}'
-            f'{_times_json(times) if len(times) == len(steps_l) else ""}}}'), n
-
-
 def _last(s) -> Any:
     return decode_value(s.values[-1]) if isinstance(s, RawSeries) else s.values[-1]
 
@@ -406,11 +307,30 @@ def _series_stats(s) -> dict:
     return {"n": len(s), "last": json_value(_last(s)), "last_step": int(s.steps[-1])}
 
 
-def run_data_js(summary: dict, series: dict, svgs: dict[str, str] | None = None) -> str:
-    """The run's data file: everything the browser needs to draw and compare this run (``svgs``:
+def write_points_file(path: str, run_id: str, series: dict) -> bool:
+    """Every point of the series that are downsampled for drawing (:func:`sitegen.site.runpack.
+    points_file`) at ``path``; False (and no file) when there is none."""
+    from sitegen.site.runpack import points_file
+    text = points_file(run_id, series)
+    if text is None:
+        return False
+    try:
+        f = open(path, "w", encoding="utf-8")
+    except FileNotFoundError:  # few runs have one: the folder is made by the first
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        f = open(path, "w", encoding="utf-8")
+    with f:
+        f.write(text)
+    return True
+
+
+def run_data_js(summary: dict, series: dict, svgs: dict[str, str] | None = None,
+                scalar_times: dict | None = None) -> str:
+    """The run's data file, packed (:mod:`sitegen.site.runpack`): everything the browser needs to
+    draw, compare and download this run (``scalar_t``: when each scalar was logged, epoch ms; ``svgs``:
     :func:`sitegen.site.outputs.svg_urls`, drawn in place of the SVG files, which are published as text)."""
     from sitegen.site.comparedata import text_outputs
-    from sitegen.site.render import dumps
+    from sitegen.site.runpack import run_file
     m = summary["meta"]
     info = {
         "id": summary["id"], "number": m.get("run_number"), "name": m.get("name"),
@@ -420,11 +340,9 @@ def run_data_js(summary: dict, series: dict, svgs: dict[str, str] | None = None)
         "outputs": [[o["path"], o["size"]] for o in summary["outputs"]],
         "texts": text_outputs(summary["outputs"]), "snapshot": m.get("snapshot"),
         "start": m.get("start_time_utc"), "svgs": svgs or {},
+        "scalar_t": {k: _time_ms_or_none(t) for k, t in sorted((scalar_times or {}).items())},
     }
-    parts = [f"{dumps(name)}:{_series_json(series[name])[0]}" for name in sorted(series)]
-    key = dumps(summary["id"])
-    return (f"(function(R){{R[{key}]={dumps(info)};R[{key}].series={{{','.join(parts)}}};}})"
-            f"(window.SITEGEN_RUNS=window.SITEGEN_RUNS||{{}});\n")
+    return run_file(summary["id"], info, series)
 
 
 def display_meta(m: dict) -> list[list[str]]:
@@ -462,7 +380,15 @@ def display_meta(m: dict) -> list[list[str]]:
     return out
 
 
-DOWNLOAD_DIR = "metrics"  # the published copy of metrics.tsv: metrics/<run_id>.tsv.gz (gzip)
+def _time_ms_or_none(t) -> int | None:
+    from sitegen.site.runpack import _time_ms
+    try:
+        return None if t is None else _time_ms(t)
+    except (ValueError, OverflowError):
+        return None
+
+
+DOWNLOAD_DIR = "metrics"  # metrics/<run_id>.tsv.gz: metrics.tsv gzipped (config publish_metrics_tsv)
 GZIP_LEVEL = 1  # ~3.4x smaller than the text at ~0.4 ms per 50 KB; level 6: 4% smaller, 4x the time
 
 
@@ -473,12 +399,13 @@ def gzip_bytes(data: bytes) -> bytes:
 
 
 def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | None,
-              download_path: str | None = None) -> dict:
-    """Read one run (metadata and metrics), write its chart data file to ``data_path`` and the
-    gzipped copy of its metrics.tsv to ``download_path`` (both only for a published run).
+              points_path: str | None = None) -> dict:
+    """Read one run (metadata and metrics), write its chart data file to ``data_path`` and, when a
+    series is downsampled for drawing, every point of those series to ``points_path`` (the run
+    page's download reads it; both only for a published run).
 
-    Returns the summary (``metrics_file`` set only when the download was written); warnings are
-    collected into ``summary["warnings"]``.
+    Returns the summary (``metrics_file``: metrics.tsv's size, None without one; ``points_file``:
+    whether that file was written); warnings are collected into ``summary["warnings"]``.
     """
     store = Store(store_root)
     with capture_warnings() as warnings:
@@ -489,7 +416,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
             return {"id": run_id, "fp": fp, "skip": True, "warnings": warnings}
         metrics_path = os.path.join(store_root, run_id, METRICS_FILE)
         metrics_bytes: bytes | None = None
-        try:  # read once: parsed here, and published gzipped byte for byte
+        try:
             metrics_bytes = read_run_file(metrics_path)
             metrics = read_metrics_raw(metrics_path, metrics_bytes)
         except FileNotFoundError:
@@ -501,10 +428,12 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         if metrics is None:
             metrics = store.metrics(run_id)
     scalars_raw: dict[str, Any] = {}
+    scalar_times: dict[str, Any] = {}
     series: dict = {}
     for name, s in metrics.items():
         if len(s) == 1 and str(s.steps[0]) == "0":
             scalars_raw[name] = decode_value(s.values[0]) if isinstance(s, RawSeries) else s.values[0]
+            scalar_times[name] = s.times[0] if s.times else None
         else:
             series[name] = s
     m = clean_meta(meta, run_id)
@@ -538,21 +467,14 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         "series": {k: _series_stats(s) for k, s in sorted(series.items())},
         "outputs": outputs, "skipped_outputs": skipped,
         "log": log_fp,
-        "metrics_file": None,
+        "metrics_file": None if metrics_bytes is None else len(metrics_bytes),
+        "points_file": False,
         "heartbeat": _stat_fp(os.path.join(store_root, run_id, HEARTBEAT_FILE)),
         "warnings": warnings,
     }
     if data_path and not summary["hidden"]:
         with open(data_path, "w", encoding="utf-8") as f:
-            f.write(run_data_js(summary, series, _outputs.svg_urls(run_dir, outputs)))
-    if download_path and not summary["hidden"] and metrics_bytes is not None:
-        gz = gzip_bytes(metrics_bytes)
-        try:
-            f = open(download_path, "wb")
-        except FileNotFoundError:  # the build makes the folder once; a caller on its own may not
-            os.makedirs(os.path.dirname(download_path), exist_ok=True)
-            f = open(download_path, "wb")
-        with f:
-            f.write(gz)
-        summary["metrics_file"] = [len(metrics_bytes), len(gz)]  # sizes: text, published gzip
+            f.write(run_data_js(summary, series, _outputs.svg_urls(run_dir, outputs), scalar_times))
+        if points_path:
+            summary["points_file"] = write_points_file(points_path, run_id, series)
     return summary

@@ -1,8 +1,8 @@
 """Phase 2, *gather*: one summary per run folder, from the build cache when its fingerprint is
 unchanged, else read from the store (in worker processes when there are many).
 
-Reading a run also writes the files made from its metrics (its chart data file and its metrics
-download) into the new site folder, so metrics.tsv is read once. A summary is a plain JSON-ready dict
+Reading a run also writes the files made from its metrics (its chart data file and, for long series,
+their points file) into the new site folder, so metrics.tsv is read once. A summary is a plain JSON-ready dict
 (it is kept in the marshal build cache; see :func:`sitegen.site.data.summarize` for its keys).
 """
 from __future__ import annotations
@@ -29,8 +29,13 @@ def run_data_path(run_id: str) -> str:
     return f"data/runs/{run_id}.js"
 
 
+def points_data_path(run_id: str) -> str:
+    """Every point of a run's downsampled series (written when the run is read, when it has one)."""
+    return f"data/points/{run_id}.js"
+
+
 def metrics_download_path(run_id: str) -> str:
-    """A run's metrics.tsv, gzipped, in the site (written when the run is read)."""
+    """A run's metrics.tsv, gzipped, in the site (config ``publish_metrics_tsv``)."""
     return f"{_data.DOWNLOAD_DIR}/{run_id}.tsv.gz"
 
 
@@ -67,7 +72,7 @@ def _read(ctx: ReadContext, job: tuple[str, list]) -> RunSummary:
     run_id, fp = job
     return _data.summarize(ctx.store_root, run_id, ctx.config, fp,
                            f"{ctx.site_tmp}/{run_data_path(run_id)}",
-                           f"{ctx.site_tmp}/{metrics_download_path(run_id)}")
+                           f"{ctx.site_tmp}/{points_data_path(run_id)}")
 
 
 def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache, site_tmp: Path,

@@ -1,12 +1,14 @@
-"""``data/``: each run's chart data ``runs/<id>.js`` (loaded with ``<script src>``: pages work from
-``file://``). A run's data file is written when its run is read (:mod:`sitegen.site.gather`), so here
-it is only named. (The grid's ``data/index.js`` and its shards: :mod:`sitegen.site.kinds.dashboard`.)"""
+"""``data/``: each run's data ``runs/<id>.js`` (packed: :mod:`sitegen.site.runpack`) and, for runs
+with a series downsampled for drawing, ``points/<id>.js`` (every point of those, for the download).
+Both load with ``<script src>``: pages work from ``file://``. A run's data files are written when
+its run is read (:mod:`sitegen.site.gather`), so here they are only named. (The grid's
+``data/index.js`` and its shards: :mod:`sitegen.site.kinds.dashboard`.)"""
 from __future__ import annotations
 
 from typing import Iterator
 
 from sitegen.site.cache import DATA_VERSION
-from sitegen.site.gather import run_data_path
+from sitegen.site.gather import points_data_path, run_data_path
 from sitegen.site.plan import PlanEntry, PlanInput
 
 TEMPLATES: list[str] = []
@@ -16,3 +18,5 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
     fresh = site.gathered.fresh
     for s in site.shape.runs:
         yield PlanEntry(run_data_path(s["id"]), f"data:{DATA_VERSION}", forced=s["id"] in fresh)
+        if s.get("points_file"):
+            yield PlanEntry(points_data_path(s["id"]), f"data:{DATA_VERSION}", forced=s["id"] in fresh)

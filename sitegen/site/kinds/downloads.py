@@ -1,5 +1,7 @@
-"""Downloads: ``metrics/<id>.tsv.gz`` (metrics.tsv gzipped, written when its run is read) and
-``files/<id>/``: the run's published outputs, a zip of them all and its driver.log."""
+"""Downloads: ``files/<id>/``: the run's published outputs, a zip of them all and its driver.log; with
+the config's ``publish_metrics_tsv``, ``metrics/<id>.tsv.gz`` (metrics.tsv gzipped, byte for byte).
+Without it (the default: 13 KB a run saved) the run page makes that download in the browser from the
+run's data files (``js/download.js``)."""
 from __future__ import annotations
 
 import os
@@ -9,11 +11,11 @@ import zipfile
 from functools import partial
 from typing import Iterator
 
-from sitegen.site.cache import DATA_VERSION
+from sitegen.site.data import gzip_bytes
 from sitegen.site.fingerprint import key
 from sitegen.site.gather import metrics_download_path
 from sitegen.site.plan import PlanEntry, PlanInput
-from sitegen.store import open_run_file
+from sitegen.store import METRICS_FILE, open_run_file, read_run_file
 
 TEMPLATES: list[str] = []
 ZIP_STORE_ABOVE = 64 << 20  # outputs this big go into the "download all" zip uncompressed
@@ -35,9 +37,15 @@ def zip_outputs(src_dir: str, outputs: list[dict], dest: str) -> None:
                 shutil.copyfileobj(f, out, 1 << 20)
 
 
+def write_metrics_gz(src: str, dest: str) -> None:
+    """metrics.tsv gzipped, deterministically (never through a symbolic link)."""
+    with open(dest, "wb") as f:
+        f.write(gzip_bytes(read_run_file(src)))
+
+
 def plan(site: PlanInput) -> Iterator[PlanEntry]:
     root = str(site.store.root)
-    fresh = site.gathered.fresh
+    tsv = site.config.publish_metrics_tsv
     for s in site.shape.runs:
         rid = s["id"]
         run_dir = f"{root}/{rid}"
@@ -50,5 +58,6 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
                             produce=partial(zip_outputs, os.path.join(run_dir, "outputs"), s["outputs"]))
         if s.get("log"):
             yield site.file(f"files/{rid}/driver.log", f"{run_dir}/driver.log", s["log"], done)
-        if s.get("metrics_file"):
-            yield PlanEntry(metrics_download_path(rid), f"data:{DATA_VERSION}", forced=rid in fresh)
+        if tsv and s.get("metrics_file") is not None:  # keyed by what the run was read from
+            yield PlanEntry(metrics_download_path(rid), key("metrics.tsv.gz", s["fp"]),
+                            produce=partial(write_metrics_gz, f"{run_dir}/{METRICS_FILE}"))

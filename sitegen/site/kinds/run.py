@@ -13,7 +13,8 @@ from sitegen.site.shape import SiteShape
 TEMPLATES = ["run.html"]
 
 
-def run_context(shape: SiteShape, store_root: str, full_compare: bool, s: RunSummary) -> dict:
+def run_context(shape: SiteShape, store_root: str, full_compare: bool, metrics_tsv: bool,
+                s: RunSummary) -> dict:
     """What a run page shows (made only when the page is rendered). "Compare with previous" opens
     compare.html#ids=… (the permanent compare/ page only opens it), or the full precomputed page
     when user charts of comparisons are on it (``full_compare``)."""
@@ -24,6 +25,7 @@ def run_context(shape: SiteShape, store_root: str, full_compare: bool, s: RunSum
         "family": shape.family[rid], "compare_prev": prev_path if full_compare else None,
         "compare_ids": shape.comparisons[prev_path][0] if prev_path else None,
         "restore": f"sitegen history restore {rid}", "store_root": store_root, "run": s,
+        "metrics_tsv": metrics_tsv,  # a link to metrics/<id>.tsv.gz, else the browser's download
     }
 
 
@@ -40,6 +42,6 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
         fam = shape.family[rid]  # its parent and children: linked by number and name too
         forced = (rid in shape.changed or p_id in shape.moved or n_id in shape.moved
                   or not shape.moved.isdisjoint(fam["linked"]))
-        yield site.page(f"runs/{rid}.html", "run.html", partial(run_context, shape, store_root, full, s),
+        yield site.page(f"runs/{rid}.html", "run.html", partial(run_context, shape, store_root, full, site.config.publish_metrics_tsv, s),
                         f"{site.page_salt}:{full}:{p_id}:{n_id}:{','.join(fam['linked'])}:{fam['more_children']}",
                         forced=forced)

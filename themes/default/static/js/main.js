@@ -30,6 +30,12 @@ var SG = (function () {
     }
   }
 
-  return {dashboard: dashboard, runPage: SitegenOverlay.runPage, bestRun: SitegenBest.fill,
+  /** A run page: its charts and its "All logged points" download, from its data file. */
+  function runPage(id) {
+    SitegenOverlay.runPage(id);
+    SitegenDownload.attach(id);
+  }
+
+  return {dashboard: dashboard, runPage: runPage, bestRun: SitegenBest.fill,
           compareClient: SitegenCompare.client, comparePage: SitegenCompare.page};
 })();

@@ -1,0 +1,273 @@
+"""A run's data file ``data/runs/<id>.js``, packed small (issue 17: ≤ 10 KB a run published).
+
+The file is one line of JavaScript::
+
+    (window.SITEGEN_PACKED=window.SITEGEN_PACKED||[]).push(["<id>","<base64>"]);…
+
+``<base64>`` is raw DEFLATE of ``header JSON + "\\n" + columns``. The header is the run's information
+(what the browser shows and compares) with its ``series``, ``[name, head]`` pairs in name order: per
+series ``n`` (points logged), steps
+(``start`` + ``stride`` when even, else ``steps``), the logging times (``t0``, ``tk``, ``dt``), ``last``
+(the exact last value when the drawn one differs) and how its drawn values are stored: ``v`` the column
+type, ``c`` its count, ``x`` the points that are not numbers (index → their metrics.tsv text). The
+columns follow, one per series in name order, each byte-shuffled (all first bytes, then all second
+bytes, …: the exponent bytes of floats compress well together):
+
+- ``"i"``: int32, every value an int in int32 range (exact);
+- ``"d"``: float64, every value an int outside it (exact up to 2**53);
+- ``"f"``: float32 of everything else (about 7 significant digits, exact for values that are float32
+  already, e.g. a framework's ``loss.item()``); a point that is not a finite number a float32 holds
+  (NaN, inf, a string, a bool, a float beyond float32's range or below its normal floats, 1e-38)
+  is NaN there and its text is in ``x`` (drawn as the exact number when it is one).
+
+The browser (``js/runpack.js``) decodes it when the file loads, synchronously, into the shape pages
+read: ``window.SITEGEN_RUNS[id] = {…, series: {name: {n, start, stride | steps, values, last, t0, tk,
+dt}}}``, values a plain array (null for gaps; floats as the shortest decimal of their float32, see
+:func:`shortest_f32`). :func:`unpack` is the same decoder in Python (tests, tools).
+
+Why: the 7-significant-digit JSON numbers were 10 KB for a 1,000-point series; float32 shuffled and
+deflated is 4.2 KB in base64 (measured on the benchmark store: see the sitesize note), and the
+header deflates to a third. Long series are downsampled for drawing before packing
+(:mod:`sitegen.site.downsample`).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+import sys
+import zlib
+from array import array
+from typing import Any
+
+from sitegen.site.downsample import MAX_POINTS, chart_value, downsample_indices
+from sitegen.site.render import dumps
+from sitegen.store import decode_value, encode_value
+
+FORMAT = 1            # bump with DATA_VERSION when the packing changes
+DEFLATE_LEVEL = 6     # level 9: 0.1% smaller, twice the time
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_TINY = 1.1754943508222875e-38  # the smallest normal float32: below it precision goes
+INT32 = 1 << 31
+TIME_KNOTS = 100      # logging times published per series (the browser interpolates between them)
+_LITTLE = sys.byteorder == "little"
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def float32(v: float) -> float:
+    """``v`` rounded to the nearest float32 (as a Python float); inf when it overflows."""
+    return array("f", (v,))[0]
+
+
+def shortest_f32(v: float) -> float:
+    """The value the browser shows for the float32 nearest ``v``: the shortest decimal (7 to 9
+    significant digits) that rounds to that float32, as a float. The same steps as
+    ``js/runpack.js``'s ``shortest``."""
+    x = float32(v)
+    if not math.isfinite(x):
+        return x
+    for digits in (7, 8):
+        s = float(f"%.{digits}g" % x)
+        if float32(s) == x:
+            return s
+    return float("%.9g" % x)
+
+
+# ---------------------------------------------------------------- series
+
+
+def _shuffle(data: bytes, width: int) -> bytes:
+    return b"".join(data[i::width] for i in range(width))
+
+
+def _column(kind: str, values: list) -> bytes:
+    a = array(kind, values)
+    if not _LITTLE:
+        a.byteswap()
+    return _shuffle(a.tobytes(), a.itemsize)
+
+
+def _steps(steps: list[int]) -> dict:
+    """``{"start", "stride"}`` when the steps go up (or down) evenly — the usual 0, 1, 2, … — else
+    ``{"steps": [...]}``."""
+    n = len(steps)
+    if n >= 2:
+        a, d = steps[0], steps[1] - steps[0]
+        if d and steps[-1] == a + d * (n - 1) and steps == list(range(a, a + d * n, d)):
+            return {"start": a, "stride": d}
+    return {"steps": steps}
+
+
+def _time_ms(t) -> int:
+    """A unix time (metrics.tsv's text, ``1796117005.810``, or a float) in epoch milliseconds."""
+    if type(t) is str and len(t) > 4 and t[-4] == ".":
+        return int(t[:-4] + t[-3:])  # the logger's 3 decimals: no float parsing
+    return round(float(t) * 1000)
+
+
+def _times(times: list) -> dict:
+    """When the points were logged, compactly: ``t0``, the first point's unix time in epoch
+    milliseconds; ``tk``, a stride k: the times of points 0, k, 2k, … and of the last point are
+    published (all of them when there are at most :data:`TIME_KNOTS`); ``dt``: the milliseconds
+    from each of those points to the next. The browser places the points in between linearly
+    (``SitegenChartMath.times``). Empty when a time is unreadable (the chart then offers steps only)."""
+    n = len(times)
+    if not n:
+        return {}
+    k = max(1, -(-(n - 1) // (TIME_KNOTS - 1)))
+    idx = list(range(0, n, k))
+    if idx[-1] != n - 1:
+        idx.append(n - 1)
+    try:
+        ms = [_time_ms(times[i]) for i in idx]
+    except (ValueError, OverflowError):
+        return {}
+    return {"t0": ms[0], "tk": k, "dt": [b - a for a, b in zip(ms, ms[1:])]}
+
+
+def _pack_texts(texts: list[str]) -> tuple[dict, bytes] | None:
+    """The fast path for values that are validated JSON numbers as text (metrics.tsv's usual
+    content): one C-level conversion, no per-value Python work. None when a value needs a look."""
+    joined = ",".join(texts)
+    if "." not in joined and "e" not in joined and "E" not in joined:  # ints
+        try:
+            return {"v": "i", "c": len(texts)}, _column("i", list(map(int, texts)))
+        except OverflowError:
+            return None
+    floats = list(map(float, texts))
+    if floats and (max(floats) > FLOAT32_MAX or min(floats) < -FLOAT32_MAX):
+        return None  # an overflow (1e999 too): the exact path lists it in "x"
+    if "e-" in joined and any(0 < abs(v) < FLOAT32_TINY for v in floats):
+        return None  # an underflow: the same
+    return {"v": "f", "c": len(floats)}, _column("f", floats)
+
+
+def _pack_values(values: list) -> tuple[dict, bytes]:
+    """Any values (decoded): the column and, for points a float32 cannot hold, their text."""
+    if values and all(type(v) is int for v in values):
+        if all(-INT32 <= v < INT32 for v in values):
+            return {"v": "i", "c": len(values)}, _column("i", values)
+        if all(-(1 << 53) <= v <= 1 << 53 for v in values):
+            return {"v": "d", "c": len(values)}, _column("d", [float(v) for v in values])
+    floats, extra = [], {}
+    for i, v in enumerate(values):
+        c = chart_value(v)
+        if c is None or not -FLOAT32_MAX <= c <= FLOAT32_MAX or 0 < abs(c) < FLOAT32_TINY:
+            extra[str(i)] = encode_value(v)  # as metrics.tsv has it
+            floats.append(math.nan)
+        else:
+            floats.append(float(c))
+    head = {"v": "f", "c": len(floats)}
+    if extra:
+        head["x"] = extra
+    return head, _column("f", floats)
+
+
+def pack_series(s, max_points: int = MAX_POINTS) -> tuple[dict, bytes]:
+    """One series (a :class:`~sitegen.site.data.RawSeries` of metrics.tsv text, or a
+    :class:`~sitegen.store.Series`) for drawing: its header and its column (downsampled to
+    ``max_points`` for drawing when longer)."""
+    n = len(s)
+    times = getattr(s, "times", None) or []
+    packed = None
+    texts = getattr(s, "number_texts", False)  # a RawSeries: its values are JSON numbers as text
+    if texts and n <= max_points:
+        steps = list(map(int, s.steps))
+        packed = _pack_texts(s.values)
+        if packed is not None:
+            last_v = decode_value(s.values[-1]) if n else None
+    if packed is None:
+        if texts:
+            steps = [int(x) for x in s.steps]
+            values = [decode_value(x) for x in s.values]
+        else:
+            steps, values = list(s.steps), list(s.values)
+        last_v = values[-1] if n else None
+        if n > max_points:
+            idx = downsample_indices([chart_value(v) for v in values], max_points)
+            steps, values = [steps[i] for i in idx], [values[i] for i in idx]
+            times = [times[i] for i in idx] if len(times) == n else []
+        packed = _pack_values(values)
+    head, column = packed
+    out: dict[str, Any] = {"n": n, **_steps(steps), **head}
+    if type(last_v) is float and math.isfinite(last_v) and shortest_f32(last_v) != last_v:
+        out["last"] = last_v
+    if len(times) == len(steps):
+        out.update(_times(times))
+    return out, column
+
+
+# ---------------------------------------------------------------- the file
+
+
+def run_file(run_id: str, info: dict, series: dict, max_points: int = MAX_POINTS,
+             queue: str = "runs") -> str:
+    """The data file of a run: ``info`` (JSON-ready) and its ``series`` (name → series), packed;
+    ``queue``: "runs" (decoded into ``SITEGEN_RUNS``) or "points" (into ``SITEGEN_POINTS``)."""
+    heads, columns = [], []
+    for name in sorted(series):
+        head, column = pack_series(series[name], max_points)
+        heads.append([name, head])
+        columns.append(column)
+    header = dumps({**info, "series": heads}).encode("utf-8")
+    z = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+    blob = z.compress(header) + z.compress(b"\n")
+    for c in columns:
+        blob += z.compress(c)
+    blob += z.flush()
+    extra = ',"points"' if queue == "points" else ""
+    return (f'(window.SITEGEN_PACKED=window.SITEGEN_PACKED||[]).push([{dumps(run_id)},'
+            f'"{base64.b64encode(blob).decode("ascii")}"{extra}]);'
+            f'window.SitegenRunPack&&SitegenRunPack.unpackAll();\n')
+
+
+def points_file(run_id: str, series: dict) -> str | None:
+    """``data/points/<id>.js``: every point of the run's series that are downsampled for drawing
+    (longer than :data:`MAX_POINTS`), the same packing, queued as "points": the run page's download
+    loads it on demand (the complete points, as the guide asks). None when no series is that long."""
+    long = {name: s for name, s in series.items() if len(s) > MAX_POINTS}
+    if not long:
+        return None
+    return run_file(run_id, {"id": run_id}, long, max_points=sys.maxsize, queue="points")
+
+
+def _unshuffle(data: bytes, width: int) -> bytes:
+    n = len(data) // width
+    out = bytearray(len(data))
+    for j in range(width):
+        out[j::width] = data[j * n:(j + 1) * n]
+    return bytes(out)
+
+
+def unpack(text: str) -> tuple[str, dict]:
+    """A data file's run id and the run as the browser decodes it (``series`` values included)."""
+    start = text.index('.push([') + len('.push([')
+    run_id, b64, *_ = json.loads("[" + text[start:text.index("]);", start)] + "]")
+    raw = zlib.decompress(base64.b64decode(b64), -15)
+    cut = raw.index(b"\n")
+    run = json.loads(raw[:cut].decode("utf-8"))
+    pos = cut + 1
+    series = {}
+    for name, s in run["series"]:
+        series[name] = s
+        kind, count = s["v"], s.pop("c")
+        width = {"i": 4, "d": 8, "f": 4}[kind]
+        data = _unshuffle(raw[pos:pos + count * width], width)
+        pos += count * width
+        vals = list(struct.unpack(f"<{count}{kind}", data))
+        extra = s.pop("x", {})
+        if kind == "f":
+            vals = [None if not math.isfinite(v) else shortest_f32(v) for v in vals]
+            for i, t in extra.items():
+                v = json.loads(t) if t[0] in '"tf' else float(t)
+                vals[int(i)] = v if type(v) is float and math.isfinite(v) else None
+        elif kind == "d":
+            vals = [int(v) for v in vals]
+        s["values"] = vals
+        if extra:
+            s["x"] = extra
+    run["series"] = series
+    return run_id, run
