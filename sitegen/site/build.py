@@ -78,6 +78,7 @@ def build_site(store: Store, site_dir: Path, config, *, clean: bool = False, str
     t0 = time.perf_counter()
     site_dir = Path(site_dir).absolute()
     store.check()
+    write.recover(site_dir)  # a site a killed build left moved aside
     _check_site_dir(site_dir)
     tmp = site_dir.with_name(f".{site_dir.name}.tmp-{os.getpid()}")
     _remove_stale_temps(site_dir)

@@ -24,8 +24,9 @@ import os
 import shutil
 from pathlib import Path
 
-from sitegen.site.cache import CACHE_NAME, STATE_NAME, BuildCache, BuildState, remove_legacy
+from sitegen.site.cache import CACHE_NAME, STATE_NAME, BuildCache, BuildState, owns, remove_legacy
 from sitegen.site.fileops import link_all, link_or_copy, remove_empty_parents, swap_in, write_atomic
+from sitegen.store import pid_alive
 
 TREE_NAME = ".sitegen-tree"     # in every tree: a token naming the build that made it
 DIFFERS = "differs.json"        # in the kept previous tree's folder: {"site": token, "paths": [...]}
@@ -68,6 +69,19 @@ def swap(site_dir: Path, tmp: Path, cache: BuildCache, state: BuildState,
     """Swap the complete new tree ``tmp`` in for the site; ``changed``: the files in which it differs
     from the site (None: all)."""
     _swap(site_dir, tmp, cache, state, changed, None)
+
+
+def recover(site_dir: Path) -> None:
+    """Where two renames replace the site (no exchange), a build killed between them leaves no site,
+    only the old one moved aside (``.<site>.old-<pid>``, its process gone): put it back."""
+    if site_dir.exists():
+        return
+    for old in site_dir.parent.glob(f".{site_dir.name}.old-*"):
+        pid = old.name.rsplit("-", 1)[-1]
+        if (old.name == f".{site_dir.name}.old-{pid}" and pid.isdigit() and int(pid) != os.getpid()
+                and not pid_alive(int(pid)) and owns(old)):
+            os.rename(old, site_dir)
+            return
 
 
 # ---------------------------------------------------------------- the previous tree

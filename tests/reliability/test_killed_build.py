@@ -3,7 +3,7 @@
 A real ``sitegen build`` subprocess is SIGKILLed at its Nth file operation on the site or on its
 hidden neighbours (``.site.*``: staging and previous trees): an audit hook (``sys.addaudithook``, no
 hook in sitegen) counts ``os.rename``/``os.replace``/``os.link``/``os.remove``/``os.rmdir`` events and
-the ``renameat2`` call, and kills its own process at the Nth. Whatever N, the site left behind must
+the ``renameat2`` call (its ``ctypes.dlsym`` look-up, just before), and kills its own process at the Nth. Whatever N, the site left behind must
 be, file for file, either the complete old site or the complete new one (each compared with a full
 build of that state), and the next build must give the new site and leave nothing behind but the
 kept previous tree.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,7 +28,8 @@ from .test_faults import MANY  # 300 runs: 5 scalars and a 100-point series each
 
 RUNS = 300
 # the build in a process that kills itself at its Nth file operation on the site or its neighbours
-# (N = 0: never; the count is printed at exit). FAULT=no-exchange: renameat2 cannot be found.
+# (N = 0: never; the count is printed at exit, and which operations rename onto the site or exchange
+# it: renameat2 is looked up (ctypes.dlsym) right before each call). FAULT=no-exchange: it cannot be.
 KILLER = r"""
 import atexit, os, signal, sys
 N, SITE = int(sys.argv[1]), os.path.abspath(sys.argv[2])
@@ -46,20 +48,22 @@ def ours(path):
 
 def hook(event, args):
     global count
-    if event == "ctypes.dlsym" and NO_EXCHANGE and "renameat2" in str(args[1]):
-        raise AttributeError("renameat2 (test: not available)")
-    if event in ("os.rename", "os.replace", "os.link"):
-        hit = ours(args[1])
+    if event == "ctypes.dlsym" and "renameat2" in str(args[1]):  # looked up right before the call
+        if NO_EXCHANGE:
+            raise AttributeError("renameat2 (test: not available)")
+        paths = [SITE]
+    elif event in ("os.rename", "os.replace", "os.link"):
+        paths = [args[1]]
     elif event in ("os.remove", "os.rmdir"):
-        hit = ours(args[0])
-    elif event == "ctypes.call_function":
-        hit = any(isinstance(a, bytes) and ours(a) for a in args[1])
+        paths = [args[0]]
     else:
         return
-    if hit:
+    if any(ours(p) for p in paths):
         count += 1
         if count == N:
             os.kill(os.getpid(), signal.SIGKILL)
+        if N == 0 and any(os.path.abspath(os.fsdecode(p)) == SITE for p in paths):
+            print(f"INTO-SITE {count}", file=sys.stderr)  # the site itself renamed or exchanged
 
 atexit.register(lambda: print(f"FILE-OPS {count}", file=sys.stderr))
 sys.addaudithook(hook)
@@ -81,9 +85,10 @@ def _rename(proj: Path, how_many: int, tag: str) -> None:
         store.update_meta(run_id, lambda m: m.update(name=f"{m['name']} {tag}"))
 
 
-def _build(proj: Path, site: Path, *extra: str) -> None:
+def _build(proj: Path, site: Path, *extra: str) -> str:
     b = sg("build", "--site-dir", str(site), *extra, cwd=proj, timeout=600)
     assert b.returncode == 0, b.stderr
+    return b.stdout + b.stderr
 
 
 def _killed_build(proj: Path, n: int, fault: str = "") -> tuple[int, str]:
@@ -148,8 +153,11 @@ def _check_kills(states: dict, label: str, warm: bool, change, new: str, fault: 
     assert rc == 0, err
     total = int(err.rsplit("FILE-OPS ", 1)[1].split()[0])
     assert _digest(probe / "site") == states[new]
-    points = sorted({n for n in (1, 5, 15, 30, 40, total // 2, total - 2, total - 1, total) if 0 < n <= total})
-    mixed = []
+    into_site = [int(m) for m in re.findall(r"INTO-SITE (\d+)", err)]  # the swap: renames onto the site
+    assert into_site, err
+    points = sorted({n for n in (1, 5, 15, 30, 40, total // 2, total - 1, total,
+                                 *(i + d for i in into_site for d in (-1, 0, 1))) if 0 < n <= total})
+    mixed, recovered = [], []
     for n in points:
         proj = _project(states, f"{label}-{n}", warm)
         change(proj)
@@ -162,11 +170,16 @@ def _check_kills(states: dict, label: str, warm: bool, change, new: str, fault: 
             new_files = sum(1 for k, v in (got or {}).items() if states[new].get(k) == v != states["old"].get(k))
             mixed.append(f"killed at file operation {n} of {total}: {old_files} files old, {new_files} new")
             continue
-        _build(proj, site)
+        b = _build(proj, site)
+        if got is None:  # killed between the two renames: the next build put the old site back first
+            written, total_pages = map(int, re.search(r"Built (\d+) pages \((\d+) changed", b).groups()[::-1])
+            assert written < total_pages / 4, b
+            recovered.append(n)
         assert _digest(site) == states[new], f"the build after a kill at {n} did not converge"
         assert [x for x in _leftovers(proj) if x != ".site.prev"] == [], (n, _leftovers(proj))
         shutil.rmtree(proj)
     assert mixed == [], "a killed build left a mixed site:\n" + "\n".join(mixed)
+    assert bool(recovered) == bool(fault), recovered  # the fallback's gap was among the kill points
     shutil.rmtree(probe)
     print(f"\nMEASURE killed {label} build: {len(points)} kill points of {total} file operations "
           f"({points}); site all-old or all-new every time; the next build converged")
@@ -204,5 +217,6 @@ def test_killed_swap_build(states):
 
 def test_killed_patch_build_without_renameat2(states):
     """Where the exchange is not available, the site is moved aside and the new one renamed in: at
-    no moment is it mixed (between the two renames it is missing; the next build makes it again)."""
+    no moment is it mixed (between the two renames it is missing; the next build puts the old one
+    back first, then builds only what changed)."""
     _check_kills(states, "no-exchange", True, _rename_ten, "new", fault="no-exchange")
