@@ -309,7 +309,7 @@ def index_rows(site: Path) -> list[dict]:
     def value(path: Path) -> object:
         text = path.read_text("utf-8")
         return json.loads(text.split("=", 1)[1].rstrip().rstrip(";")) if path.name == "index.js" else \
-            json.loads(text[text.index("]=") + 2:].rstrip().rstrip(";"))
+            json.loads(json.loads(text[text.index("JSON.parse(") + 11:].rstrip().rstrip(";").rstrip(")")))
     index = value(site / "data" / "index.js")
     if "runs" in index:
         return index["runs"]

@@ -41,8 +41,10 @@ def shards(runs: Iterable[dict], rows: dict[str, str]) -> dict[str, list[str]]:
 
 
 def shard_js(name: str, rows_json: list[str]) -> str:
-    """A shard's file: ``(window.SITEGEN_ROWS = … || {})["runs-3"] = [rows];``."""
-    return f"(window.{ROWS_VAR}=window.{ROWS_VAR}||{{}})[{dumps(name)}]=[{','.join(rows_json)}];\n"
+    """A shard's file: ``(window.SITEGEN_ROWS = … || {})["runs-3"] = JSON.parse("[rows]");`` — the
+    rows as a JSON string: V8 parses that about twice as fast as the same object literal."""
+    return (f"(window.{ROWS_VAR}=window.{ROWS_VAR}||{{}})[{dumps(name)}]="
+            f"JSON.parse({dumps('[' + ','.join(rows_json) + ']')});\n")
 
 
 def manifest(runs: list[dict], parts: dict[str, list[str]], extra: dict) -> dict:
@@ -79,7 +81,7 @@ def read_index(site: Path) -> dict:
     runs: list[dict] = []
     for path, _ in data["shards"]:
         text = (site / path).read_text("utf-8")
-        runs.extend(json.loads(text[text.index("]=") + 2:].rstrip().rstrip(";")))
+        runs.extend(json.loads(json.loads(text[text.index("JSON.parse(") + 11:].rstrip().rstrip(";").rstrip(")"))))
     data["runs"] = runs
     return data
 

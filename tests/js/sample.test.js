@@ -62,3 +62,22 @@ test("lines keep each value's extremes and the ticked runs, up to about max", ()
   assert.equal(new Set(out).size, out.length);  // each once
   assert.deepEqual(S.lines(runs.slice(0, 10), 2000, [fa]), runs.slice(0, 10));
 });
+
+test("extremes worked out in slices are those of the whole, and lines use them", async () => {
+  const r = rng(5);
+  const runs = Array.from({length: 25000}, (_, i) => ({id: "r" + i, a: r() * 3, b: i % 5 ? r() : null}));
+  const fns = [p => p.a, p => p.b];
+  let ext = null, slices = 0;
+  await new Promise(done => S.chunked(runs.length, 4000, (from, to) => { slices++; ext = S.extremes(runs, fns, from, to, ext); }, done));
+  assert.equal(slices, 7);
+  assert.deepEqual(ext, S.extremes(runs, fns, 0, runs.length));
+  fns.forEach((f, j) => {
+    const nums = runs.map(f).filter(v => typeof v === "number");
+    assert.equal(ext[j][1], Math.min(...nums));
+    assert.equal(ext[j][3], Math.max(...nums));
+  });
+  assert.deepEqual(S.lines(runs, 500, fns, {extremes: ext}), S.lines(runs, 500, fns));
+  let none = 0;
+  await new Promise(done => S.chunked(0, 10, () => none++, done));
+  assert.equal(none, 0);
+});

@@ -20,13 +20,13 @@ var SG = (function () {
       grid.add(rows, last, seen + " of " + (data.count || seen));
       if (last) setTimeout(charts, 0);  // the grid paints first
     });
-    function charts() {
-      var curves = document.getElementById("charts-curves");
+    function charts() {  // each part in its own task (thousands of runs: none runs long)
+      var curves = document.getElementById("charts-curves"), sweep = document.getElementById("charts-sweep");
       SitegenChartControls.settingsBar(curves || document.getElementById("charts-across"));
-      if (curves) SitegenOverlay.dashboard(curves, runs, data);
-      var sweep = document.getElementById("charts-sweep");
-      if (sweep) SitegenParallel.dashboard(sweep, runs, data.primary, data);
-      SitegenCharts.across(runs, page, data);
+      var parts = [function () { if (sweep) SitegenParallel.dashboard(sweep, runs, data.primary, data); },
+                   function () { if (curves) SitegenOverlay.dashboard(curves, runs, data); },
+                   function () { SitegenCharts.across(runs, page, data); }];
+      (function next() { parts.shift()(); if (parts.length) setTimeout(next, 0); })();
     }
   }
 

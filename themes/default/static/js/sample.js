@@ -41,24 +41,32 @@ var SitegenSample = (function () {
     return {items: out, of: n};
   }
 
+  /** The least and greatest number of each of values (a list of functions) over items[from, to),
+      added to ext (from extremes(): [[index of the least, least, index of the greatest, greatest]]). */
+  function extremes(items, values, from, to, ext) {
+    ext = ext || values.map(function () { return [-1, Infinity, -1, -Infinity]; });
+    values.forEach(function (f, j) {
+      var e = ext[j];
+      for (var i = from; i < to; i++) {
+        var v = f(items[i]);
+        if (!isNum(v)) continue;
+        if (v < e[1]) { e[1] = v; e[0] = i; }
+        if (v > e[3]) { e[3] = v; e[2] = i; }
+      }
+    });
+    return ext;
+  }
+
   /** About max of items for a chart of one line per item (parallel coordinates): every item whose
       id is in keep, for each of the values(item) (a list of functions) the items of its least and
-      greatest number, then evenly spaced others up to max. In the items' order. */
+      greatest number, then evenly spaced others up to max. In the items' order. opts.extremes: those
+      of extremes() over every item, if already worked out (in slices: see chunked). */
   function lines(items, max, values, opts) {
     var keep = (opts && opts.keep) || null, id = (opts && opts.id) || null;
     if (items.length <= max) return items.slice();
     var chosen = new Uint8Array(items.length), count = 0;
     function pick(i) { if (i >= 0 && !chosen[i]) { chosen[i] = 1; count++; } }
-    values.forEach(function (f) {
-      var lo = -1, hi = -1, vlo = Infinity, vhi = -Infinity;
-      for (var i = 0; i < items.length; i++) {
-        var v = f(items[i]);
-        if (!isNum(v)) continue;
-        if (v < vlo) { vlo = v; lo = i; }
-        if (v > vhi) { vhi = v; hi = i; }
-      }
-      pick(lo); pick(hi);
-    });
+    ((opts && opts.extremes) || extremes(items, values, 0, items.length)).forEach(function (e) { pick(e[0]); pick(e[2]); });
     if (keep && id) for (var k = 0; k < items.length; k++) if (keep.has(id(items[k]))) pick(k);
     var room = max - count;
     if (room > 0) {
@@ -70,6 +78,18 @@ var SitegenSample = (function () {
     return out;
   }
 
-  return {scatter: scatter, lines: lines};
+  /** Run work(from, to) over [0, n) in slices of size, each in its own task (setTimeout), so that no
+      task runs long; then done(). */
+  function chunked(n, size, work, done) {
+    var from = 0;
+    (function next() {
+      var to = Math.min(n, from + size);
+      if (from < to) work(from, to);
+      from = to;
+      if (from < n) setTimeout(next, 0); else done();
+    })();
+  }
+
+  return {scatter: scatter, lines: lines, extremes: extremes, chunked: chunked};
 })();
 if (typeof module !== "undefined") module.exports = SitegenSample;
