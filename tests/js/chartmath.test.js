@@ -84,7 +84,7 @@ test("thin keeps first, last and each bucket's extremes; curveRows smooths befor
   assert.deepEqual(idx, [...idx].sort((a, b) => a - b));
   assert.deepEqual(M.thin([1, 2, 3], 10), [0, 1, 2]);
   assert.equal(M.pointsPerLine(1), 2500);
-  assert.equal(M.pointsPerLine(50), 200);
+  assert.equal(M.pointsPerLine(50), 80);
   const line = {values: ys, start: 0, stride: 1};
   const run = {id: "a", label: "#1", href: "", line: line, steps: ys.map((_, i) => i)};
   const full = M.curveRows([run], M.parseSettings("s.9")).rows, thinned = M.curveRows([run], M.parseSettings("s.9"), 100);

@@ -43,3 +43,24 @@ test("nest: children under parents present; absent parents and loops make roots"
   assert.deepEqual(t.kids.get("c1").map((r) => r.id), ["g"]);
   assert.equal(t.kids.has("x"), false);
 });
+
+test("sort reads each cell once and orders as comparing through get does (numbers, text, empties; stable)", () => {
+  let seed = 9;
+  const rnd = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
+  const pick = [() => Math.floor(rnd() * 50), () => null, () => "", () => "b" + Math.floor(rnd() * 5), () => -rnd()];
+  for (const kinds of [[0, 4], [0, 1, 2, 4], [0, 1, 3], [3, 2]]) {
+    const rows = Array.from({length: 3000}, (_, i) => ({i, v: pick[kinds[Math.floor(rnd() * kinds.length)]]()}));
+    for (const desc of [false, true]) {
+      let reads = 0;
+      const got = R.sort(rows.slice(), r => { reads++; return r.v; }, desc).map(r => r.i);
+      assert.equal(reads, rows.length);
+      const want = rows.slice().sort((a, b) => {  // the comparison the grid always meant
+        const e = (a.v == null || a.v === "") - (b.v == null || b.v === "");
+        if (e) return e;
+        const c = R.compare(a.v, b.v);
+        return desc ? -c : c;
+      }).map(r => r.i);
+      assert.deepEqual(got, want, JSON.stringify(kinds) + desc);
+    }
+  }
+});

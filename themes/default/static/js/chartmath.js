@@ -185,9 +185,10 @@ var SitegenChartMath = (function () {
   }
 
   /** Points drawn per line when a chart draws `lines` of them: charts of many runs stay quick
-      (about 10,000 points in all: Vega's dataflow costs per point, and 200 points a line are more
-      than a 400-pixel chart shows), a few runs keep every point (up to the build's 2,500 a line). */
-  function pointsPerLine(lines) { return Math.max(150, Math.min(2500, Math.floor(10000 / Math.max(1, lines)))); }
+      (about 4,000 points in all: Vega's dataflow costs per point, and the first Vega chart of a page
+      drawing 50 lines of 100 points took 0.2-0.35 s in one task at 50,000 runs; 80 points a line,
+      extremes kept, at 50 runs), a few runs keep every point (up to the build's 2,500 a line). */
+  function pointsPerLine(lines) { return Math.max(40, Math.min(2500, Math.floor(4000 / Math.max(1, lines)))); }
 
   /** The rows of a chart of learning curves: runs [{id, label, href, color, start (unix ms), line (a
       series of its data file), steps}], settings s, at most max points a line (see thin). Each point:

@@ -7,7 +7,7 @@ var SitegenCharts = (function () {
   /** The note of a chart drawn from a summary of its runs (SitegenSample). */
   function sampleNote(drawn, of) {
     return drawn.toLocaleString("en") + " of " + of.toLocaleString("en") + " runs drawn: the extremes, the outline, " +
-           "one per cell of a 40 × 40 grid and the ticked runs";
+           "one per cell of a " + SitegenSample.CELLS + " × " + SitegenSample.CELLS + " grid and the ticked runs";
   }
 
   var lazy = null;

@@ -93,7 +93,7 @@ var SitegenOverlay = (function () {
           // smoothed lines need fewer points (and the faint raw ones under them are context): both
           // at half the budget, so a smoothed chart costs what a plain one does
           var per = M.pointsPerLine(lines.length);
-          if (s.smooth > 0) per = Math.max(100, per >> 1);
+          if (s.smooth > 0) per = Math.max(40, per >> 1);
           var made = M.curveRows(lines, s, per);
           var points = s.points == null ? made.rows.length <= 300 : s.points;
           if (s.smooth > 0) {  // the faint raw lines: half the points (they are context, not the reading)

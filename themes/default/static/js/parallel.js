@@ -293,10 +293,10 @@ var SitegenParallel = (function () {
       id: "sweep-scatter", title: "Scatter", kind: "scatter",
       make: function (s) {
         var rows = [];
-        runs.forEach(function (r) {
-          var x = valueOf(r, pick.x), y = valueOf(r, pick.y);
-          if (isNum(x) && isNum(y)) rows.push({id: r.id, run: SitegenData.label(r), x: x, y: y, href: SitegenDom.runUrl(r.id),
-                                                color: ps ? ps.color(r) : M.runColor(r.number, r.id, SitegenCharts.dark)});
+        var fx = function (r) { return valueOf(r, pick.x); }, fy = function (r) { return valueOf(r, pick.y); };
+        SitegenSample.scatter(runs, fx, fy).items.forEach(function (r) {  // ~1,100 points at most
+          rows.push({id: r.id, run: SitegenData.label(r), x: fx(r), y: fy(r), href: SitegenDom.runUrl(r.id),
+                     color: ps ? ps.color(r) : M.runColor(r.number, r.id, SitegenCharts.dark)});
         });
         if (!rows.length) return {spec: null, rows: [], fields: [], note: "No run has both values as numbers."};
         var made = SitegenChartSpecs.points(rows, s, {scatter: true, xTitle: pick.x.slice(2), yTitle: pick.y.slice(2)});
@@ -391,7 +391,7 @@ var SitegenParallel = (function () {
     }, function () {
       var picked = SitegenSample.lines(runs, MAX_LINES, fns, {keep: new Set(SitegenState.getList("sel")),
                                                                id: function (r) { return r.id; }, extremes: ext});
-      done({rows: picked.map(fromGridRow),
+      setTimeout(done, 0, {rows: picked.map(fromGridRow),  // drawing: a task of its own
             note: "Drawn from " + picked.length.toLocaleString("en") + " of " + runs.length.toLocaleString("en") +
                   " runs: each value's least and greatest, the ticked runs and evenly spaced others."});
     });

@@ -16,15 +16,28 @@ var SitegenRows = (function () {
     return String(a).localeCompare(String(b));
   }
 
-  /** Sort rows in place by get(row); empty cells last in both directions. */
+  /** Sort rows in place by get(row); empty cells last in both directions, equal ones in the order
+      they were. Each cell is read once; when every cell is a number (or empty) they are compared as
+      a Float64Array (50,000 rows: a few times faster than comparing through get). */
   function sort(rows, get, desc) {
-    return rows.sort(function (a, b) {
-      var av = get(a), bv = get(b);
-      var e = empty(av) - empty(bv);
-      if (e) return e;
-      var c = compare(av, bv);
-      return desc ? -c : c;
-    });
+    var full = [], blank = [], keys = new Array(rows.length), numeric = true;
+    for (var i = 0; i < rows.length; i++) {
+      var v = keys[i] = get(rows[i]);
+      if (empty(v)) { blank.push(i); continue; }
+      full.push(i);
+      if (typeof v !== "number") numeric = false;
+    }
+    var sign = desc ? -1 : 1;
+    if (numeric) {
+      var k = new Float64Array(rows.length);
+      full.forEach(function (j) { k[j] = keys[j]; });
+      full.sort(function (a, b) { return sign * (k[a] - k[b]) || 0; });
+    } else {
+      full.sort(function (a, b) { return sign * compare(keys[a], keys[b]); });
+    }
+    var copy = rows.slice(), order = full.concat(blank);
+    for (var m = 0; m < order.length; m++) rows[m] = copy[order[m]];
+    return rows;
   }
 
   /** Count, mean, sample standard deviation (n - 1; 0 for one value), min and max of the finite
