@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from sitegen.store import Store
-from sitegen.site.index_shards import index_files
+from sitegen.site.index_shards import index_files, read_index
 
 from helpers import wait_for
 
@@ -67,8 +67,8 @@ def test_load_16_processes_while_building(proj: Path, caplog):
         lists.append(subprocess.run([PY, "-m", "sitegen", "history", "list", "-o", "json"], cwd=proj,
                                     env=env, capture_output=True, text=True, timeout=120))
         if b.returncode == 0:
-            index = "".join(p.read_text() for p in index_files(proj / "site"))
-            running.append(index.count('"Running"'))
+            rows = read_index(proj / "site")["runs"]
+            running.append(sum(r["status"] == "Running" for r in rows))
 
     builds: list = []
     lists: list = []
