@@ -12,8 +12,8 @@ plain data between them:
    by the page kinds of :mod:`sitegen.site.kinds`, with a key for what it is made from.
 4. *render* (:mod:`~sitegen.site.renderer`): files whose key changed, or that show a run that changed,
    are made into a new folder next to the site.
-5. *write* (:mod:`~sitegen.site.write`): the new files are moved in (few) or the new tree is swapped
-   in (many); the cache is written with them. A failure before this leaves the previous site whole.
+5. *write* (:mod:`~sitegen.site.write`): the new files (and the cache) make a complete new tree with
+   the unchanged ones, which replaces the site in one step. A failure or a kill leaves the old site whole.
 
 The output depends only on the store, theme and config: an incremental build equals a full one byte
 for byte.
@@ -62,7 +62,7 @@ class BuildResult:
     site_dir: Path | None = None
     changed: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)  # seconds per build phase
-    mode: str = ""  # "unchanged", "patch" (changed files moved in) or "swap" (a new tree swapped in)
+    mode: str = ""  # "unchanged", "patch" (few files made, the rest linked) or "swap" (a new tree made)
 
     def summary(self) -> str:
         index = (self.site_dir / "index.html") if self.site_dir else "index.html"

@@ -91,7 +91,11 @@ def swap_in(new: Path, site_dir: Path) -> Path | None:
     old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
     shutil.rmtree(old, ignore_errors=True)
     os.replace(site_dir, old)
-    os.replace(new, site_dir)
+    try:
+        os.replace(new, site_dir)
+    except BaseException:
+        os.replace(old, site_dir)  # put the old site back
+        raise
     return old
 
 

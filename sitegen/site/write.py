@@ -48,19 +48,24 @@ def patch(site_dir: Path, tmp: Path, changed: list[str], removed: list[str], cac
           state: BuildState) -> None:
     """Swap in the site with the ``changed`` files of ``tmp`` and without the ``removed`` ones."""
     holder = _claim_previous(site_dir)
-    if holder is None:  # make the complete tree in tmp: every unchanged file, hard-linked
-        tree = tmp
-        skip = set(changed)
-        link_all(site_dir, tree, (p for p in cache.keys if p not in skip))
-    else:
-        tree = holder / "tree"
-        for path in changed:
-            dest = tree / path
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp / path, dest)
-        for path in removed:
-            _unlink(tree, path)
-    _swap(site_dir, tree, cache, state, changed + removed, holder)
+    try:
+        if holder is None:  # make the complete tree in tmp: every unchanged file, hard-linked
+            tree = tmp
+            skip = set(changed)
+            link_all(site_dir, tree, (p for p in cache.keys if p not in skip))
+        else:
+            tree = holder / "tree"
+            for path in changed:
+                dest = tree / path
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp / path, dest)
+            for path in removed:
+                _unlink(tree, path)
+        _swap(site_dir, tree, cache, state, changed + removed, holder)
+    except BaseException:  # the site is untouched (or already the new one): drop the half-made tree
+        if holder is not None:
+            shutil.rmtree(holder, ignore_errors=True)
+        raise
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -105,7 +110,8 @@ def _swap(site_dir: Path, tree: Path, cache: BuildCache, state: BuildState, chan
 def _claim_previous(site_dir: Path) -> Path | None:
     """Take the kept previous tree (renamed to this build's own folder, so no other build uses it)
     and bring it level with the site; None if there is none or it does not match the site."""
-    claimed = site_dir.with_name(f".{site_dir.name}.old-prev-{os.getpid()}")
+    claimed = _holder(site_dir)
+    shutil.rmtree(claimed, ignore_errors=True)  # an earlier failed build of this process (serve)
     try:
         os.rename(previous_dir(site_dir), claimed)
     except OSError:
@@ -135,26 +141,33 @@ def _claim_previous(site_dir: Path) -> Path | None:
 
 def _keep_previous(site_dir: Path, old: Path | None, holder: Path | None, token: str,
                    changed: list[str] | None) -> None:
-    """Keep the tree the swap took out as the next patch build's starting point, or remove it."""
+    """Keep the tree the swap took out as the next patch build's starting point, or remove it. The
+    site is already whole: nothing here raises (a tree not kept is removed; the next build links)."""
     prev = previous_dir(site_dir)
     shutil.rmtree(prev, ignore_errors=True)  # only there if another build kept one meanwhile
-    if old is None or changed is None:  # no previous site, or one that shares nothing with the new
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        if holder is not None:
-            shutil.rmtree(holder, ignore_errors=True)
-        return
-    if holder is None:
-        holder = site_dir.with_name(f".{site_dir.name}.old-prev-{os.getpid()}")
-        holder.mkdir()
-        (holder / ".gitignore").write_text("*\n", "utf-8")  # not for git, nor for code snapshots
-    if old != holder / "tree":
-        os.rename(old, holder / "tree")
-    (holder / DIFFERS).write_text(json.dumps({"site": token, "paths": sorted(set(changed))}), "utf-8")
-    try:
-        os.rename(holder, prev)
-    except OSError:  # another build kept its own meanwhile
-        shutil.rmtree(holder, ignore_errors=True)
+    if old is not None and changed is not None:
+        try:
+            if holder is None:
+                holder = _holder(site_dir)
+                shutil.rmtree(holder, ignore_errors=True)
+                holder.mkdir()
+                (holder / ".gitignore").write_text("*\n", "utf-8")  # not for git, nor code snapshots
+            if old != holder / "tree":
+                os.rename(old, holder / "tree")
+            (holder / DIFFERS).write_text(json.dumps({"site": token, "paths": sorted(set(changed))}), "utf-8")
+            os.rename(holder, prev)
+            return
+        except OSError:  # e.g. another build kept its own meanwhile
+            pass
+    # no previous site, one that shares nothing with the new (a build without cache), or not kept
+    for folder in (old, holder):
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _holder(site_dir: Path) -> Path:
+    """This build's own folder for the previous tree (cleaned up by later builds if it is killed)."""
+    return site_dir.with_name(f".{site_dir.name}.old-prev-{os.getpid()}")
 
 
 def _unlink(tree: Path, path: str) -> None:

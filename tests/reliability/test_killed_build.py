@@ -220,3 +220,51 @@ def test_killed_patch_build_without_renameat2(states):
     no moment is it mixed (between the two renames it is missing; the next build puts the old one
     back first, then builds only what changed)."""
     _check_kills(states, "no-exchange", True, _rename_ten, "new", fault="no-exchange")
+
+
+FAILING = r"""
+import os, sys
+from pathlib import Path
+from sitegen import start_run
+from sitegen.config import Config
+from sitegen.site.build import build_site
+from sitegen.store import Store
+
+for i in range(40):
+    with start_run(name=f"run {i}") as r:
+        r.log("loss", 1.0 / (i + 1))
+store, site = Store(Path("runs")), Path("site").absolute()
+ids = sorted(store.run_ids())
+fail = [False]
+
+def hook(event, args):  # the disk refuses a move into this build's own previous tree
+    if fail[0] and event == "os.rename" and "/.site.old-prev-" in os.fsdecode(args[1]) and "/tree/" in os.fsdecode(args[1]):
+        raise OSError(28, "No space left on device (test)")
+
+sys.addaudithook(hook)
+build_site(store, site, Config())
+for k, run_id in enumerate(ids[:3]):  # three incremental builds in one process, like `sitegen serve`
+    store.update_meta(run_id, {"name": f"renamed {k}"})
+    fail[0] = k == 1
+    try:
+        build_site(store, site, Config())
+        print("built", k, flush=True)
+    except OSError as e:
+        print("failed", k, e.strerror, flush=True)
+print("left", sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".site.")))
+build_site(store, Path("full").absolute(), Config(), clean=True)
+"""
+
+
+def test_a_failed_write_in_a_long_lived_process_leaves_the_next_builds_working(tmp_path):
+    """A patch build that fails while filling the previous tree (a full disk) leaves the site as it
+    was; the same process's next builds (``sitegen serve``) work and converge."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    p = subprocess.run([PY, "-c", FAILING], cwd=proj, env=clean_env(), capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[:3] == ["built 0", "failed 1 No space left on device (test)", "built 2"], p.stdout
+    assert lines[3] == "left ['.site.prev']", p.stdout
+    assert _digest(proj / "site") == _digest(proj / "full")
