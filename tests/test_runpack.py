@@ -115,6 +115,20 @@ def test_the_browser_decodes_what_the_build_encoded():
             assert s["t0"] == 1796117000000 and len(s["dt"]) == -(-(len(s["values"]) - 1) // s["tk"])
 
 
+def test_base85_of_every_length_in_node():
+    """The browser's base85 reads Python's (with ``<>&`` swapped) for every length of a last group."""
+    from sitegen.site.runpack import _B85_SAFE
+    import base64
+    blobs = [bytes(random.Random(n).randrange(256) for _ in range(n)) for n in range(13)] + [b"\xff" * 9]
+    texts = [base64.b85encode(b).translate(_B85_SAFE).decode() for b in blobs]
+    script = ("const P = require(process.argv[1]); const t = JSON.parse(require('fs').readFileSync(0, 'utf-8'));"
+              "process.stdout.write(JSON.stringify(t.map(s => Array.from(P.base85(s)))));")
+    out = subprocess.run(["node", "-e", script, str(DECODER)], input=json.dumps(texts), capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert [bytes(b) for b in json.loads(out.stdout)] == blobs
+    assert not set("<>&\"'\\") & set("".join(texts))
+
+
 def test_a_data_file_is_inert_text():
     """Whatever the names and values, the file is one push of a JSON string and base64."""
     (text,) = encode({"x": {"</script><b>": [(0, '"</script>"', "1.000"), (1, "2", "2.000")]}}).values()

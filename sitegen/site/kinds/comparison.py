@@ -18,7 +18,7 @@ from sitegen.site.fingerprint import key
 from sitegen.site.plan import PlanEntry, PlanInput
 
 TEMPLATES = ["compare.html", "compare_client.html"]
-STUB_VERSION = 1  # bump when stub_html changes
+STUB_VERSION = 2  # bump when stub_html changes
 
 
 def compare_context(labels: dict[str, str], ids: list[str], kind: str) -> dict:
@@ -30,26 +30,26 @@ def full_pages(site: PlanInput) -> bool:
     return site.charts is not None and site.charts.has("compare")
 
 
-def stub_html(ids: list[str], labels: list[str], title: str) -> str:
-    """A permanent comparison URL's page (in ``compare/``): it opens compare.html for its runs."""
+def stub_html(ids: list[str], labels: list[str]) -> str:
+    """A permanent comparison URL's page (in ``compare/``): it opens compare.html for its runs (one
+    such page a run: kept to the bytes a browser needs; the run pages are linked without script; its
+    icon named, or the browser asks the host for /favicon.ico)."""
     target = escape("../compare.html#ids=" + ",".join(ids))
-    names = " / ".join(labels)
-    runs = " · ".join(f'<a href="../runs/{i}.html">Run {escape(lab)}</a>' for i, lab in zip(ids, labels))
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<title>Compare {escape(names)} · {escape(title)}</title>\n'
-            f'<meta http-equiv="refresh" content="0; url={target}"></head>\n'
-            f'<body><p><a href="{target}">Compare {escape(names)}</a></p><p>{runs}</p></body></html>\n')
+    runs = " · ".join(f'<a href="../runs/{i}.html">{escape(lab)}</a>' for i, lab in zip(ids, labels))
+    return (f'<!doctype html><html lang="en"><meta charset="utf-8"><title>Compare {escape(" / ".join(labels))}'
+            f'</title><link rel="icon" href="../assets/favicon.svg" type="image/svg+xml">'
+            f'<meta http-equiv="refresh" content="0; url={target}">\n'
+            f'<p><a href="{target}">Compare</a> {runs}</p></html>\n')
 
 
-def write_stub(ids: list[str], labels: list[str], title: str, dest: str) -> None:
-    Path(dest).write_text(stub_html(ids, labels, title), "utf-8")
+def write_stub(ids: list[str], labels: list[str], dest: str) -> None:
+    Path(dest).write_text(stub_html(ids, labels), "utf-8")
 
 
 def plan(site: PlanInput) -> Iterator[PlanEntry]:
     # A comparison shows its runs' ids and labels (the rest is drawn from their data files).
     shape = site.shape
     full = full_pages(site)
-    title = site.config.title
     for path, (ids, kind) in sorted(shape.comparisons.items()):
         if full:
             yield site.page(path, "compare.html", partial(compare_context, shape.labels, ids, kind),
@@ -57,6 +57,6 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
                             forced=any(i in shape.moved for i in ids) or site.charted("compare", ids))
         else:
             labels = [shape.labels[i] for i in ids]
-            yield PlanEntry(path, key("compare-stub", STUB_VERSION, title, ids, labels),
-                            produce=partial(write_stub, ids, labels, title))
+            yield PlanEntry(path, key("compare-stub", STUB_VERSION, ids, labels),
+                            produce=partial(write_stub, ids, labels))
     yield site.page("compare.html", "compare_client.html", {})

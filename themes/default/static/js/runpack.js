@@ -1,6 +1,6 @@
 /* sitegen: the packed run data files (data/runs/<id>.js; the format: sitegen/site/runpack.py).
-   Each file queues [id, base64] on window.SITEGEN_PACKED and calls unpackAll(), which decodes it at
-   once (synchronously: fflate's inflate, base64, typed arrays) into the shape every page reads:
+   Each file queues [id, base85] on window.SITEGEN_PACKED and calls unpackAll(), which decodes it at
+   once (synchronously: fflate's inflate, base85, typed arrays) into the shape every page reads:
    window.SITEGEN_RUNS[id] = {id, number, name, ..., series: {name: {n, start, stride | steps, values,
    last, t0, tk, dt, v, x}}}, values a plain array (null for gaps; a float as the shortest decimal of
    its float32; v: "f" floats, "i"/"d" ints; x: the metrics.tsv text of points that are not numbers).
@@ -10,10 +10,21 @@ var SitegenRunPack = (function () {
   var F = typeof fflate !== "undefined" ? fflate : require("../vendor/fflate/fflate.min.js");
   var WIDTH = {i: 4, d: 8, f: 4};
 
-  function bytes(b64) {
-    var s = atob(b64), out = new Uint8Array(s.length);
-    for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-    return out;
+  // base85: Python's base64.b85encode (RFC 1924's characters) with "<>&" written ",.:"
+  var B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%:()*+-;,=.?@^_`{|}~";
+  var DIGIT = new Uint8Array(128);
+  for (var d = 0; d < 85; d++) DIGIT[B85.charCodeAt(d)] = d;
+
+  /** The bytes of base85 text (a last group of k < 5 characters is k - 1 bytes, as Python's). */
+  function bytes(s) {
+    var n = s.length, size = Math.floor(n / 5) * 4 + (n % 5 ? n % 5 - 1 : 0);
+    var out = new Uint8Array(Math.ceil(n / 5) * 4), o = 0;
+    for (var i = 0; i < n; i += 5, o += 4) {
+      var acc = 0;
+      for (var j = i; j < i + 5; j++) acc = acc * 85 + (j < n ? DIGIT[s.charCodeAt(j)] : 84);
+      out[o] = acc >>> 24; out[o + 1] = (acc >>> 16) & 255; out[o + 2] = (acc >>> 8) & 255; out[o + 3] = acc & 255;
+    }
+    return out.subarray(0, size);
   }
 
   /** A column's bytes put back in order (they are stored all first bytes, then all second, …). */
@@ -58,9 +69,9 @@ var SitegenRunPack = (function () {
     return out;
   }
 
-  /** A data file's base64 as the run (see the top of this file). */
-  function decode(b64) {
-    var raw = F.inflateSync(bytes(b64)), cut = raw.indexOf(10);
+  /** A data file's base85 text as the run (see the top of this file). */
+  function decode(text) {
+    var raw = F.inflateSync(bytes(text)), cut = raw.indexOf(10);
     var run = JSON.parse(new TextDecoder().decode(raw.subarray(0, cut)));
     var pos = cut + 1, series = {};
     run.series.forEach(function (pair) {  // [name, header] in the order of the columns
@@ -89,6 +100,6 @@ var SitegenRunPack = (function () {
   }
 
   if (typeof window !== "undefined") unpackAll();
-  return {decode: decode, shortest: shortest, unpackAll: unpackAll};
+  return {decode: decode, shortest: shortest, unpackAll: unpackAll, base85: bytes};
 })();
 if (typeof module !== "undefined") module.exports = SitegenRunPack;
