@@ -33,7 +33,7 @@ def _load_order(name: str) -> tuple:
 
 
 def shards(runs: Iterable[dict], rows: dict[str, str]) -> dict[str, list[str]]:
-    """Each shard's rows (JSON text), in site order; shards in load order."""
+    """Each shard's rows (JSON text), in site order, by shard name."""
     out: dict[str, list[str]] = {}
     for s in runs:
         out.setdefault(shard_name(s["meta"].get("run_number")), []).append(rows[s["id"]])
@@ -47,10 +47,9 @@ def shard_js(name: str, rows_json: list[str]) -> str:
             f"JSON.parse({dumps('[' + ','.join(rows_json) + ']')});\n")
 
 
-def manifest(runs: list[dict], parts: dict[str, list[str]], extra: dict) -> dict:
-    """What the grid needs before any row: the names of parameters (those with a number somewhere:
-    ``numeric_params``) and tags, the run count and the shards ([path, rows]) in load order, plus
-    ``extra`` (goal, primary, scalars, scripts, series)."""
+def param_tag_names(runs: Iterable[dict]) -> dict[str, list[str]]:
+    """``params``, ``numeric_params`` (a parameter with an int or float value somewhere, not a bool)
+    and ``tags``: the sorted names over the runs' full summaries."""
     params: set[str] = set()
     numeric: set[str] = set()
     tags: set[str] = set()
@@ -60,8 +59,16 @@ def manifest(runs: list[dict], parts: dict[str, list[str]], extra: dict) -> dict
             if type(v) in (int, float):
                 numeric.add(k)
         tags.update((s["meta"].get("tags") or {}).keys())
-    return dict(extra, count=len(runs), params=sorted(params), numeric_params=sorted(numeric),
-                tags=sorted(tags), shards=[[shard_path(k), len(v)] for k, v in parts.items()])
+    return {"params": sorted(params), "numeric_params": sorted(numeric), "tags": sorted(tags)}
+
+
+def manifest(counts: dict[str, int], names: dict[str, list[str]], extra: dict) -> dict:
+    """What the grid needs before any row: the run count, the shards ([path, rows], in load order:
+    ``counts`` is by shard name), the names (``params``, ``numeric_params``, ``tags``: see
+    :func:`param_tag_names`) plus ``extra`` (goal, primary, scalars, scripts, series)."""
+    order = sorted(counts, key=_load_order)
+    return dict(extra, **names, count=sum(counts.values()),
+                shards=[[shard_path(k), counts[k]] for k in order])
 
 
 def manifest_js(data: dict) -> str:

@@ -25,7 +25,9 @@ def data_files(site: PlanInput) -> Iterator[PlanEntry]:
     extra = {"goal": shape.goal, "primary": shape.primary, "scalars": scalar_names(shape.runs),
              "scripts": dict(shape.script_pages),
              "series": sorted({k for s in shape.runs for k in s["series"]})}
-    yield site.text(_shards.MANIFEST, _shards.manifest_js(_shards.manifest(shape.runs, parts, extra)))
+    counts = {k: len(v) for k, v in parts.items()}
+    names = _shards.param_tag_names(shape.runs)
+    yield site.text(_shards.MANIFEST, _shards.manifest_js(_shards.manifest(counts, names, extra)))
 
 
 def plan(site: PlanInput) -> Iterator[PlanEntry]:
