@@ -81,3 +81,25 @@ def test_the_run_page_download_has_every_logged_point(browser, store, tmp_path):
     # without JavaScript the page says the download needs it (and stays readable)
     assert "<noscript>(All logged points: a download made by JavaScript.)</noscript>" in (site / "runs" / f"{rid}.html").read_text("utf-8")
     page.close()
+
+
+def test_without_javascript_run_pages_and_old_comparison_links_stay_readable(browser, store, tmp_path):  # noqa: F811
+    """JavaScript off: a run page shows its metadata, parameters and values from its HTML (the data
+    file adds charts only), and an old compare/<a>--<b>.html still reaches compare.html (a meta
+    refresh, no script)."""
+    ids = make_iris(store, 2)
+    site = tmp_path / "site"
+    build_site(store, site, Config())
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto((site / "runs" / f"{ids[1]}.html").as_uri())
+    details = page.locator("section[aria-labelledby=meta-h]").inner_text()
+    assert "Completed" in details and "Started" in details
+    values = page.locator("section[aria-labelledby=scalars-h]").inner_text()
+    assert "Accuracy" in values and "0.6579" in values and "All logged points: a download made by JavaScript" in values
+    assert "Parameters" in page.locator("section[aria-labelledby=params-h]").inner_text()
+    page.goto((site / "compare" / f"{ids[0]}--{ids[1]}.html").as_uri())
+    page.wait_for_url("**/compare.html#ids=*")
+    assert page.url.endswith(f"compare.html#ids={ids[0]},{ids[1]}")
+    assert "drawn by JavaScript" in page.locator("main").inner_text()
+    context.close()
