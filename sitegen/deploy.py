@@ -127,8 +127,9 @@ class SiteSummary:
 
 
 def is_internal(rel: str) -> bool:
-    """Build bookkeeping at the site's top (``.sitegen-build.cache`` and friends): never published."""
-    return "/" not in rel and rel.startswith(".sitegen")
+    """Build bookkeeping at the site's top (``.sitegen-build.cache``, the cache's shard folder
+    ``.sitegen-build.shards/`` and friends): never published."""
+    return rel.split("/", 1)[0].startswith(".sitegen")
 
 
 def scan_site(site_dir: Path) -> SiteSummary:
@@ -138,7 +139,9 @@ def scan_site(site_dir: Path) -> SiteSummary:
     if not site_dir.is_dir():
         raise DeployError(f"no site at {site_dir}: run `sitegen build` first, or drop --no-build")
     summary = SiteSummary(site_dir)
-    for folder, _, names in os.walk(site_dir):
+    for folder, dirs, names in os.walk(site_dir):
+        if folder == str(site_dir):
+            dirs[:] = [d for d in dirs if not is_internal(d)]
         for name in names:
             if folder == str(site_dir) and is_internal(name):
                 continue

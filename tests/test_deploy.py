@@ -41,6 +41,8 @@ def make_site(site: Path) -> None:
     (site / "runs" / "b.html").write_text("<!doctype html><title>b</title>")
     (site / "assets" / "app.js").write_text("console.log(1)\n" * 100)
     (site / ".sitegen-build.json").write_text('{"runs": "build bookkeeping, never published"}')
+    (site / ".sitegen-build.shards").mkdir()  # the build cache's shards: never published either
+    (site / ".sitegen-build.shards" / "0.runs.0123456789abcdef0123").write_bytes(b"\0cache")
 
 
 @pytest.fixture

@@ -18,6 +18,11 @@ from sitegen.site.build import CACHE_NAME, build_site
 
 BOOKKEEPING = {CACHE_NAME, ".sitegen-build-state.json", ".sitegen-tree"}  # never published (deploy leaves them out)
 
+
+def bookkeeping(rel: str) -> bool:
+    """The build's own files: the cache's index and shards, the state (never published)."""
+    return rel.split("/", 1)[0].startswith(".sitegen")
+
 # Accuracy per run, in logging order: run 1 (0.91) is the best; runs added later never are.
 ACCURACY = [0.62, 0.91, 0.55, 0.70, 0.66]
 
@@ -51,7 +56,9 @@ def snapshot(site: Path) -> dict[str, tuple[int, int]]:
         for n in names:
             p = os.path.join(dirpath, n)
             st = os.lstat(p)
-            out[os.path.relpath(p, site)] = (st.st_ino, st.st_mtime_ns)
+            rel = os.path.relpath(p, site)
+            if not bookkeeping(rel) or rel in BOOKKEEPING:
+                out[rel] = (st.st_ino, st.st_mtime_ns)
     return out
 
 
@@ -62,7 +69,7 @@ def tree_bytes(site: Path) -> dict[str, bytes]:
         for n in names:
             p = Path(dirpath) / n
             rel = p.relative_to(site).as_posix()
-            if rel not in BOOKKEEPING:
+            if not bookkeeping(rel):
                 out[rel] = p.read_bytes()
     return out
 

@@ -164,3 +164,15 @@ def test_user_charts_draw_in_chromium_from_file_url(browser, store, project, tmp
         page.wait_for_function("document.querySelectorAll('figure.user-chart svg').length >= 1", timeout=15_000)
     assert page.evaluate("window.__xss") is None and watch.errors == [] and watch.outside == []
     page.close()
+
+
+def test_a_changed_run_makes_the_comparison_of_its_next_run_again(store, project, tmp_path):  # noqa: F811
+    """The comparison of a run with its previous run charts both runs' points: when only the previous
+    run's points change (nothing other pages show of it), that comparison is made again too."""
+    site = tmp_path / "site"
+    build_site(store, site, config(tmp_path))
+    with open(store.root / project[1] / "metrics.tsv", "a", encoding="utf-8") as f:
+        f.write('"loss"\t9\t0.125\t1796117005.810\n')
+    result = build_site(store, site, config(tmp_path))
+    assert f"compare/{project[1]}--{project[2]}.html" in result.changed
+    assert_same_as_full_with(store, site, tmp_path)

@@ -32,16 +32,19 @@ from typing import Iterator
 
 from sitegen import store as _store_mod
 from sitegen.site import usercharts, write
-from sitegen.site.cache import CACHE_NAME, STATE_NAME, BuildCache, BuildState, owns
+from sitegen.site.cache import (CACHE_NAME, SECTIONS, STATE_NAME, BuildCache, BuildState, CacheDamaged,
+                                owns, run_shard)
 from sitegen.site.fingerprint import fingerprint
-from sitegen.site.gather import gather
-from sitegen.site.plan import Plan, PlanEntry, plan
+from sitegen.site.gather import Gathered, gather
+from sitegen.site.plan import Plan, PlanEntry, Totals, plan, run_files_record
 from sitegen.site.render import BuildError
 from sitegen.site.renderer import render
 from sitegen.site.shape import shape
 from sitegen.site.fileops import same_file
 from sitegen.site.workers import Progress
 from sitegen.store import Store
+
+log = logging.getLogger("sitegen")
 
 __all__ = ["BuildError", "BuildResult", "CACHE_NAME", "STATE_NAME", "StrictError", "build_site"]
 
@@ -100,6 +103,17 @@ def build_site(store: Store, site_dir: Path, config, *, clean: bool = False, str
 
 def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict: bool,
            progress: Progress | None, warnings: _Counter) -> BuildResult:
+    try:
+        return _build_once(store, site_dir, tmp, config, clean, strict, progress, warnings)
+    except CacheDamaged as e:  # a shard file went missing or bad since the index named it
+        log.info("build cache damaged (%s): building everything again", e)
+        warnings.count = 0
+        _store_mod._warned.clear()
+        return _build_once(store, site_dir, tmp, config, True, strict, progress, warnings)
+
+
+def _build_once(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict: bool,
+                progress: Progress | None, warnings: _Counter) -> BuildResult:
     lap = _Laps()
     fps = fingerprint(store, config)
     lap("fingerprint")
@@ -109,40 +123,42 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
         return BuildResult(pages_total=state.pages, runs=len(fps.runs), site_dir=site_dir,
                            phases=lap.phases, mode="unchanged")
     cache = None if clean else BuildCache.load(site_dir)
-    previous = cache or BuildCache()
     lap("load cache")
     _new_folder(tmp)
     total = len(fps.runs) + len(fps.ids) * 3 + 10  # progress steps: reading runs, then pages
-    gathered = gather(store, config, fps, previous, tmp, progress, total)
+    gathered = gather(store, config, fps, cache, tmp, progress, total)
     lap("read runs")
-    site_shape = shape(store, config, gathered, previous.runs)
+    site_shape = shape(store, config, gathered, cache)
     lap("shape")
     charts = usercharts.load(config)
-    site_plan = plan(store, config, gathered, site_shape, fps.common, charts)
-    todo = site_plan.todo(cache)
-    new_cache = BuildCache(runs=gathered.summaries, rows=gathered.rows, keys=site_plan.keys)
-    live = any(s.get("meta", {}).get("status") == "Running" for s in gathered.summaries.values())
-    pages_total = len(site_plan.pages)
+    site_plan = plan(store, config, gathered, site_shape, fps.common, charts, cache)
+    todo = site_plan.todo()
+    patch = cache is not None and len(todo) * 4 < site_plan.totals().files
+    if cache is not None and not patch:  # a swap links every unchanged file: list them all
+        todo = site_plan.complete().todo()
+    totals = site_plan.totals()
+    new_cache = _next_cache(gathered, site_plan, cache, totals)
+    live = any(s["meta"].get("status") == "Running" for s in gathered.slims.values() if not s["skip"])
     lap("plan")
 
     def new_state() -> BuildState:
-        return BuildState(fps.inputs, live, warnings.count, pages_total)
+        return BuildState(fps.inputs, live, warnings.count, totals.pages)
 
-    if cache and _nothing_to_change(site_plan, todo, cache, str(site_dir), str(tmp)):
+    if cache and _nothing_to_change(site_plan, todo, str(site_dir), str(tmp)):
         _check_strict(strict, warnings, "")
         write.keep(site_dir, tmp, new_cache, new_state(),
-                   refresh_cache=bool(gathered.fresh) or new_cache.keys != cache.keys)
+                   refresh_cache=bool(gathered.fresh) or bool(new_cache.dirty)
+                   or new_cache.site_keys != cache.site_keys)
         lap("finish")
-        return BuildResult(pages_total=pages_total, warnings=warnings.count,
-                           files_total=len(site_plan.entries), runs=len(gathered.runs),
-                           site_dir=site_dir, phases=lap.phases, mode="unchanged")
+        return BuildResult(pages_total=totals.pages, warnings=warnings.count, files_total=totals.files,
+                           runs=len(gathered.runs), site_dir=site_dir, phases=lap.phases, mode="unchanged")
 
-    patch = cache is not None and len(todo) * 4 < len(site_plan.entries)
     made = render(site_plan, todo, str(tmp), str(site_dir) if cache else None, patch, config,
                   site_shape.site, str(site_dir), lap, progress, len(gathered.fresh) + len(fps.ids), total,
-                  charts=charts, store_root=str(store.root), runs=gathered.runs)
+                  charts=charts, store_root=str(store.root),
+                  runs=site_plan.input.full_runs() if charts is not None else [])
     _check_strict(strict, warnings, "; the previous site was left as it was")
-    removed = sorted(set(cache.keys) - set(new_cache.keys)) if cache else []
+    removed = site_plan.removed()
     if patch:
         write.patch(site_dir, tmp, made.files + made.pages, removed, new_cache, new_state())
     else:
@@ -151,20 +167,63 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
     lap("finish")
     if progress:
         progress(total, total)
-    return BuildResult(pages_written=len(made.pages), pages_total=pages_total, warnings=warnings.count,
-                       files_written=len(made.files) + len(made.pages), files_total=len(site_plan.entries),
+    return BuildResult(pages_written=len(made.pages), pages_total=totals.pages, warnings=warnings.count,
+                       files_written=len(made.files) + len(made.pages), files_total=totals.files,
                        runs=len(gathered.runs), site_dir=site_dir, changed=sorted(made.pages + made.files),
                        phases=lap.phases, mode="patch" if patch else "swap")
 
 
-def _nothing_to_change(site_plan: Plan, todo: list[PlanEntry], cache: BuildCache, old: str,
-                       tmp: str) -> bool:
+def _nothing_to_change(site_plan: Plan, todo: list[PlanEntry], old: str, tmp: str) -> bool:
     """No page to render, the same files, and the only files made (data files of runs read again)
     came out with their previous bytes."""
-    if any(e.is_page for e in todo) or set(site_plan.entries) != set(cache.keys):
+    if any(e.is_page for e in todo) or site_plan.added() or site_plan.removed():
         return False
     return all(e.produce is None and e.forced and same_file(os.path.join(old, e.path), os.path.join(tmp, e.path))
                for e in todo)
+
+
+def _canonical_names(gathered: Gathered) -> list:
+    """The name-set table in order of first use by run id, without unused sets (so an incremental
+    build leaves the same cache as a full one); renumbers ``slim["names"]``."""
+    table, renumber = [], {}
+    for slim in gathered.slims.values():
+        i = renumber.get(slim["names"])
+        if i is None:
+            i = renumber[slim["names"]] = len(table)
+            table.append(gathered.names[slim["names"]])
+        slim["names"] = i
+    return table
+
+
+def _next_cache(gathered: Gathered, site_plan: Plan, old: BuildCache | None, totals: Totals) -> BuildCache:
+    """The cache this build leaves: every run's slim record, and in the shards the summaries and rows
+    of the runs read again and the files of the runs planned again (the rest is the last build's)."""
+    new = old.derive() if old is not None else BuildCache()
+    new.slims, new.names = gathered.slims, _canonical_names(gathered)
+    new.site_keys = {path: e.key for path, e in site_plan.site.items()}
+    new.info = {"salt": site_plan.input.page_salt, "primary": site_plan.input.shape.primary,
+                "run_pages": totals.run_pages, "run_files": totals.run_files}
+    olds = old.slims if old is not None else {}
+    for rid in olds.keys() - gathered.slims.keys():  # run folders gone
+        for section in SECTIONS:
+            new.drop(run_shard(olds[rid]), section, rid, old)
+    for rid, summary in gathered.fresh.items():
+        slim = gathered.slims[rid]
+        shard = run_shard(slim)
+        if rid in olds and run_shard(olds[rid]) != shard:  # its run number moved it
+            for section in SECTIONS:
+                new.drop(run_shard(olds[rid]), section, rid, old)
+        new.put(shard, "runs", rid, summary, old)
+        if slim["skip"] or slim["hidden"]:
+            new.drop(shard, "rows", rid, old)
+            new.drop(shard, "files", rid, old)
+        else:
+            new.put(shard, "rows", rid, gathered.row(rid), old)
+    for rid in site_plan.input.shape.removed & gathered.slims.keys():  # no longer published
+        new.drop(run_shard(gathered.slims[rid]), "files", rid, old)
+    for rid, files in site_plan.runs.items():
+        new.put(run_shard(gathered.slims[rid]), "files", rid, run_files_record(files), old)
+    return new
 
 
 # ---------------------------------------------------------------- helpers

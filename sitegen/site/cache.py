@@ -1,16 +1,27 @@
-"""The build's memory between builds, in the site folder (never published).
+"""The build's memory between builds, in the site folder (never published), kept so that a build after
+one new or changed run reads and writes little more than that run's share.
 
 - ``.sitegen-build-state.json`` (:class:`BuildState`): a digest of every input of the last build. If
   it is unchanged and that build had no live run and no warning, the next build stops after the
   fingerprints.
-- ``.sitegen-build.cache`` (:class:`BuildCache`): each run's summary and grid row, and the key of
-  every file of the site. Life cycle: loaded before gathering (a run whose fingerprint is unchanged is
-  taken from it), written with the site (a patch writes it last; a swap puts it in the new tree), so
-  the cache always describes the site next to it. marshal format 2 of plain types: fast to load and
-  write, and equal data gives equal bytes (an incremental build writes the same cache as a full one).
+- ``.sitegen-build.cache`` (:class:`BuildCache`, the *index*): a slim record of every run folder (its
+  fingerprint, what other pages show of it, the names it logged; see :data:`SLIM_FIELDS`), the keys of
+  the site-wide files, and the names of the shard files holding the rest.
+- ``.sitegen-build.shards/``: the rest, per block of :data:`SHARD_RUNS` run numbers
+  (:func:`shard_of`), in three sections, each its own file named by its content's digest:
+  ``runs`` (full summaries), ``rows`` (grid rows, JSON) and ``files`` (each run's files and their keys).
+  Sections are loaded on demand and only sections that changed are written.
+
+Life cycle: loaded before gathering, written with the site (a patch writes it last; a swap puts it in
+the new tree). Shard files are written before the index that names them and are never changed in
+place, so a build killed while writing leaves the previous index and its shards whole; files no index
+names are removed by the next save. A shard that is missing or damaged when read raises
+:class:`CacheDamaged`: the build starts again without the cache. marshal format 2 of plain types: fast
+to load and write, and equal data gives equal bytes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import marshal
 import os
@@ -19,37 +30,208 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CACHE_NAME = ".sitegen-build.cache"
+SHARDS_DIR = ".sitegen-build.shards"
 LEGACY_CACHE_NAMES = (".sitegen-build.json",)  # earlier versions' cache: the folder is ours; removed
 STATE_NAME = ".sitegen-build-state.json"
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 MARSHAL_FORMAT = 2        # plain types, no back-references: equal data always gives equal bytes
 DATA_VERSION = 7          # bump when the shape of summaries / data files changes
 CACHE_HEADER = ["sitegen-build-cache", CACHE_VERSION, DATA_VERSION, list(sys.version_info[:2])]
+SHARD_RUNS = 1000         # run numbers per shard (the dashboard's row shards use the same blocks)
+SECTIONS = ("runs", "rows", "files")
+# A run's slim record: what the site-wide phases need of every run, without its full summary.
+SLIM_FIELDS = ("id", "skip", "hidden", "fp", "pv", "names", "links", "warnings")
+META_FIELDS = ("run_number", "name", "script_name", "status", "created_utc", "start_time_utc",
+               "end_time_utc", "parent_run_id", "snapshot")
+
+
+class CacheDamaged(Exception):
+    """A shard file named by the index is missing or not what it was."""
+
+
+def shard_of(run_number: object) -> str:
+    """The shard of a run with this run number: its block of :data:`SHARD_RUNS` ("x": no number)."""
+    return str(run_number // SHARD_RUNS) if type(run_number) is int else "x"
+
+
+def run_shard(slim: dict) -> str:
+    """The shard of a run by its slim record (or its summary)."""
+    return "x" if slim.get("skip") else shard_of(slim["meta"].get("run_number"))
+
+
+def slim_of(summary: dict, fp_text: str, names: int) -> dict:
+    """A run's slim record from its full summary (``pv`` and ``links`` are filled in by the shape)."""
+    slim = {"id": summary["id"], "skip": bool(summary.get("skip")), "hidden": bool(summary.get("hidden")),
+            "fp": fp_text, "pv": None, "names": names, "links": "", "warnings": summary.get("warnings") or []}
+    meta = summary.get("meta") or {}
+    slim["meta"] = {k: meta.get(k) for k in META_FIELDS}
+    return slim
+
+
+def _columns(slims: dict[str, dict]) -> dict[str, list]:
+    ids = sorted(slims)
+    cols = {f: [slims[i][f] for i in ids] for f in SLIM_FIELDS}
+    for f in META_FIELDS:
+        cols[f] = [slims[i]["meta"][f] for i in ids]
+    return cols
+
+
+def _slims(cols: dict[str, list]) -> dict[str, dict]:
+    rows = zip(*(cols[f] for f in SLIM_FIELDS))
+    metas = zip(*(cols[f] for f in META_FIELDS))
+    out = {}
+    for row, meta in zip(rows, metas):
+        slim = dict(zip(SLIM_FIELDS, row))
+        slim["meta"] = dict(zip(META_FIELDS, meta))
+        out[row[0]] = slim
+    return out
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()[:20]
 
 
 @dataclass
 class BuildCache:
-    """What the last build made: summaries by run id (skipped runs too), grid rows (JSON) of the
-    published runs, and the key of every file of the site by its path."""
-    runs: dict[str, dict] = field(default_factory=dict)
-    rows: dict[str, str] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
+    """What the last build made (read) or what this build leaves (written).
+
+    ``slims``: every run folder with a run.json (skipped ones too) by id; ``site_keys``: the key of
+    every site-wide file by path; ``names``: the table of logged-name sets that ``slim["names"]``
+    indexes; ``info``: what the per-run files were planned with (``salt``, ``primary``, totals).
+    Sections are read from ``folder`` on demand; sections set in this object replace them on save."""
+    slims: dict[str, dict] = field(default_factory=dict)
+    site_keys: dict[str, str] = field(default_factory=dict)
+    names: list = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+    shard_files: dict[str, dict[str, str]] = field(default_factory=dict)  # shard -> section -> file
+    folder: Path | None = None
+    sections: dict[tuple[str, str], dict] = field(default_factory=dict)   # loaded or replaced
+    dirty: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
     def load(cls, site_dir: Path) -> BuildCache | None:
-        """The cache next to the site; None if missing, damaged or from another version."""
+        """The cache next to the site; None if missing, damaged, from another version, or naming a
+        shard file that is not there (whole or nothing)."""
         try:
             data = marshal.loads((site_dir / CACHE_NAME).read_bytes())
         except Exception:  # missing, truncated or from another Python: build everything again
             return None
         if not isinstance(data, dict) or data.get("version") != CACHE_HEADER:
             return None
-        return cls(runs=data.get("runs", {}), rows=data.get("rows", {}), keys=data.get("keys", {}))
+        try:
+            cache = cls(slims=_slims(data["runs"]), site_keys=data["site"], names=data["names"],
+                        info=data["info"], shard_files=data["shards"], folder=Path(site_dir))
+            for sections in cache.shard_files.values():
+                for name in sections.values():
+                    os.lstat(site_dir / SHARDS_DIR / name)
+        except (KeyError, TypeError, ValueError, OSError):
+            return None
+        return cache
 
-    def to_bytes(self) -> bytes:
-        data = {"version": CACHE_HEADER, "keys": self.keys,
-                "runs": {k: self.runs[k] for k in sorted(self.runs)}, "rows": self.rows}
+    def section(self, shard: str, name: str) -> dict:
+        """One section of one shard (``{run id: value}``), read on first use."""
+        k = (shard, name)
+        got = self.sections.get(k)
+        if got is None:
+            got = self.sections[k] = self._read(shard, name)
+        return got
+
+    def _read(self, shard: str, name: str) -> dict:
+        fname = self.shard_files.get(shard, {}).get(name)
+        if fname is None or self.folder is None:
+            return {}
+        try:
+            data = (self.folder / SHARDS_DIR / fname).read_bytes()
+            if _digest(data) != fname.rsplit(".", 1)[-1]:
+                raise CacheDamaged(fname)
+            got = marshal.loads(data)
+        except (OSError, ValueError, EOFError, TypeError) as e:
+            raise CacheDamaged(fname) from e
+        if not isinstance(got, dict):
+            raise CacheDamaged(fname)
+        return got
+
+    def get(self, rid: str, name: str, shard: str | None = None):
+        """A run's value in section ``name`` (None if absent)."""
+        slim = self.slims.get(rid)
+        if shard is None:
+            if slim is None:
+                return None
+            shard = run_shard(slim)
+        return self.section(shard, name).get(rid)
+
+    def all_paths(self) -> list[str]:
+        """Every file of the site this cache describes (site-wide and every run's: loads every
+        shard's "files" section)."""
+        out = list(self.site_keys)
+        for shard in sorted(self.shard_files.keys() | {k for k, name in self.sections if name == "files"}):
+            for keys, _pages in self.section(shard, "files").values():
+                out.extend(keys)
+        return out
+
+    # ------------------------------------------------------------ the cache this build leaves
+
+    def derive(self) -> BuildCache:
+        """An empty cache for this build whose untouched sections are this one's files."""
+        return BuildCache(shard_files={k: dict(v) for k, v in self.shard_files.items()}, folder=self.folder)
+
+    def put(self, shard: str, name: str, rid: str, value, base: BuildCache | None) -> None:
+        """Set a run's value in a section (the rest of the section is ``base``'s)."""
+        d = self._writable(shard, name, base)
+        if d.get(rid, None) != value or rid not in d:
+            d[rid] = value
+            self.dirty.add((shard, name))
+
+    def drop(self, shard: str, name: str, rid: str, base: BuildCache | None) -> None:
+        d = self._writable(shard, name, base)
+        if rid in d:
+            del d[rid]
+            self.dirty.add((shard, name))
+
+    def _writable(self, shard: str, name: str, base: BuildCache | None) -> dict:
+        k = (shard, name)
+        d = self.sections.get(k)
+        if d is None:
+            d = self.sections[k] = dict(base.section(shard, name)) if base is not None else {}
+        return d
+
+    def index_bytes(self) -> bytes:
+        data = {"version": CACHE_HEADER, "info": self.info, "names": self.names,
+                "runs": _columns(self.slims), "shards": self.shard_files,
+                "site": {k: self.site_keys[k] for k in sorted(self.site_keys)}}
         return marshal.dumps(data, MARSHAL_FORMAT)
+
+    def save(self, dest: Path) -> None:
+        """Write the changed sections into ``dest``'s shard folder, then the index (atomically),
+        then remove the shard files it no longer names. Sections not changed stay as they are
+        (hard-linked when ``dest`` is a new tree)."""
+        from sitegen.site.fileops import link_or_copy, write_atomic
+        folder = dest / SHARDS_DIR
+        folder.mkdir(exist_ok=True)
+        for shard, name in sorted(self.dirty):
+            d = self.sections[(shard, name)]
+            if not d:
+                self.shard_files.get(shard, {}).pop(name, None)
+                continue
+            data = marshal.dumps({k: d[k] for k in sorted(d)}, MARSHAL_FORMAT)
+            fname = f"{shard}.{name}.{_digest(data)}"
+            if not (folder / fname).exists():
+                write_atomic(folder / fname, data)
+            self.shard_files.setdefault(shard, {})[name] = fname
+        self.shard_files = {k: v for k, v in sorted(self.shard_files.items()) if v}
+        named = {n for v in self.shard_files.values() for n in v.values()}
+        if self.folder is not None and Path(self.folder).absolute() != Path(dest).absolute():
+            for n in named:
+                if not (folder / n).exists():
+                    link_or_copy(str(Path(self.folder) / SHARDS_DIR / n), str(folder / n))
+        write_atomic(dest / CACHE_NAME, self.index_bytes())
+        for entry in os.scandir(folder):
+            if entry.name not in named:
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    pass
+        self.folder, self.dirty = Path(dest), set()
 
 
 @dataclass

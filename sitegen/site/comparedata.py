@@ -150,27 +150,31 @@ def _writer(make: Callable[[], str]) -> Callable[[str], None]:
     return produce
 
 
-def compare_files(store, runs: list[dict], config) -> list[DataFile]:
-    """Every comparison data file of the site, for the published ``runs`` (summaries).
+def text_file(root: str, s: dict) -> DataFile | None:
+    """A run's ``data/text/<id>.js`` (None without text outputs), keyed by its outputs (path, size,
+    mtime); ``s``: its summary."""
+    rid = s["id"]
+    previewed = set(text_outputs(s["outputs"]))
+    texts = [o for o in s["outputs"] if o["path"] in previewed]
+    if not texts:
+        return None
+    key = "text:" + json.dumps([[o["path"], o["size"], o["mtime"]] for o in texts])
+    return DataFile(f"data/text/{rid}.js", key,
+                    _writer(lambda d=f"{root}/{rid}", r=rid, o=texts: text_js(d, r, o)))
 
-    Keys: a text file's outputs (path, size, mtime); code and blob files are content-addressed (a
-    snapshot's manifest is read once per build, for its list of blobs)."""
+
+def code_files(store, runs: list[dict], config) -> list[DataFile]:
+    """The code and blob files of the ``runs``' snapshots (only ``meta["snapshot"]`` is read of each
+    run): content-addressed (a snapshot's manifest is read once per build, for its list of blobs)."""
     from sitegen.snapshot import SNAPSHOT_FILE, blob_path
     out: list[DataFile] = []
     policy = json.dumps([config.publish_credentials, sorted(config.unpublished)])
     snapshots: dict[str, str] = {}  # snapshot id -> its manifest file (of the first run holding it)
     root = str(store.root)
     for s in runs:
-        rid = s["id"]
-        previewed = set(text_outputs(s["outputs"]))
-        texts = [o for o in s["outputs"] if o["path"] in previewed]
-        if texts:
-            key = "text:" + json.dumps([[o["path"], o["size"], o["mtime"]] for o in texts])
-            out.append(DataFile(f"data/text/{rid}.js", key,
-                                _writer(lambda d=f"{root}/{rid}", r=rid, o=texts: text_js(d, r, o))))
         snap = s["meta"].get("snapshot")
         if valid_snapshot_id(snap) and snap not in snapshots:
-            snapshots[snap] = f"{root}/{rid}/{SNAPSHOT_FILE}"
+            snapshots[snap] = f"{root}/{s['id']}/{SNAPSHOT_FILE}"
     blobs: set[str] = set()
     for snap, path in sorted(snapshots.items()):
         manifest = read_manifest(path)

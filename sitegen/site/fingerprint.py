@@ -42,6 +42,7 @@ class Fingerprints:
     """Run folders and what every file of the site may depend on."""
     ids: list[str]               # every run folder with a run.json, publishable or not
     runs: dict[str, list]        # fingerprint of each publishable run, in id order
+    texts: dict[str, str]        # ... each as text (repr: compared with the cache's, cheaply)
     common: str                  # digest of the theme, the config and the versions
     inputs: str                  # digest of everything: unchanged means nothing to build
 
@@ -55,7 +56,7 @@ def config_key(config) -> str:
     """The config's keys that change the site's bytes."""
     return key(config.title, config.primary_metric, config.goal, sorted(config.unpublished),
                config.publish_credentials, os.environ.get("SOURCE_DATE_EPOCH") or "", config.reports_dir,
-               charts_key(config))
+               charts_key(config), config.publish_metrics_tsv)
 
 
 def fingerprint(store: Store, config) -> Fingerprints:
@@ -84,7 +85,8 @@ def fingerprint(store: Store, config) -> Fingerprints:
             continue
         fps[run_id] = fp
     # plain lists, ints and strings in run id order, so repr is a stable (and fast) encoding
-    runs_digest = hashlib.sha1(repr(list(fps.items())).encode()).hexdigest()
+    texts = {run_id: repr(fp) for run_id, fp in fps.items()}
+    runs_digest = hashlib.sha1("\n".join(f"{k} {v}" for k, v in texts.items()).encode()).hexdigest()
     inputs = key(common, vega_bundle_version(), templates_version(), store.pins(), store.assets(),
                  CACHE_VERSION, runs_digest, sources_fingerprint(config))
-    return Fingerprints(ids=ids, runs=fps, common=common, inputs=inputs)
+    return Fingerprints(ids=ids, runs=fps, texts=texts, common=common, inputs=inputs)

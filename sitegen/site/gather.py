@@ -1,19 +1,22 @@
-"""Phase 2, *gather*: one summary per run folder, from the build cache when its fingerprint is
+"""Phase 2, *gather*: every run folder's slim record, from the build cache when its fingerprint is
 unchanged, else read from the store (in worker processes when there are many).
 
 Reading a run also writes the files made from its metrics (its chart data file and, for long series,
-their points file) into the new site folder, so metrics.tsv is read once. A summary is a plain JSON-ready dict
-(it is kept in the marshal build cache; see :func:`sitegen.site.data.summarize` for its keys).
+their points file) into the new site folder, so metrics.tsv is read once. A run's full summary is a
+plain JSON-ready dict (see :func:`sitegen.site.data.summarize` for its keys); only the runs read in
+this build hold one in memory, the others' are loaded from their cache shard when a page needs them
+(:meth:`Gathered.summary`). What every run contributes to site-wide files is its slim record
+(:func:`sitegen.site.cache.slim_of`) and its set of logged names (:func:`names_of`).
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.site import data as _data
 from sitegen.site import pages as _pages
-from sitegen.site.cache import BuildCache
+from sitegen.site.cache import BuildCache, slim_of
 from sitegen.site.fingerprint import Fingerprints
 from sitegen.site.render import dumps
 from sitegen.site.workers import Progress, run_jobs
@@ -22,6 +25,9 @@ from sitegen.store import Store
 log = logging.getLogger("sitegen")
 
 RunSummary = dict  # JSON-ready; keys: see sitegen.site.data.summarize
+# What a run's set of logged names holds, in this order (see names_of)
+NAME_KINDS = ("scalars", "numeric_scalars", "logged_scalars", "series", "params", "numeric_params", "tags")
+_NONFINITE = ("NaN", "inf", "-inf")
 
 
 def run_data_path(run_id: str) -> str:
@@ -39,13 +45,48 @@ def metrics_download_path(run_id: str) -> str:
     return f"{_data.DOWNLOAD_DIR}/{run_id}.tsv.gz"
 
 
+def names_of(s: RunSummary) -> tuple:
+    """The names a run logged, one tuple per :data:`NAME_KINDS`: its scalars, those that are numbers,
+    those that count as logged numbers (non-finite ones too), its series, parameters, parameters
+    with a number, and tags."""
+    if s.get("skip"):
+        return ((),) * len(NAME_KINDS)
+    sc, params = s["scalars"], s.get("params") or {}
+    return (tuple(sc), tuple(k for k, v in sc.items() if _data.is_number(v)),
+            tuple(k for k, v in sc.items() if _data.is_number(v) or v in _NONFINITE),
+            tuple(s["series"]), tuple(params), tuple(k for k, v in params.items() if type(v) in (int, float)),
+            tuple(sorted((s["meta"].get("tags") or {}).keys())))
+
+
 @dataclass
 class Gathered:
     """The runs of this build."""
-    summaries: dict[str, RunSummary]  # every run folder with a run.json (skipped ones too), by id
-    fresh: set[str]                   # ids read again in this build (the others came from the cache)
-    runs: list[RunSummary]            # the published runs (not skipped, not hidden), in site order
-    rows: dict[str, str]              # each published run's grid row as JSON, in site order
+    slims: dict[str, dict]            # every run folder with a run.json (skipped ones too), by id
+    fresh: dict[str, RunSummary]      # full summaries of the runs read again in this build
+    runs: list[dict]                  # the published runs (not skipped, not hidden): slim, site order
+    names: list                       # the name sets (slim["names"] indexes it; see names_of)
+    old: BuildCache | None = None     # the previous build's cache (the other runs' summaries)
+    _rows: dict[str, str] = field(default_factory=dict)
+
+    def summary(self, run_id: str) -> RunSummary:
+        """A run's full summary: read in this build, or from its cache shard."""
+        got = self.fresh.get(run_id)
+        return got if got is not None else self.old.get(run_id, "runs")
+
+    def row(self, run_id: str) -> str:
+        """A published run's grid row as JSON (a function of its summary: cached with it)."""
+        got = self._rows.get(run_id)
+        if got is None:
+            got = None if run_id in self.fresh or self.old is None else self.old.get(run_id, "rows")
+            if got is None:
+                got = dumps(_pages.index_row(self.summary(run_id)))
+            self._rows[run_id] = got
+        return got
+
+    @property
+    def rows(self) -> dict[str, str]:
+        """Every published run's grid row, in site order (loads every shard's rows)."""
+        return {s["id"]: self.row(s["id"]) for s in self.runs}
 
 
 @dataclass(frozen=True)
@@ -56,16 +97,16 @@ class ReadContext:
     site_tmp: str                     # the new site folder being built
 
 
-def order_key(s: RunSummary) -> tuple:
-    """Runs are shown in start order (then run number, then id)."""
+def order_key(s: dict) -> tuple:
+    """Runs are shown in start order (then run number, then id); ``s``: a summary or slim record."""
     m = s["meta"]
     return (m.get("start_time_utc") or m.get("created_utc") or "", m.get("run_number") or 0, s["id"])
 
 
-def _reusable(cached: RunSummary | None, fp: list) -> bool:
-    if not cached or cached.get("fp") != fp:
+def _reusable(cached: dict | None, fp_text: str) -> bool:
+    if not cached or cached["fp"] != fp_text:
         return False
-    return bool(cached.get("skip")) or cached["meta"].get("status") != "Running"
+    return cached["skip"] or cached["meta"].get("status") != "Running"
 
 
 def _read(ctx: ReadContext, job: tuple[str, list]) -> RunSummary:
@@ -75,30 +116,33 @@ def _read(ctx: ReadContext, job: tuple[str, list]) -> RunSummary:
                            f"{ctx.site_tmp}/{points_data_path(run_id)}")
 
 
-def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache, site_tmp: Path,
+def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache | None, site_tmp: Path,
            progress: Progress | None = None, total: int = 0) -> Gathered:
-    """Summaries of every run (re-logging the warnings met reading each, also for cached ones, so
-    ``--strict`` sees them every build) and the grid rows of the published ones."""
-    summaries: dict[str, RunSummary] = {}
-    todo: list[tuple[str, list]] = []
-    for run_id, fp in fingerprints.runs.items():
-        cached = cache.runs.get(run_id)
-        if _reusable(cached, fp):
-            summaries[run_id] = cached
-        else:
-            todo.append((run_id, fp))
+    """Slim records of every run, full summaries of the runs read again (re-logging the warnings met
+    reading each, also for cached ones, so ``--strict`` sees them every build)."""
+    cached = cache.slims if cache is not None else {}
+    todo = [(rid, fingerprints.runs[rid]) for rid, text in fingerprints.texts.items()
+            if not _reusable(cached.get(rid), text)]
     context = ReadContext(str(store.root), config, str(site_tmp))
-    for s in run_jobs(_read, context, todo, progress, 0, total):
-        summaries[s["id"]] = s
-    fresh = {run_id for run_id, _ in todo}
-    for run_id in sorted(summaries):
-        for w in summaries[run_id].get("warnings", []):
+    fresh = {s["id"]: s for s in run_jobs(_read, context, todo, progress, 0, total)}
+    table = list(cache.names) if cache is not None else []
+    index = {names: i for i, names in enumerate(table)}
+    slims: dict[str, dict] = {}
+    for rid, text in fingerprints.texts.items():
+        s = fresh.get(rid)
+        if s is None:
+            slims[rid] = cached[rid]
+            continue
+        names = names_of(s)
+        i = index.get(names)
+        if i is None:
+            i = index[names] = len(table)
+            table.append(names)
+        slims[rid] = slim_of(s, text, i)
+    for run_id in sorted(slims):
+        for w in slims[run_id]["warnings"]:
             log.warning(w)
-    runs = [s for s in summaries.values() if not s.get("skip") and not s.get("hidden")]
+    runs = [s for s in slims.values() if not s["skip"] and not s["hidden"]]
     runs.sort(key=order_key)
-    rows = {}
-    for s in runs:  # a row is a function of its summary: cached with it
-        rid = s["id"]
-        row = None if rid in fresh else cache.rows.get(rid)
-        rows[rid] = row if row is not None else dumps(_pages.index_row(s))
-    return Gathered(summaries=summaries, fresh=fresh, runs=runs, rows=rows)
+    return Gathered(slims=slims, fresh={rid: fresh[rid] for rid in sorted(fresh)}, runs=runs,
+                    names=table, old=cache)

@@ -11,23 +11,25 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
+from sitegen.site.cache import SHARD_RUNS, shard_of
 from sitegen.site.render import dumps
 
-SHARD = 1000  # run numbers per shard (~300 bytes a row with 20 parameters: ~300 KB a shard)
+SHARD = SHARD_RUNS  # run numbers per shard (~300 bytes a row with 20 parameters: ~300 KB a shard)
 ROWS_VAR = "SITEGEN_ROWS"
 MANIFEST = "data/index.js"
 
 
 def shard_name(run_number: Any) -> str:
-    """The shard a run's row goes to, by its run number: ``runs-<number // SHARD>``."""
-    return f"runs-{run_number // SHARD}" if type(run_number) is int else "runs-x"
+    """The shard a run's row goes to, by its run number: ``runs-<number // SHARD>`` (the build
+    cache's shard: :func:`sitegen.site.cache.shard_of`)."""
+    return f"runs-{shard_of(run_number)}"
 
 
 def shard_path(name: str) -> str:
     return f"data/index/{name}.js"
 
 
-def _load_order(name: str) -> tuple:
+def load_order(name: str) -> tuple:
     """Newest block first; the runs without a number last."""
     return (1, 0) if name == "runs-x" else (0, -int(name[5:]))
 
@@ -37,7 +39,7 @@ def shards(runs: Iterable[dict], rows: dict[str, str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for s in runs:
         out.setdefault(shard_name(s["meta"].get("run_number")), []).append(rows[s["id"]])
-    return {k: out[k] for k in sorted(out, key=_load_order)}
+    return {k: out[k] for k in sorted(out, key=load_order)}
 
 
 def shard_js(name: str, rows_json: list[str]) -> str:
@@ -66,7 +68,7 @@ def manifest(counts: dict[str, int], names: dict[str, list[str]], extra: dict) -
     """What the grid needs before any row: the run count, the shards ([path, rows], in load order:
     ``counts`` is by shard name), the names (``params``, ``numeric_params``, ``tags``: see
     :func:`param_tag_names`) plus ``extra`` (goal, primary, scalars, scripts, series)."""
-    order = sorted(counts, key=_load_order)
+    order = sorted(counts, key=load_order)
     return dict(extra, **names, count=sum(counts.values()),
                 shards=[[shard_path(k), counts[k]] for k in order])
 

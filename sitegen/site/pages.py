@@ -38,21 +38,29 @@ def family(runs: list[dict]) -> dict[str, dict]:
     """Each run's published parent and children (in the runs' order), as run refs, and the ids its
     page links to ("linked": they decide when the page is made again)."""
     by_id = {s["id"]: s for s in runs}
+    kids = children_of(runs, by_id)
+    return {s["id"]: family_of(s, by_id, kids) for s in runs}
+
+
+def children_of(runs: list[dict], by_id: dict[str, dict]) -> dict[str, list[dict]]:
+    """Each published parent's published children, in the runs' order."""
     kids: dict[str, list[dict]] = {}
     for s in runs:
         p = s["meta"].get("parent_run_id")
         if p in by_id and p != s["id"]:
             kids.setdefault(p, []).append(s)
-    out = {}
-    for s in runs:
-        parent = by_id.get(s["meta"].get("parent_run_id") or "")
-        parent = parent if parent is not s else None
-        children = kids.get(s["id"], [])
-        shown = children[:MAX_CHILD_LINKS]
-        out[s["id"]] = {"parent": run_ref(parent), "children": [run_ref(c) for c in shown],
-                        "more_children": len(children) - len(shown),
-                        "linked": ([parent["id"]] if parent else []) + [c["id"] for c in shown]}
-    return out
+    return kids
+
+
+def family_of(s: dict, by_id: dict[str, dict], kids: dict[str, list[dict]]) -> dict:
+    """One run's entry of :func:`family`."""
+    parent = by_id.get(s["meta"].get("parent_run_id") or "")
+    parent = parent if parent is not s else None
+    children = kids.get(s["id"], [])
+    shown = children[:MAX_CHILD_LINKS]
+    return {"parent": run_ref(parent), "children": [run_ref(c) for c in shown],
+            "more_children": len(children) - len(shown),
+            "linked": ([parent["id"]] if parent else []) + [c["id"] for c in shown]}
 
 
 def compare_path(ids: list[str]) -> str:
@@ -63,13 +71,19 @@ def output_url(run_id: str, rel: str) -> str:
     return f"files/{run_id}/outputs/{rel}"
 
 
-def jobs(runs: list[dict], limit_finished: int = 5) -> list[dict]:
-    """The jobs panel: running runs, then the most recently finished ones."""
+def job_runs(runs: list[dict], limit_finished: int = 5) -> list[dict]:
+    """The runs of the jobs panel: running runs, then the most recently finished ones (summaries or
+    slim records: only ``meta`` is read)."""
     running = [s for s in runs if s["meta"].get("status") == "Running"]
     finished = [s for s in runs if s["meta"].get("status") != "Running"]
     finished.sort(key=lambda s: (s["meta"].get("end_time_utc") or "", s["id"]), reverse=True)
+    return running + finished[:limit_finished]
+
+
+def jobs(runs: list[dict], limit_finished: int = 5) -> list[dict]:
+    """The jobs panel: running runs, then the most recently finished ones (full summaries)."""
     out = []
-    for s in running + finished[:limit_finished]:
+    for s in job_runs(runs, limit_finished):
         m = s["meta"]
         latest = [[k, st["last"], st["last_step"]] for k, st in s["series"].items()
                   if not k.startswith("system/")][:4]

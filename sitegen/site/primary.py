@@ -78,10 +78,17 @@ def _params(runs: list[dict]) -> set[str]:
 def choose(config, runs: list[dict]) -> Primary:
     """The configured primary metric, or the one the names point to (see the module docstring). A
     configured name that no run logs is warned about, with the closest logged names."""
-    names = logged_names(runs) - _params(runs)
+    numeric = {k for s in runs for k, v in s["scalars"].items() if _data.is_number(v)}
+    return choose_by_names(config, logged_names(runs), _params(runs), numeric, bool(runs))
+
+
+def choose_by_names(config, logged: set[str], params: set[str], numeric: set[str], any_runs: bool) -> Primary:
+    """:func:`choose` from the runs' names alone: ``logged`` (:func:`logged_names`), the parameters'
+    and the numeric scalars' names; ``any_runs``: whether there are runs at all."""
+    names = logged - params
     if config.primary_metric:
         name = config.primary_metric
-        if runs and name not in logged_names(runs):
+        if any_runs and name not in logged:
             close = difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.5)
             hint = f"closest logged: {', '.join(close)}" if close else \
                 f"logged: {', '.join(sorted(names)[:8]) or 'none'}"
@@ -92,6 +99,6 @@ def choose(config, runs: list[dict]) -> Primary:
     if meant:
         name = meant[0][1]
         return Primary(name, config.goal or goal_of(name) or "max", "name")
-    numeric = sorted({k for s in runs for k, v in s["scalars"].items() if _data.is_number(v)} - _params(runs))
-    name = numeric[0] if numeric else None
+    first = sorted(numeric - params)
+    name = first[0] if first else None
     return Primary(name, config.goal or "max", "first")

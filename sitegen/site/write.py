@@ -37,9 +37,7 @@ def keep(site_dir: Path, tmp: Path, cache: BuildCache, state: BuildState, refres
     """Nothing of the site changed: drop the new folder, refresh the cache and state."""
     shutil.rmtree(tmp, ignore_errors=True)
     if refresh_cache:
-        data = cache.to_bytes()
-        if data != (site_dir / CACHE_NAME).read_bytes():
-            write_atomic(site_dir / CACHE_NAME, data)
+        cache.save(site_dir)
     write_atomic(site_dir / STATE_NAME, state.to_text())
     remove_legacy(site_dir)
 
@@ -52,7 +50,7 @@ def patch(site_dir: Path, tmp: Path, changed: list[str], removed: list[str], cac
         if holder is None:  # make the complete tree in tmp: every unchanged file, hard-linked
             tree = tmp
             skip = set(changed)
-            link_all(site_dir, tree, (p for p in cache.keys if p not in skip))
+            link_all(site_dir, tree, (p for p in cache.all_paths() if p not in skip))
         else:
             tree = holder / "tree"
             for path in changed:
@@ -99,7 +97,7 @@ def previous_dir(site_dir: Path) -> Path:
 def _swap(site_dir: Path, tree: Path, cache: BuildCache, state: BuildState, changed: list[str] | None,
           holder: Path | None) -> None:
     token = os.urandom(8).hex()
-    write_atomic(tree / CACHE_NAME, cache.to_bytes())
+    cache.save(tree)  # the cache's index and shards, into the tree
     write_atomic(tree / STATE_NAME, state.to_text())
     write_atomic(tree / TREE_NAME, token)
     remove_legacy(tree)

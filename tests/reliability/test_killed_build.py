@@ -76,7 +76,8 @@ BOOKKEEPING = (".sitegen-build.cache", ".sitegen-build-state.json", ".sitegen-tr
 
 def _digest(site: Path) -> dict[str, str]:
     return {p.relative_to(site).as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
-            for p in site.rglob("*") if p.is_file() and p.name not in BOOKKEEPING}
+            for p in site.rglob("*") if p.is_file() and p.name not in BOOKKEEPING
+            and not p.relative_to(site).parts[0].startswith(".sitegen-build")}  # the cache's shards
 
 
 def _rename(proj: Path, how_many: int, tag: str) -> None:

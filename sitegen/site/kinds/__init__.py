@@ -2,7 +2,9 @@
 its kind exist and what each is made from. A kind module defines
 
 - ``TEMPLATES``: the theme templates its pages are rendered with (compiled once per build), and
-- ``plan(site: PlanInput) -> Iterable[PlanEntry]``: its files (see :mod:`sitegen.site.plan`).
+- ``plan(site: PlanInput) -> Iterable[PlanEntry]``: its site-wide files, and/or
+- ``plan_run(site: PlanInput, summary) -> Iterable[PlanEntry]``: the files of one published run,
+  called only for runs whose files may have changed (see :mod:`sitegen.site.plan`).
 
 Adding a kind (say ``reports/<name>.html``) is a new module here and its template: modules are found
 by name, in name order.

@@ -46,17 +46,27 @@ def write_stub(ids: list[str], labels: list[str], dest: str) -> None:
     Path(dest).write_text(stub_html(ids, labels), "utf-8")
 
 
-def plan(site: PlanInput) -> Iterator[PlanEntry]:
+def _entry(site: PlanInput, path: str, ids: list[str], kind: str) -> PlanEntry:
     # A comparison shows its runs' ids and labels (the rest is drawn from their data files).
     shape = site.shape
-    full = full_pages(site)
-    for path, (ids, kind) in sorted(shape.comparisons.items()):
-        if full:
-            yield site.page(path, "compare.html", partial(compare_context, shape.labels, ids, kind),
-                            f"{site.page_salt}:{kind}:{':'.join(ids)}",
-                            forced=any(i in shape.moved for i in ids) or site.charted("compare", ids))
-        else:
-            labels = [shape.labels[i] for i in ids]
-            yield PlanEntry(path, key("compare-stub", STUB_VERSION, ids, labels),
-                            produce=partial(write_stub, ids, labels))
+    if full_pages(site):
+        return site.page(path, "compare.html", partial(compare_context, shape.labels, ids, kind),
+                         f"{site.page_salt}:{kind}:{':'.join(ids)}",
+                         forced=any(i in shape.moved for i in ids) or site.charted("compare", ids))
+    labels = [shape.labels[i] for i in ids]
+    return PlanEntry(path, key("compare-stub", STUB_VERSION, ids, labels), produce=partial(write_stub, ids, labels))
+
+
+def plan(site: PlanInput) -> Iterator[PlanEntry]:
+    """The pinned comparisons and compare.html."""
+    for path, (ids, kind) in sorted(site.shape.comparisons.items()):
+        yield _entry(site, path, ids, kind)
     yield site.page("compare.html", "compare_client.html", {})
+
+
+def plan_run(site: PlanInput, s: dict) -> Iterator[PlanEntry]:
+    """A run with its previous run."""
+    rid = s["id"]
+    prev = site.shape.prev[rid]
+    if prev is not None:
+        yield _entry(site, site.shape.compare_links[rid]["prev"], [prev["id"], rid], "previous")

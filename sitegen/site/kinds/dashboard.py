@@ -12,29 +12,29 @@ from sitegen.site.reports import listing, load_sources
 TEMPLATES = ["dashboard.html"]
 
 
-def scalar_names(runs: list) -> list[str]:
-    return sorted({k for s in runs for k in s["scalars"]})
-
-
 def data_files(site: PlanInput) -> Iterator[PlanEntry]:
-    """``data/index.js`` (the manifest) and one file per shard, each keyed by its text."""
+    """``data/index.js`` (the manifest) and one file per shard, each keyed by its text. A shard no
+    changed, new or removed run is (or was) in is kept as it is: its rows are not loaded."""
     shape = site.shape
-    parts = _shards.shards(shape.runs, site.gathered.rows)
-    for name, rows in parts.items():
-        yield site.text(_shards.shard_path(name), _shards.shard_js(name, rows))
-    extra = {"goal": shape.goal, "primary": shape.primary, "scalars": scalar_names(shape.runs),
-             "scripts": dict(shape.script_pages),
-             "series": sorted({k for s in shape.runs for k in s["series"]})}
-    counts = {k: len(v) for k, v in parts.items()}
-    names = _shards.param_tag_names(shape.runs)
+    dirty = site.dirty_shards()  # None: no cache, every shard is made
+    members = {f"runs-{k}": ids for k, ids in site.shard_members().items()}  # as shard_name()
+    counts = {}
+    for name in sorted(members, key=_shards.load_order):
+        path, ids = _shards.shard_path(name), members[name]
+        kept = None if dirty is None or name[5:] in dirty else site.keep(path)
+        yield kept or site.text(path, _shards.shard_js(name, [site.row(i) for i in ids]))
+        counts[name] = len(ids)
+    extra = {"goal": shape.goal, "primary": shape.primary, "scalars": site.names("scalars"),
+             "scripts": dict(shape.script_pages), "series": site.names("series")}
+    names = {kind: site.names(kind) for kind in ("params", "numeric_params", "tags")}
     yield site.text(_shards.MANIFEST, _shards.manifest_js(_shards.manifest(counts, names, extra)))
 
 
 def plan(site: PlanInput) -> Iterator[PlanEntry]:
     yield from data_files(site)
     shape = site.shape
-    all_jobs = _pages.jobs(shape.runs)
-    scalars_all = scalar_names(shape.runs)
+    all_jobs = _pages.jobs([site.summary(s["id"]) for s in _pages.job_runs(shape.runs)])
+    scalars_all = site.names("scalars")
     reports = listing(load_sources(site.config))
     for scope, path in [(None, "index.html")] + list(shape.script_pages.items()):
         members = shape.runs if scope is None else shape.groups[scope]
@@ -42,5 +42,5 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
         yield site.page(path, "dashboard.html", {
             "scope": scope, "count": len(members), "reports": reports if scope is None else [],
             "jobs": [j for j in all_jobs if scope is None or (j["script"] or "") == scope],
-            "scalars": scalar_names(members) if scope is not None else scalars_all,
+            "scalars": site.names("scalars", scope) if scope is not None else scalars_all,
         }, forced=forced)

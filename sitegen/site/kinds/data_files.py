@@ -8,15 +8,14 @@ from __future__ import annotations
 from typing import Iterator
 
 from sitegen.site.cache import DATA_VERSION
-from sitegen.site.gather import points_data_path, run_data_path
+from sitegen.site.gather import RunSummary, points_data_path, run_data_path
 from sitegen.site.plan import PlanEntry, PlanInput
 
 TEMPLATES: list[str] = []
 
 
-def plan(site: PlanInput) -> Iterator[PlanEntry]:
-    fresh = site.gathered.fresh
-    for s in site.shape.runs:
-        yield PlanEntry(run_data_path(s["id"]), f"data:{DATA_VERSION}", forced=s["id"] in fresh)
-        if s.get("points_file"):
-            yield PlanEntry(points_data_path(s["id"]), f"data:{DATA_VERSION}", forced=s["id"] in fresh)
+def plan_run(site: PlanInput, s: RunSummary) -> Iterator[PlanEntry]:
+    fresh = s["id"] in site.gathered.fresh
+    yield PlanEntry(run_data_path(s["id"]), f"data:{DATA_VERSION}", forced=fresh)
+    if s.get("points_file"):
+        yield PlanEntry(points_data_path(s["id"]), f"data:{DATA_VERSION}", forced=fresh)

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from sitegen.site.data import gzip_bytes
 from sitegen.site.fingerprint import key
-from sitegen.site.gather import metrics_download_path
+from sitegen.site.gather import RunSummary, metrics_download_path
 from sitegen.site.plan import PlanEntry, PlanInput
 from sitegen.store import METRICS_FILE, open_run_file, read_run_file
 
@@ -43,21 +43,18 @@ def write_metrics_gz(src: str, dest: str) -> None:
         f.write(gzip_bytes(read_run_file(src)))
 
 
-def plan(site: PlanInput) -> Iterator[PlanEntry]:
-    root = str(site.store.root)
-    tsv = site.config.publish_metrics_tsv
-    for s in site.shape.runs:
-        rid = s["id"]
-        run_dir = f"{root}/{rid}"
-        done = s["meta"].get("status") != "Running"  # a finished run's files won't change: linked
-        for o in s["outputs"]:
-            yield site.file(f"files/{rid}/outputs/{o['url']}", f"{run_dir}/outputs/{o['path']}",
-                            [o["size"], o["mtime"]], done)
-        if s["outputs"]:
-            yield PlanEntry(f"files/{rid}/{rid}.zip", key("zip", s["outputs"]),
-                            produce=partial(zip_outputs, os.path.join(run_dir, "outputs"), s["outputs"]))
-        if s.get("log"):
-            yield site.file(f"files/{rid}/driver.log", f"{run_dir}/driver.log", s["log"], done)
-        if tsv and s.get("metrics_file") is not None:  # keyed by what the run was read from
-            yield PlanEntry(metrics_download_path(rid), key("metrics.tsv.gz", s["fp"]),
-                            produce=partial(write_metrics_gz, f"{run_dir}/{METRICS_FILE}"))
+def plan_run(site: PlanInput, s: RunSummary) -> Iterator[PlanEntry]:
+    rid = s["id"]
+    run_dir = f"{site.store.root}/{rid}"
+    done = s["meta"].get("status") != "Running"  # a finished run's files won't change: linked
+    for o in s["outputs"]:
+        yield site.file(f"files/{rid}/outputs/{o['url']}", f"{run_dir}/outputs/{o['path']}",
+                        [o["size"], o["mtime"]], done)
+    if s["outputs"]:
+        yield PlanEntry(f"files/{rid}/{rid}.zip", key("zip", s["outputs"]),
+                        produce=partial(zip_outputs, os.path.join(run_dir, "outputs"), s["outputs"]))
+    if s.get("log"):
+        yield site.file(f"files/{rid}/driver.log", f"{run_dir}/driver.log", s["log"], done)
+    if site.config.publish_metrics_tsv and s.get("metrics_file") is not None:  # keyed by what it was read from
+        yield PlanEntry(metrics_download_path(rid), key("metrics.tsv.gz", s["fp"]),
+                        produce=partial(write_metrics_gz, f"{run_dir}/{METRICS_FILE}"))

@@ -26,7 +26,7 @@ def _publishable(store_root: Path, rel: str) -> bool:
 
 
 def plan(site: PlanInput) -> Iterator[PlanEntry]:
-    summaries, by_id = site.gathered.summaries, site.shape.by_id
+    summaries, by_id = site.gathered.slims, site.shape.by_id
     rows = []
     for a in site.store.assets():
         rid = str(a.get("run_id", ""))

@@ -18,7 +18,7 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
     sources = load_sources(site.config, warn=True)
     if not sources:
         return
-    runs = Runs(site.shape.runs, primary=site.shape.primary, goal=site.shape.goal)
+    runs = Runs(site.full_runs(), primary=site.shape.primary, goal=site.shape.goal)
     for name, src in sources.items():
         page = resolve(src, runs)
         for warning in page.warnings:
