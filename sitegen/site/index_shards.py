@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from sitegen.site.cache import SHARD_RUNS, shard_of
 from sitegen.site.render import dumps
