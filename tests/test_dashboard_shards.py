@@ -147,3 +147,28 @@ def test_a_chart_of_many_runs_is_drawn_from_a_summary(browser, store, tmp_path):
     assert f"{len(rows):,} of 1,800 runs drawn" in note
     assert not watch.errors
     ctx.close()
+
+
+def test_group_figures_come_in_slices_and_are_all_there(browser, sharded):  # noqa: F811
+    """A render spends at most SitegenGrid.aggSlice ms on group figures (0 here: one figure a task),
+    shows "…" for the others and renders again until every one is in."""
+    site, ids = sharded
+    ctx, page, watch, _ = open_dashboard(browser, (site / "index.html").as_uri())
+    page.evaluate("SitegenGrid.aggSlice = 0")
+    page.select_option("#grid-group", "p:model")
+    page.wait_for_selector("#grid td[data-pending]")  # some figures later
+    page.wait_for_function("document.querySelectorAll('#grid tbody tr.group-row').length === 3 && "
+                           "!document.querySelector('#grid td[data-pending]')")
+    got = page.evaluate("""() => {
+        const head = [...document.querySelectorAll('#grid thead tr:last-child th')].map(t => t.textContent);
+        const at = head.findIndex(h => h.startsWith('Accuracy'));
+        return [...document.querySelectorAll('#grid tbody tr.group-row')].map(tr =>
+            [tr.children[1].textContent.slice(2), +tr.children[at].dataset.mean, tr.querySelectorAll('td[data-mean]').length]);
+    }""")
+    acc = {m: [0.5 + 0.4 * ((i * 37) % 101) / 100 for i in range(300) if MODELS[i % 3] == m] for m in MODELS}
+    assert sorted(m for m, _, _ in got) == sorted(MODELS)
+    for model, mean, figures in got:
+        assert abs(mean - sum(acc[model]) / len(acc[model])) < 1e-9, model
+        assert figures >= 4  # #, Duration, lr, seed, Accuracy, loss: each worked out in a task of its own
+    assert not watch.errors
+    ctx.close()

@@ -5,6 +5,8 @@ var SitegenRows = (function () {
   "use strict";
 
   function empty(v) { return v == null || v === ""; }
+  // localeCompare's order, from one collator (50,000 names sort a few times faster than through localeCompare)
+  var collate = typeof Intl !== "undefined" ? new Intl.Collator().compare : function (a, b) { return a.localeCompare(b); };
 
   /** Order of two cell values: numbers before text, text by locale, empty last. */
   function compare(a, b) {
@@ -13,7 +15,7 @@ var SitegenRows = (function () {
     var na = typeof a === "number", nb = typeof b === "number";
     if (na && nb) return a - b;
     if (na !== nb) return na ? -1 : 1;
-    return String(a).localeCompare(String(b));
+    return collate(String(a), String(b));
   }
 
   /** Sort rows in place by get(row); empty cells last in both directions, equal ones in the order
