@@ -209,6 +209,12 @@ def test_killed_patch_build_after_an_incremental_one(states):
     assert (proj / ".site.prev" / "tree" / "index.html").is_file()
     picked = select_files(proj)
     assert "many.py" in picked and not [p for p in picked if p.startswith((".site", "site/"))]
+    subprocess.run(["git", "init", "-q"], cwd=proj, check=True)  # git does not see it either
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=proj,
+                            capture_output=True, text=True, check=True).stdout
+    assert "many.py" in status and ".site.prev" not in status, status
+    _build(proj, proj / "site", "--clean")  # a full build shares nothing with it: removed
+    assert _leftovers(proj) == []
 
 
 def test_killed_swap_build(states):
