@@ -27,9 +27,12 @@ WORKER = """
     import os, sys, time
     from sitegen import start_run
     i, n, steps, proj = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    parent = os.getppid()
 
     def wait(name):
         while not os.path.exists(os.path.join(proj, name)):
+            if os.getppid() != parent:  # the test is gone: never spin on forever
+                sys.exit(3)
             time.sleep(0.005)
 
     def say(name):
@@ -52,12 +55,21 @@ def _all_wrote(proj: Path, step: int) -> bool:
     return all((proj / f"wrote-{i}-{step}").exists() for i in range(WORKERS))
 
 
-def test_load_16_processes_while_building(proj: Path, caplog):
+def _stop(workers: list[subprocess.Popen]) -> None:
+    """A failed test leaves no worker waiting for a chunk that is never released."""
+    for w in workers:
+        if w.poll() is None:
+            w.kill()
+        w.communicate()
+
+
+def test_load_16_processes_while_building(proj: Path, caplog, request):
     write_script(proj / "worker.py", WORKER)
     env = clean_env(SITEGEN_STORE=str(proj / "runs"))
     workers = [subprocess.Popen([PY, str(proj / "worker.py"), str(i), str(POINTS), str(STEPS), str(proj)],
                                 cwd=proj, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for i in range(WORKERS)]
+    request.addfinalizer(lambda: _stop(workers))
     t0 = time.perf_counter()
     (proj / "go").touch()
 
