@@ -20,6 +20,7 @@ pytest.importorskip("s3fs", reason="needs the s3 extra (pip install 'sitegen-run
 pytest.importorskip("moto", reason="needs moto[server] (the test extra)")
 from s3server import MotoServer, Relay, detached_uploaders, machine_env  # noqa: E402
 
+from sitegen.deploy import is_internal  # noqa: E402
 from sitegen.store import Store, read_metrics  # noqa: E402
 
 pytestmark = pytest.mark.timeout(300)
@@ -200,8 +201,9 @@ def make_local_runs(root: Path, env: dict, cwd: Path, n: int = 3) -> None:
 
 
 def tree_files(root: Path) -> dict[str, bytes]:
+    """The site's files but its bookkeeping (dot-named files and folders: the build cache's shards)."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")}
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)}
 
 
 def test_sync_is_exact_idempotent_and_incremental(s3, bucket, tmp_path):
@@ -263,7 +265,7 @@ def test_deploy_to_bucket_uploads_only_changed_files(s3, bucket, tmp_path):
     assert first.returncode == 0, first.stderr
     site = tmp_path / "site"
     published = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()
-                 and not p.name.startswith(".sitegen")}
+                 and not is_internal(p.relative_to(site).as_posix())}
     fs = s3.fs()
     keys = {k[len(f"{bucket}/site/"):] for k in fs.find(f"{bucket}/site")}
     assert keys == published
@@ -283,7 +285,7 @@ def test_deploy_to_bucket_uploads_only_changed_files(s3, bucket, tmp_path):
     assert 0 < uploaded < len(published) and unchanged > 0
     keys = {k[len(f"{bucket}/site/"):] for k in fs.find(f"{bucket}/site")}
     now = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()
-           and not p.name.startswith(".sitegen")}
+           and not is_internal(p.relative_to(site).as_posix())}
     assert keys == now
     third = sitegen("deploy", "--to", target, "--no-build", env=env, cwd=tmp_path)
     assert "Uploaded 0 file(s)" in third.stdout
