@@ -24,23 +24,24 @@ def test_usage_error_is_one_line(tmp_path, args, message, hint):
     assert p.stdout == ""
 
 
-def test_deploy_to_an_unknown_protocol_fails_before_building(tmp_path):
+def _on_a_store_of_one_run(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """``sitegen ARGS`` in ``tmp_path`` with a store holding one run."""
     from sitegen.store import Store
     Store(tmp_path / "runs").create_run("exp", script_name="a.py")
-    p = subprocess.run([sys.executable, "-m", "sitegen", "deploy", "--to", "bogus://bucket/site/"],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "NO_COLOR": "1", "SITEGEN_STORE": str(tmp_path / "runs")})
+    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120,
+                          env={**os.environ, "NO_COLOR": "1", "SITEGEN_STORE": str(tmp_path / "runs")})
+
+
+def test_deploy_to_an_unknown_protocol_fails_before_building(tmp_path):
+    p = _on_a_store_of_one_run(tmp_path, "deploy", "--to", "bogus://bucket/site/")
     assert p.returncode == 1
     assert p.stderr.strip().splitlines() == ["Error: bogus://bucket/site/: unknown storage protocol bogus://"]
     assert "Built" not in p.stdout and not (tmp_path / "site").exists()
 
 
 def test_a_site_dir_that_cannot_be_made_is_named_not_its_staging_folder(tmp_path):
-    from sitegen.store import Store
-    Store(tmp_path / "runs").create_run("exp", script_name="a.py")
-    p = subprocess.run([sys.executable, "-m", "sitegen", "build", "--site-dir", "/proc/x"],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "NO_COLOR": "1", "SITEGEN_STORE": str(tmp_path / "runs")})
+    p = _on_a_store_of_one_run(tmp_path, "build", "--site-dir", "/proc/x")
     assert p.returncode == 1
     assert p.stderr.strip().splitlines() == [
         "Error: can't write the site into /proc/x: No such file or directory (its folder must be "
