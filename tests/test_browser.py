@@ -206,6 +206,9 @@ def test_site_over_http_under_a_subpath(browser, site, store, tmp_path):  # noqa
             assert sorted((r[0], r[1]) for r in rows) == sorted((r[0], r[1]) for r in logged)
             assert all(abs(float(a[2]) - float(b[2])) <= 1.2e-7 * abs(float(b[2]))
                        for a, b in zip(sorted(rows), sorted(logged)))
+            # scalars (step 0, one value) exactly as metrics.tsv writes them: 1.0 stays 1.0
+            scalars = {r[0] for r in logged if r[1] == "0"} - {r[0] for r in logged if r[1] != "0"}
+            assert [r[:3] for r in rows if r[0] in scalars] == [r[:3] for r in sorted(logged) if r[0] in scalars]
         # the comparison's "last value" of a series is the exact one (the title), not the rounded
         compare = sorted((site / "compare").iterdir())[0]
         ids = compare.stem.split("--")

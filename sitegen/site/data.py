@@ -327,7 +327,8 @@ def write_points_file(path: str, run_id: str, series: dict) -> bool:
 def run_data_js(summary: dict, series: dict, svgs: dict[str, str] | None = None,
                 scalar_times: dict | None = None) -> str:
     """The run's data file, packed (:mod:`sitegen.site.runpack`): everything the browser needs to
-    draw, compare and download this run (``scalar_t``: when each scalar was logged, epoch ms; ``svgs``:
+    draw, compare and download this run (``scalar_t``: when each scalar was logged, epoch ms;
+    ``scalar_f``: the scalars that are floats, so the download writes 3.0 as metrics.tsv does; ``svgs``:
     :func:`sitegen.site.outputs.svg_urls`, drawn in place of the SVG files, which are published as text)."""
     from sitegen.site.comparedata import text_outputs
     from sitegen.site.runpack import run_file
@@ -341,6 +342,7 @@ def run_data_js(summary: dict, series: dict, svgs: dict[str, str] | None = None,
         "texts": text_outputs(summary["outputs"]), "snapshot": m.get("snapshot"),
         "start": m.get("start_time_utc"), "svgs": svgs or {},
         "scalar_t": {k: _time_ms_or_none(t) for k, t in sorted((scalar_times or {}).items())},
+        "scalar_f": sorted(k for k, v in summary["scalars"].items() if type(v) is float),
     }
     return run_file(summary["id"], info, series)
 

@@ -178,9 +178,22 @@ def _stub_target(text: str) -> str:
     return target[len("../compare.html"):]
 
 
+def _settle(page) -> None:
+    """Wait two animation frames: work queued by the last event (the grid renders on the next frame
+    after a scroll; handlers queued at load) has run."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r())))")
+
+
+def _scroll_grid(page, where: str) -> None:
+    """Scroll the virtual grid to ``where`` (a JS expression of ``s``) and wait for its render."""
+    page.evaluate("() => { const s = document.getElementById('grid-scroll'); s.scrollTop = " + where + "; "
+                  "s.dispatchEvent(new Event('scroll')); }")
+    _settle(page)
+
+
 def _compare_values_faithful(page) -> int:
     """On a comparison page: every row of a special value shows it exactly in every run's cell."""
-    page.wait_for_timeout(300)  # comparison tables are filled from the runs' data files
+    page.wait_for_selector("#compare-body[data-ready]", state="attached")  # filled from the runs' data
     rows = page.evaluate("""() => Array.from(document.querySelectorAll('tr'))
         .map(tr => Array.from(tr.children).map(c => c.innerText.trim()))""")
     n = 0
@@ -206,7 +219,7 @@ def test_hostile_site_in_chromium(hostile_site, browser):
         page.goto(url, timeout=limit * 1000)
         if ready:
             page.wait_for_selector(ready, timeout=limit * 1000)
-        page.wait_for_timeout(200)  # let onload/onerror handlers fire if any got in
+        _settle(page)  # handlers queued at load (onload/onerror, if any got in) have run
         timings[what] = max(timings.get(what, 0.0), time.perf_counter() - t0)
         assert page.evaluate(DOM_CHECK) == [], (what, url)
         for tag, raw, absolute in page.evaluate(LINKS):
@@ -231,14 +244,10 @@ def test_hostile_site_in_chromium(hostile_site, browser):
     ids_js = "() => Array.from(document.querySelectorAll('#grid tbody input[data-id]')).map(b => b.dataset.id)"
     shown_ids = set(page.evaluate(ids_js))
     grid = page.inner_text("#grid tbody")
-    page.evaluate("() => { const s = document.getElementById('grid-scroll'); s.scrollTop = s.scrollHeight; "
-                  "s.dispatchEvent(new Event('scroll')); }")
-    page.wait_for_timeout(300)
+    _scroll_grid(page, "s.scrollHeight")
     shown_ids |= set(page.evaluate(ids_js))
     assert shown_ids == {r.stem for r in runs}  # the (virtual) grid has a row for every run
-    page.evaluate("() => { const s = document.getElementById('grid-scroll'); s.scrollTop = 0; "
-                  "s.dispatchEvent(new Event('scroll')); }")
-    page.wait_for_timeout(300)
+    _scroll_grid(page, "0")
     for h in ("<script>alert(1)</script>", '"\'><svg onload=alert(1)>', "javascript:alert(1)"):
         assert h in grid  # shown as text
     # columns chosen through the URL (hostile metric names included): values shown faithfully
@@ -253,9 +262,7 @@ def test_hostile_site_in_chromium(hostile_site, browser):
     rows_js = """() => Array.from(document.querySelectorAll('#grid tbody tr[data-id]'))
         .map(tr => Array.from(tr.querySelectorAll('td')).slice(1).map(td => td.innerText.trim()))"""
     rows = {r[0]: r for r in page.evaluate(rows_js)}
-    page.evaluate("() => { const s = document.getElementById('grid-scroll'); s.scrollTop = s.scrollHeight; "
-                  "s.dispatchEvent(new Event('scroll')); }")
-    page.wait_for_timeout(300)
+    _scroll_grid(page, "s.scrollHeight")
     rows.update({r[0]: r for r in page.evaluate(rows_js)})
     assert len(rows) == 13
     faithful = [r for r in rows.values() if all(r[heads.index(n)] == v for n, v in EXPECTED_VALUES.items())]
@@ -271,7 +278,8 @@ def test_hostile_site_in_chromium(hostile_site, browser):
     page.click("#grid-compare")
     page.wait_for_url("**/compare.html#ids=*", timeout=30000)
     page.wait_for_load_state("load")
-    page.wait_for_timeout(500)
+    page.wait_for_selector("#compare-body[data-ready]", state="attached")
+    _settle(page)
     timings["compare.html (3 ticked)"] = time.perf_counter() - t0
     assert page.evaluate(DOM_CHECK) == []
     text = page.inner_text("body")

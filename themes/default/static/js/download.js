@@ -8,19 +8,36 @@
 var SitegenDownload = (function () {
   "use strict";
 
-  /** A number as Python writes it in metrics.tsv, near enough: floats keep a ".0" (a reader tells
-      them from ints), -0.0 stays. */
-  function numberText(v, isFloat) {
-    if (!isFloat) return String(v);
+  /** A float as Python's repr writes it in metrics.tsv: the shortest digits (as JavaScript's), with a
+      ".0" on whole numbers (a reader tells them from ints), "-0.0", and an exponent ("1e-05",
+      "1.5e+16") below 1e-4 and from 1e16 on. */
+  function pythonFloat(v) {
+    if (!isFinite(v)) return v !== v ? "nan" : (v > 0 ? "inf" : "-inf");
     if (Object.is(v, -0)) return "-0.0";
-    return Number.isInteger(v) && Math.abs(v) < 1e16 ? v + ".0" : String(v);
+    var parts = Math.abs(v).toExponential().split("e");
+    var digits = parts[0].replace(".", ""), exp = Number(parts[1]), out;
+    if (exp < -4 || exp >= 16) {
+      var e = Math.abs(exp);
+      out = digits[0] + (digits.length > 1 ? "." + digits.slice(1) : "") +
+        "e" + (exp < 0 ? "-" : "+") + (e < 10 ? "0" : "") + e;
+    } else if (exp < 0) {
+      out = "0." + "0".repeat(-exp - 1) + digits;
+    } else if (digits.length <= exp + 1) {
+      out = digits + "0".repeat(exp + 1 - digits.length) + ".0";
+    } else {
+      out = digits.slice(0, exp + 1) + "." + digits.slice(exp + 1);
+    }
+    return (v < 0 ? "-" : "") + out;
   }
 
-  /** A scalar as metrics.tsv writes it (data files name non-finite floats "NaN", "inf", "-inf"). */
-  function scalarText(v) {
+  function numberText(v, isFloat) { return isFloat ? pythonFloat(v) : String(v); }
+
+  /** A scalar as metrics.tsv writes it (data files name non-finite floats "NaN", "inf", "-inf";
+      ``isFloat``: the run's data file lists it in ``scalar_f``, a float in metrics.tsv). */
+  function scalarText(v, isFloat) {
     if (v === "NaN") return "nan";
     if (v === "inf" || v === "-inf") return v;
-    if (typeof v === "number") return String(v);
+    if (typeof v === "number") return numberText(v, isFloat);
     if (typeof v === "boolean") return v ? "true" : "false";
     return JSON.stringify(String(v));
   }
@@ -38,9 +55,10 @@ var SitegenDownload = (function () {
 
   /** The TSV of a run (its data file as decoded) and, for its long series, its points file. */
   function tsv(run, points) {
-    var out = [], st = run.scalar_t || {};
+    var out = [], st = run.scalar_t || {}, floats = {};
+    (run.scalar_f || []).forEach(function (k) { floats[k] = true; });
     Object.keys(run.scalars || {}).sort().forEach(function (k) {
-      out.push(JSON.stringify(k) + "\t0\t" + scalarText(run.scalars[k]) + "\t" + seconds(st[k]) + "\n");
+      out.push(JSON.stringify(k) + "\t0\t" + scalarText(run.scalars[k], floats[k] === true) + "\t" + seconds(st[k]) + "\n");
     });
     var full = (points && points.series) || {};
     Object.keys(run.series || {}).sort().forEach(function (k) {
@@ -89,6 +107,6 @@ var SitegenDownload = (function () {
     });
   }
 
-  return {tsv: tsv, attach: attach};
+  return {tsv: tsv, attach: attach, pythonFloat: pythonFloat};
 })();
 if (typeof module !== "undefined") module.exports = SitegenDownload;
