@@ -485,8 +485,9 @@ def _new_run(name: str | None, parent: Run | None) -> Run:
         "experiment_id": _experiment_name(),
         "name": name,
         "script_name": script,
-        # token formats need detect-secrets (too heavy for a training process): `sitegen run` masks them
-        "arguments": mask_arguments(sys.argv[1:], secret_env_values(), tokens=False) if script else [],
+        # token formats (a GitHub token as a positional argument) are looked for when an argument is
+        # long enough to be one: detect-secrets is imported then, once (~0.1 s), not at `import sitegen`
+        "arguments": mask_arguments(sys.argv[1:], secret_env_values(), tokens=None) if script else [],
         "parent_run_id": parent.run_id if parent else os.environ.get("SITEGEN_RUN_ID"),
         "env": mask_env(_allowed_env()),
     }

@@ -199,6 +199,16 @@ def test_mask_arguments_issue_16_cases(args, expected):
     assert mask_arguments(args, tokens=True) == expected
 
 
+def test_an_untracked_run_masks_token_formats_in_its_arguments(proj: Path):
+    """A script run as ``python train.py <token>`` (no `sitegen run`): its run.json has no token."""
+    write_script(proj / "train.py", TRAIN)
+    py(proj / "train.py", "push", GH_TOKEN, SLACK, "--epochs", "3", cwd=proj)
+    (run,) = [p for p in (proj / "runs").iterdir() if not p.name.startswith(".")]
+    meta = json.loads((run / "run.json").read_text("utf-8"))
+    assert meta["arguments"] == ["push", MASK, MASK, "--epochs", "3"]
+    assert _grep(proj / "runs", [GH_TOKEN, SLACK], skip_dirs=("outputs",)) == []
+
+
 def test_positional_secret_from_the_environment_is_masked():
     assert mask_arguments(["upload", "hunter2-from-env"], ["hunter2-from-env"], tokens=False) == ["upload", MASK]
 
