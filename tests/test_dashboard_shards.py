@@ -177,3 +177,82 @@ def test_group_figures_come_in_slices_and_are_all_there(browser, sharded):  # no
         assert figures >= 4  # #, Duration, lr, seed, Accuracy, loss: each worked out in a task of its own
     assert not watch.errors
     ctx.close()
+
+
+SNAPSHOTS = """() => {  // after every change of the grid's body: the names on screen and the status
+    window.__shots = [];
+    new MutationObserver(() => window.__shots.push({
+        names: [...document.querySelectorAll('#grid tbody tr[data-id] td:nth-child(3)')].map(t => t.textContent),
+        status: document.getElementById('grid-status').textContent}))
+      .observe(document.querySelector('#grid tbody'), {childList: true});
+}"""
+SORTED = "(names) => names.every((n, i) => !i || new Intl.Collator().compare(names[i - 1], n) <= 0)"
+CLICK_NAME = """() => {  // sort by Name; the grid's rows right after the click, in its own task
+    [...document.querySelectorAll('#grid thead th')].find(t => t.textContent.startsWith('Name')).click();
+    return SitegenGrid.current.rows().map(r => r.name);
+}"""
+SLOW_SORT = """Object.defineProperty(window, 'SitegenGrid', {configurable: true,  // one unit of sorting a task
+    set(v) { v.sortSlice = 0; Object.defineProperty(window, 'SitegenGrid', {value: v, writable: true}); }});"""
+
+
+def test_a_sort_in_slices_never_shows_half_sorted_rows(browser, sharded):  # noqa: F811
+    """With SitegenGrid.sortSlice 0 ranking the names takes several tasks: meanwhile the grid shows the
+    rows in their previous order and says "Sorting by Name…"; then every row sorted by name at once.
+    (Name is hidden at first, so the idle time's ranking of shown text columns leaves it.)"""
+    site, ids = sharded
+    ctx, page, watch, _ = open_dashboard(browser, (site / "index.html").as_uri() + "#cols=number,id,status,v:Accuracy")
+    page.wait_for_function("SitegenGrid.current.ranked('id') && SitegenGrid.current.ranked('status')")
+    assert not page.evaluate("SitegenGrid.current.ranked('name')")
+    page.evaluate("SitegenGrid.sortSlice = 0")
+    page.evaluate("document.querySelector('#grid-columns').open = true")
+    page.check("#grid-columns input[data-key=name]")
+    page.wait_for_selector("#grid thead th:has-text('Name')")
+    before = page.evaluate("[...document.querySelectorAll('#grid tbody tr[data-id] td:nth-child(3)')].map(t => t.textContent)")
+    page.evaluate(SNAPSHOTS)
+    page.locator("#grid thead th", has_text="Name").click()
+    page.wait_for_function("document.querySelector('#grid thead th[aria-sort]').textContent.startsWith('Name') && "
+                           "!/Sorting/.test(document.getElementById('grid-status').textContent)")
+    shots = page.evaluate("window.__shots")
+    waiting = [s for s in shots if s["status"].startswith("Sorting by Name…")]
+    assert waiting, shots  # the sort took tasks of its own
+    assert all(s["names"] == before for s in waiting)  # the previous order, whole
+    done = [s for s in shots if "Sorting" not in s["status"]]
+    assert done and all(page.evaluate(SORTED, s["names"]) for s in done) and done[-1]["names"] != before
+    assert page.evaluate(f"({SORTED})(SitegenGrid.current.rows().map(r => r.name))")
+    assert len(page.evaluate("SitegenGrid.current.rows()")) == 300
+    # ranked now: the other direction at once, in the click's own task
+    assert page.evaluate(CLICK_NAME) == page.evaluate("SitegenGrid.current.rows().map(r => r.name)")
+    names = page.evaluate("SitegenGrid.current.rows().map(r => r.name)")
+    assert names[0] > names[-1] and not page.evaluate(SORTED, names)
+    assert not watch.errors
+    ctx.close()
+
+
+def test_a_link_sorted_by_text_in_slices_restores_its_view(browser, sharded):  # noqa: F811
+    site, ids = sharded
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    watch = Watch(page, None)
+    page.add_init_script(SLOW_SORT)
+    page.goto((site / "index.html").as_uri() + "#sort=-name&q=seed1&sel=" + ids[4])
+    page.wait_for_function("SitegenGrid.current && SitegenGrid.current.complete() && "
+                           "!/Sorting/.test(document.getElementById('grid-status').textContent)")
+    assert page.evaluate("SitegenGrid.sortSlice") == 0
+    names = page.evaluate("SitegenGrid.current.rows().map(r => r.name)")
+    assert names and all("seed1" in n for n in names)
+    assert page.evaluate(SORTED, names[::-1]) and names[0] > names[-1]
+    assert page.text_content("#grid-status").startswith(f"{len(names)} of 300 runs · 1 ticked")
+    assert page.evaluate("SitegenState.get('sort')") == "-name"
+    assert not watch.errors
+    context.close()
+
+
+def test_text_columns_are_ranked_in_idle_time(browser, sharded):  # noqa: F811
+    site, ids = sharded
+    ctx, page, watch, _ = open_dashboard(browser, (site / "index.html").as_uri())
+    page.wait_for_function("SitegenGrid.current.ranked('name') && SitegenGrid.current.ranked('status')")
+    page.evaluate("SitegenGrid.sortSlice = 0")  # no time to rank now: the idle time's ranks serve
+    names = page.evaluate(CLICK_NAME)
+    assert len(names) == 300 and page.evaluate(SORTED, names)
+    assert not watch.errors
+    ctx.close()

@@ -32,6 +32,8 @@ test("group: by value, first-seen order, missing and empty together", () => {
   const runs = [{m: "a"}, {m: 1}, {m: "a"}, {}, {m: ""}, {m: "1"}];
   const gs = R.group(runs, (r) => r.m);
   assert.deepEqual(gs.map((g) => [g.value, g.runs.length]), [["a", 2], [1, 1], [null, 2], ["1", 1]]);
+  const more = R.group([{m: [1, 2]}, {m: NaN}, {m: true}, {m: [1, 2]}, {m: null}, {m: "true"}], (r) => r.m);
+  assert.deepEqual(more.map((g) => [g.key, g.runs.length]), [["[1,2]", 2], ["null", 2], ["true", 1], ['"true"', 1]]);
 });
 
 test("nest: children under parents present; absent parents and loops make roots", () => {
@@ -63,4 +65,64 @@ test("sort reads each cell once and orders as comparing through get does (number
       assert.deepEqual(got, want, JSON.stringify(kinds) + desc);
     }
   }
+});
+
+// mixed cells as a grid column may hold them: numbers (incl. -0, Infinity), NaN, null, "", text
+// (incl. equal-by-collator spellings), booleans, lists
+function mixed(n, seed) {
+  const rnd = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
+  const pick = [() => Math.floor(rnd() * 40) - 20, () => rnd(), () => null, () => undefined, () => "", () => NaN,
+                () => -0, () => Infinity, () => "run-" + Math.floor(rnd() * 500), () => "Run-" + Math.floor(rnd() * 50),
+                () => ["é", "e\u0301", "z", "Ä", "a"][Math.floor(rnd() * 5)], () => rnd() < 0.5, () => [64, 32]];
+  return Array.from({length: n}, (_, i) => ({i, v: pick[Math.floor(rnd() * pick.length)]()}));
+}
+function comparatorSort(rows, desc) {  // the order the grid means: compare(), empty last both ways, stable
+  return rows.slice().sort((a, b) => {
+    const e = R.empty(a.v) - R.empty(b.v);
+    if (e) return e;
+    const c = R.compare(a.v, b.v);
+    return desc ? -c : c;
+  }).map(r => r.i);
+}
+
+test("sort equals the comparator sort on mixed data: numbers, NaN, null, text, booleans (both ways, stable)", () => {
+  for (const seed of [1, 7, 42]) {
+    const rows = mixed(4000, seed);
+    for (const desc of [false, true]) {
+      assert.deepEqual(R.sort(rows.slice(), r => r.v, desc).map(r => r.i), comparatorSort(rows, desc), seed + " " + desc);
+    }
+  }
+  assert.ok(R.empty(NaN) && R.compare(NaN, 1) > 0 && R.compare(1, NaN) < 0 && R.compare(NaN, null) === 0);
+});
+
+test("ranks: equal values share a rank, empties get the greatest; rankJob in slices equals one pass", () => {
+  const rows = mixed(5000, 3), values = rows.map(r => r.v);
+  const whole = R.ranks(values);
+  for (let x = 0; x < 300; x++) {
+    const i = (x * 7919) % values.length, j = (x * 104729) % values.length;
+    const c = Math.sign(R.compare(values[i], values[j])), d = Math.sign(whole.ranks[i] - whole.ranks[j]);
+    assert.equal(d, c, JSON.stringify([values[i], values[j]]));
+  }
+  assert.ok(values.every((v, i) => R.empty(v) === (whole.ranks[i] === whole.blank)));
+  const job = R.rankJob(values);
+  let steps = 0;
+  while (!job.step(0)) steps++;  // the smallest slices
+  assert.ok(steps >= 10, "worked in many slices: " + steps);
+  assert.deepEqual(Array.from(job.ranks), Array.from(whole.ranks));
+  assert.equal(job.blank, whole.blank);
+  // many distinct texts, in reverse and in shuffled order: the merge passes (and their shortcut) agree
+  for (const names of [Array.from({length: 3000}, (_, i) => "cfg" + (3000 - i)),
+                       Array.from({length: 3000}, (_, i) => "n" + ((i * 7919) % 3001))]) {
+    const got = R.rankJob(names);
+    while (!got.step(0)) { /* slices */ }
+    const want = names.map((n, i) => i).sort((a, b) => R.compare(names[a], names[b]));
+    assert.deepEqual(Array.from(R.orderBy(got, false)), want);
+  }
+});
+
+test("orderBy: a counting sort of ranks, descending keeps ties in order and empties last", () => {
+  const ranked = {ranks: Uint32Array.from([2, 0, 3, 2, 1, 3, 0]), blank: 3};
+  assert.deepEqual(Array.from(R.orderBy(ranked, false)), [1, 6, 4, 0, 3, 2, 5]);
+  assert.deepEqual(Array.from(R.orderBy(ranked, true)), [0, 3, 4, 1, 6, 2, 5]);
+  assert.deepEqual(R.permute(["a", "b", "c"], Uint32Array.from([2, 0, 1])), ["c", "a", "b"]);
 });

@@ -262,18 +262,60 @@ var SitegenGrid = (function () {
     function sortCol() {
       return byKey.get(sortKey) || (sortKey === "group" || sortKey === "count" ? {key: sortKey} : byKey.get("number"));
     }
-    function sortedRuns(list) { var c = sortCol(); return Rows.sort(list, c.get || byKey.get("number").get, sortDesc); }
-    var ordered = null, orderedBy = "";  // every run in the sort's order: a filter keeps it, no sort again
+    // every run in the sort's order (a filter keeps it: no sort again), from each column's ranks
+    // (SitegenRows.rankJob), kept until the rows change: a column sorts in either direction at once
+    // once ranked. Ranking works SitegenGrid.sortSlice ms a task; until it is done the grid keeps
+    // showing the rows in their previous order (never half sorted) and says "Sorting…".
+    var ordered = null, orderedBy = "", ranked = new Map(), jobs = new Map(), sorting = false, generation = 0;
+    function rankJobOf(key) {
+      if (!jobs.has(key)) jobs.set(key, Rows.rankJob(runs.map(byKey.get(key).get)));
+      return jobs.get(key);
+    }
+    function stepRanks(key, ms) {  // work on key's ranks for ms; true once they are in
+      if (ranked.has(key)) return true;
+      var job = rankJobOf(key);
+      if (!job.step(ms)) return false;
+      jobs.delete(key);
+      ranked.set(key, {ranks: job.ranks, blank: job.blank});
+      return true;
+    }
     function inOrder() {
-      var by = (sortDesc ? "-" : "") + (sortCol().get ? sortKey : "number");
-      if (by !== orderedBy) { ordered = sortedRuns(runs.slice()); orderedBy = by; }
+      var key = sortCol().get ? sortKey : "number", by = (sortDesc ? "-" : "") + key;
+      if (by === orderedBy) return ordered;
+      if (!stepRanks(key, SitegenGrid.sortSlice)) {
+        if (!sorting) {
+          sorting = true;
+          setTimeout(function () { sorting = false; apply(); render(); }, 0);  // on with it in the next task
+        }
+        return null;
+      }
+      ordered = Rows.permute(runs, Rows.orderBy(ranked.get(key), sortDesc)); orderedBy = by;
       return ordered;
+    }
+    /** In idle time, rank the text columns shown (their collator sort is the slow part): a click on
+        their header then sorts at once. */
+    function warm() {
+      if (!window.requestIdleCallback) return;
+      var gen = generation, todo = shown().filter(function (c) { return c.get && !c.num && byKey.has(c.key); })
+        .map(function (c) { return c.key; });
+      requestIdleCallback(function work(deadline) {
+        if (gen !== generation) return;  // the rows changed: ranks of the new ones when asked
+        while (todo.length && deadline.timeRemaining() > 2) {
+          if (stepRanks(todo[0], Math.min(deadline.timeRemaining() - 1, 40))) todo.shift();
+        }
+        if (todo.length) requestIdleCallback(work);
+      });
     }
 
     /** Work out the lines the grid shows from the runs, the filter, the grouping and what is open:
         the runs that match, in order (groups and children keep that order), then grouped or nested. */
     function apply() {
-      var hits = predicate ? inOrder().filter(predicate) : inOrder().slice();
+      var all = inOrder();
+      if (!all) {  // still sorting: the rows shown stay in the order they were
+        statusText = "Sorting by " + (sortCol().label || sortKey) + "… · " + matched + " of " + runs.length + " runs";
+        return;
+      }
+      var hits = predicate ? all.filter(predicate) : all.slice();
       matching = hits;
       matched = hits.length;
       lines = [];
@@ -508,11 +550,13 @@ var SitegenGrid = (function () {
     function add(rows, last, loaded) {
       rows.forEach(function (r) { runs.push(r); byId.set(r.id, r); });
       ordered = null; orderedBy = ""; progress = loaded || "";
+      ranked.clear(); jobs.clear(); generation++;
       if (last) {
         complete = true;
         load();
         save({sel: selected}, {replace: true});
         apply(); render(true);
+        warm();
         return;
       }
       var plain = !predicate && !grouping && sortKey === "number" && sortDesc;
@@ -534,11 +578,14 @@ var SitegenGrid = (function () {
                rows: function () { return lines.filter(function (l) { return l.run; }).map(function (l) { return l.run; }); },
                /** Every run the filter lets through, in the grid's order (also those folded away). */
                matching: function () { return (matching || []).slice(); },
-               render: render, setPredicate: setPredicate, setFilter: setFilter};
+               render: render, setPredicate: setPredicate, setFilter: setFilter,
+               /** True once column key is ranked (a click on its header sorts at once). */
+               ranked: function (key) { return ranked.has(key); }};
     load();
     // the address names the whole view from the start (columns kept in this browser included)
     save({cols: colsValue(), sel: selected, sort: sortValue()}, {replace: true});
     apply(); render(true);
+    if (complete) warm();
     SitegenGrid.current = api;
     return api;
   }
@@ -568,5 +615,5 @@ var SitegenGrid = (function () {
 
   // predicateFor(text) -> a row predicate (null: every row) for the filter box's text (throws
   // SitegenQuery.QueryError for a query that does not parse)
-  return {init: init, current: null, aggSlice: 40, predicateFor: SitegenQuery.gridFilter, copyLink: copyLink};
+  return {init: init, current: null, aggSlice: 40, sortSlice: 50, predicateFor: SitegenQuery.gridFilter, copyLink: copyLink};
 })();
