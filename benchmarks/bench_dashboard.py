@@ -310,14 +310,10 @@ COMPARE_INIT = """
 
 def index_rows(site: Path) -> list[dict]:
     """The grid's rows: data/index.js's "runs" (a site before the shards), else its shards' rows."""
-    def value(path: Path) -> object:
-        text = path.read_text("utf-8")
-        return json.loads(text.split("=", 1)[1].rstrip().rstrip(";")) if path.name == "index.js" else \
-            json.loads(json.loads(text[text.index("JSON.parse(") + 11:].rstrip().rstrip(";").rstrip(")")))
-    index = value(site / "data" / "index.js")
-    if "runs" in index:
-        return index["runs"]
-    return [row for path, _ in index["shards"] for row in value(site / path)]
+    from sitegen.site.index_shards import read_index
+    text = (site / "data" / "index.js").read_text("utf-8")
+    index = json.loads(text.split("=", 1)[1].rstrip().rstrip(";"))
+    return index["runs"] if "runs" in index else read_index(site)["runs"]
 
 
 def measure_charts(site: Path, repeat: int) -> dict:

@@ -23,3 +23,20 @@ test("a shard's key is its file name", () => {
   assert.equal(Sh.keyOf("data/index/runs-49.js"), "runs-49");
   assert.equal(Sh.keyOf("runs-x.js"), "runs-x");
 });
+
+test("a shard's columnar rows come back as row objects (names once per shape; __proto__ an own name)", () => {
+  const data = {shapes: [[["lr", "model"], ["Accuracy"]], [["__proto__"], []]],
+                rows: [[0, "a", 1, "n1", "t.py", "Completed", "2026-01-01", 1.5, {}, "", 0.1, "tree", 0.9],
+                       [1, "b", 2, "n2", "", "Failed", "", null, {"k": "v"}, "a", {"x": 1}],
+                       [0, "c", null, "", "", "", "", null, {}, "", null, [1, 2], null]]};
+  const rows = Sh.rows(data);
+  assert.deepEqual(rows[0], {id: "a", number: 1, name: "n1", script: "t.py", status: "Completed", start: "2026-01-01",
+                             duration: 1.5, tags: {}, parent: "", params: {lr: 0.1, model: "tree"}, values: {Accuracy: 0.9}});
+  assert.deepEqual(rows[2].params, {lr: null, model: [1, 2]});
+  assert.equal(rows[2].values.Accuracy, null);
+  assert.ok(Object.prototype.hasOwnProperty.call(rows[1].params, "__proto__"));
+  assert.equal(Object.getPrototypeOf(rows[1].params), Object.prototype);
+  assert.deepEqual(JSON.stringify(rows[1].params), JSON.stringify(JSON.parse('{"__proto__": {"x": 1}}')));
+  assert.deepEqual(Sh.rows([{id: "old"}]), [{id: "old"}]);  // rows as objects: as they are
+  assert.deepEqual(Sh.rows(undefined), []);
+});

@@ -1,7 +1,7 @@
 /* sitegen: the dashboard's data in pieces. data/index.js (SITEGEN_INDEX, the manifest) names the grid's
    row shards (data/index/runs-<k>.js, newest block of run numbers first); each loads by <script> (works
-   from file://, each its own task) and its rows are handed over in the manifest's order, once, then
-   dropped from window (the grid keeps the only copy). */
+   from file://, each its own task) and its rows (columnar: rows()) are handed over as row objects in the
+   manifest's order, once, then dropped from window (the grid keeps the only copy). */
 var SitegenShards = (function () {
   "use strict";
   var VAR = "SITEGEN_ROWS";
@@ -22,6 +22,30 @@ var SitegenShards = (function () {
     };
   }
 
+  // a row's fields in a shard's columnar rows (sitegen/site/index_shards.py ROW_FIELDS), after its shape
+  var FIELDS = ["id", "number", "name", "script", "status", "start", "duration", "tags", "parent"];
+  function put(o, k, v) {  // o[k] = v as JSON.parse makes it: "__proto__" an own property, not the prototype
+    if (k === "__proto__") Object.defineProperty(o, k, {value: v, enumerable: true, writable: true, configurable: true});
+    else o[k] = v;
+  }
+
+  /** The row objects of a shard's data {shapes: [[param names, value names]], rows: [[shape, ...FIELDS,
+      ...param values, ...values]]} (names once per shape, not per row); a list of rows as it is. */
+  function rows(data) {
+    if (!data || Array.isArray(data)) return data || [];
+    var list = data.rows, out = new Array(list.length), nf = FIELDS.length;
+    for (var i = 0; i < list.length; i++) {
+      var a = list[i], shape = data.shapes[a[0]], pn = shape[0], vn = shape[1];
+      var row = {}, params = {}, values = {}, k = nf + 1;
+      for (var f = 0; f < nf; f++) row[FIELDS[f]] = a[f + 1];
+      for (var p = 0; p < pn.length; p++) put(params, pn[p], a[k++]);
+      for (var v = 0; v < vn.length; v++) put(values, vn[v], a[k++]);
+      row.params = params; row.values = values;
+      out[i] = row;
+    }
+    return out;
+  }
+
   /** The key a shard's file stores its rows under: its file name without ".js". */
   function keyOf(path) { return String(path).replace(/^.*\//, "").replace(/\.js$/, ""); }
 
@@ -38,16 +62,16 @@ var SitegenShards = (function () {
       s.src = SitegenDom.url(shard[0]);
       s.onload = function () {
         var store = window[VAR] || {};
-        var rows = store[key];
+        var data = store[key];
         delete store[key];
         s.remove();
-        add(i, rows || []);
+        add(i, rows(data));
       };
       s.onerror = function () { s.remove(); add(i, []); };
       document.head.appendChild(s);
     });
   }
 
-  return {collector: collector, keyOf: keyOf, load: load};
+  return {collector: collector, keyOf: keyOf, rows: rows, load: load};
 })();
 if (typeof module !== "undefined") module.exports = SitegenShards;
