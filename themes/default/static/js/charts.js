@@ -23,10 +23,56 @@ var SitegenCharts = (function () {
                                "#f48fb1", "#d4e157", "#bcaaa4", "#90a4ae"]};
     return config;
   }
+  // Vega: the page's own <script> tag, else assets/vega-bundle.js, added once the page is idle after
+  // its first chart was made, or when a chart comes near the screen, whichever is first (the dashboard
+  // and the comparisons: the page is ready before the 0.9 MB are loaded).
+  // Then two tiny charts are drawn offscreen and removed, each in its own task: Vega's first chart
+  // compiles Vega's own code (~0.1 s), which would otherwise be inside the first real chart's task.
+  var BUNDLE = "assets/vega-bundle.js", ready = null, printing = false;
+  function nextTask() { return new Promise(function (resolve) { setTimeout(resolve, 0); }); }
+  function idle(fn) {
+    if (window.requestIdleCallback) window.requestIdleCallback(function () { fn(); }, {timeout: 2000});
+    else setTimeout(fn, 200);
+  }
+  function warmUp(spec) {
+    var box = el("div", {"class": "vega-warm", "aria-hidden": "true"});
+    box.style.cssText = "position:absolute;left:-10000px;top:0;width:400px;visibility:hidden";
+    document.body.appendChild(box);
+    return window.vegaEmbed(box, spec, {actions: false, renderer: "svg", tooltip: false})
+      .then(function (res) { res.view.finalize(); }, function () {})
+      .then(function () { box.remove(); });
+  }
+  function warmSpecs() {
+    var rows = [0, 1].map(function (i) {
+      return {id: "w", run: "w", x: i, y: i + 1, ys: i + 1, href: "#", color: "#888", number: i, value: i + 1,
+              name: "w", script: "w"};
+    });
+    var curves = SitegenChartSpecs.curves(rows, SitegenChartMath.parseSettings(""), {yTitle: "y"});
+    var across = spec("across");
+    across.data.values = rows;
+    return [curves, across];
+  }
+  /** A promise of Vega, loaded (if the page has not) and warmed up once a page: true, or false when
+      assets/vega-bundle.js could not be loaded. */
+  function preload() {
+    if (ready) return ready;
+    ready = (window.vegaEmbed ? Promise.resolve(true) : SitegenDom.loadScript(BUNDLE)).then(function (ok) {
+      if (!ok || !window.vegaEmbed) return false;
+      return warmSpecs().reduce(function (p, s) {
+        return p.then(nextTask).then(function () { return warmUp(s); });
+      }, Promise.resolve()).then(function () { return true; });
+    });
+    return ready;
+  }
+
   /** Draw into box. spec: a Vega-Lite spec, or a function making one (or a promise of one, or null:
       nothing to draw) when the chart is drawn. The box then fires "sitegen:drawn" ({view}). */
   function draw(box, spec) {
-    return Promise.resolve(typeof spec === "function" ? spec() : spec).then(function (s) {
+    // printing: no warm-up (Vega draws in promise callbacks, before the printed page is laid out)
+    return (printing && window.vegaEmbed ? Promise.resolve(true) : preload()).then(function (ok) {
+      if (!ok) { box.textContent = "(charts need " + BUNDLE + ")"; return null; }
+      return typeof spec === "function" ? spec() : spec;
+    }).then(function (s) {
       if (!s) return null;
       // SVG for ordinary charts (crisp, printable); canvas once there are thousands of marks
       var n = s.data && s.data.values ? s.data.values.length : 0;
@@ -76,7 +122,7 @@ var SitegenCharts = (function () {
 
   /** Draw spec into box when it comes near the screen (spec: as for draw). */
   function embed(box, spec) {
-    if (!window.vegaEmbed) { box.textContent = "(charts need assets/vega-bundle.js)"; return; }
+    if (!ready) idle(preload);  // Vega loads once the page is idle, or when a chart comes near the screen
     if (!("IntersectionObserver" in window)) { schedule(box, spec); return; }
     if (!lazy) {
       lazy = new IntersectionObserver(function (entries) {
@@ -108,7 +154,8 @@ var SitegenCharts = (function () {
     pending.clear();
     return Promise.all(jobs.map(function (job) { return draw(job[0], job[1]); }));
   }
-  window.addEventListener("beforeprint", drawAll);
+  window.addEventListener("beforeprint", function () { printing = true; drawAll(); });
+  window.addEventListener("afterprint", function () { printing = false; });
 
   /** A fresh copy of one of the spec templates in assets/specs.js. */
   function spec(name) { return JSON.parse(JSON.stringify(window.SITEGEN_SPECS[name])); }
@@ -236,6 +283,6 @@ var SitegenCharts = (function () {
     }
   }
 
-  return {sampleNote: sampleNote, embed: embed, drawNow: drawNow, drawAll: drawAll, spec: spec, box: box, across: across,
+  return {sampleNote: sampleNote, preload: preload, embed: embed, drawNow: drawNow, drawAll: drawAll, spec: spec, box: box, across: across,
           dark: DARK};
 })();

@@ -14,19 +14,7 @@ var SitegenCompare = (function () {
   var PREVIEW_LINES = 40;   // lines of a text output shown side by side
 
   /** Load data files by <script src> (each once); resolves when all have loaded or failed. */
-  var loaded = {};
-  function load(path) {
-    if (!loaded[path]) {
-      loaded[path] = new Promise(function (resolve) {
-        var s = document.createElement("script");
-        s.src = SitegenDom.url(path);
-        s.onload = function () { resolve(true); };
-        s.onerror = function () { resolve(false); };
-        document.head.appendChild(s);
-      });
-    }
-    return loaded[path];
-  }
+  var load = SitegenDom.loadScript;
   function loadAll(paths) { return Promise.all(paths.map(load)); }
 
   function colorOf(r) { return M.runColor(r.number, r.id, SitegenCharts.dark); }

@@ -15,5 +15,21 @@ var SitegenDom = (function () {
     return e;
   }
 
-  return {url: url, runUrl: runUrl, el: el};
+  /** Load a site file by <script src> (works from file://), once a page: resolves to true when it
+      has run, false when it failed. */
+  var scripts = {};
+  function loadScript(path) {
+    if (!scripts[path]) {
+      scripts[path] = new Promise(function (resolve) {
+        var s = document.createElement("script");
+        s.src = url(path);
+        s.onload = function () { resolve(true); };
+        s.onerror = function () { resolve(false); };
+        document.head.appendChild(s);
+      });
+    }
+    return scripts[path];
+  }
+
+  return {url: url, runUrl: runUrl, el: el, loadScript: loadScript};
 })();

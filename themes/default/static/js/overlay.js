@@ -14,12 +14,8 @@ var SitegenOverlay = (function () {
     if (loading[id]) return loading[id];
     var have = (window.SITEGEN_RUNS || {})[id];
     if (have) return (loading[id] = Promise.resolve(have));
-    loading[id] = new Promise(function (resolve) {
-      var s = document.createElement("script");
-      s.src = SitegenDom.url("data/runs/" + id + ".js");
-      s.onload = function () { resolve((window.SITEGEN_RUNS || {})[id] || null); };
-      s.onerror = function () { resolve(null); };
-      document.head.appendChild(s);
+    loading[id] = SitegenDom.loadScript("data/runs/" + id + ".js").then(function () {
+      return (window.SITEGEN_RUNS || {})[id] || null;
     });
     return loading[id];
   }
