@@ -71,6 +71,8 @@ def shard_ids(site: Path, n: int = 3) -> list[str]:
     path = next(p for p, rows in manifest["shards"] if rows >= n)
     text = (site / path).read_text("utf-8")
     rows = json.loads(json.loads(text[text.index("JSON.parse(") + 11:].rstrip().rstrip(";").rstrip(")")))
+    if isinstance(rows, dict):  # columnar shards (DATA_VERSION 9): [shape, id, number, ...] a row
+        return [r[1] for r in rows["rows"]][:n]
     return [r["id"] for r in rows][:n]
 
 
