@@ -37,8 +37,9 @@ from sitegen.site.cache import (CACHE_NAME, SECTIONS, STATE_NAME, BuildCache, Bu
 from sitegen.site.fingerprint import fingerprint
 from sitegen.site.gather import Gathered, gather
 from sitegen.site.plan import Plan, PlanEntry, Totals, plan, run_files_record
+from sitegen.site.usercharts import chart_runs
 from sitegen.site.render import BuildError
-from sitegen.site.renderer import render
+from sitegen.site.renderer import Renderer
 from sitegen.site.shape import shape
 from sitegen.site.fileops import same_file
 from sitegen.site.workers import Progress
@@ -127,42 +128,55 @@ def _build_once(store: Store, site_dir: Path, tmp: Path, config, clean: bool, st
     _new_folder(tmp)
     total = len(fps.runs) + len(fps.ids) * 3 + 10  # progress steps: reading runs, then pages
     gathered = gather(store, config, fps, cache, tmp, progress, total)
+    fps.runs = fps.texts = {}  # (the slims have what is needed of them: ~0.7 KB a run)
     lap("read runs")
     site_shape = shape(store, config, gathered, cache)
     lap("shape")
     charts = usercharts.load(config)
     site_plan = plan(store, config, gathered, site_shape, fps.common, charts, cache)
-    todo = site_plan.todo()
-    patch = cache is not None and len(todo) * 4 < site_plan.totals().files
-    if cache is not None and not patch:  # a swap links every unchanged file: list them all
-        todo = site_plan.complete().todo()
-    totals = site_plan.totals()
-    new_cache = _next_cache(gathered, site_plan, cache, totals)
+    batches = site_plan.batches()
+    first: dict = {}
+    patch = planned = False
+    if cache is not None and len(batches) <= 1:  # few runs planned again: patch if few files change
+        first = site_plan.plan_runs(batches.pop()) if batches else {}
+        site_plan.record(first)
+        patch = len(site_plan.todo(first, site=True)) * 4 < site_plan.totals().files
+        planned = True
+    new_cache = _next_cache(gathered, site_plan, cache, None if planned else tmp)
+    _cache_files(new_cache, cache, first)
     live = any(s["meta"].get("status") == "Running" for s in gathered.slims.values() if not s["skip"])
     lap("plan")
 
-    def new_state() -> BuildState:
+    def new_state(totals: Totals) -> BuildState:
         return BuildState(fps.inputs, live, warnings.count, totals.pages)
 
-    if cache and _nothing_to_change(site_plan, todo, str(site_dir), str(tmp)):
+    if planned and _nothing_to_change(site_plan, first, str(site_dir), str(tmp)):
+        totals = _finish_cache(new_cache, site_plan)
+        gathered.fresh.close()
         _check_strict(strict, warnings, "")
-        write.keep(site_dir, tmp, new_cache, new_state(),
+        write.keep(site_dir, tmp, new_cache, new_state(totals),
                    refresh_cache=bool(gathered.fresh) or bool(new_cache.dirty)
                    or new_cache.site_keys != cache.site_keys)
         lap("finish")
         return BuildResult(pages_total=totals.pages, warnings=warnings.count, files_total=totals.files,
                            runs=len(gathered.runs), site_dir=site_dir, phases=lap.phases, mode="unchanged")
 
-    made = render(site_plan, todo, str(tmp), str(site_dir) if cache else None, patch, config,
-                  site_shape.site, str(site_dir), lap, progress, len(gathered.fresh) + len(fps.ids), total,
-                  charts=charts, store_root=str(store.root),
-                  runs=site_plan.input.full_runs() if charts is not None else [])
+    pages = sum(e.is_page for e in site_plan.site.values()) + len(site_plan.order)  # at most
+    with Renderer(str(tmp), str(site_dir) if cache else None, patch, config, site_shape.site, str(site_dir),
+                  pages, progress, len(gathered.fresh) + len(fps.ids), total, charts=charts,
+                  store_root=str(store.root), runs=chart_runs(site_plan.input) if charts is not None else []) as r:
+        _make_all(r, site_plan, first, batches, new_cache, keep_unchanged=cache is not None and not patch,
+                  flush=not planned)
+        made = r.finish()
+    gathered.fresh.close()
+    totals = _finish_cache(new_cache, site_plan)
+    lap("render pages")
     _check_strict(strict, warnings, "; the previous site was left as it was")
     removed = site_plan.removed()
     if patch:
-        write.patch(site_dir, tmp, made.files + made.pages, removed, new_cache, new_state())
+        write.patch(site_dir, tmp, made.files + made.pages, removed, new_cache, new_state(totals))
     else:
-        write.swap(site_dir, tmp, new_cache, new_state(),
+        write.swap(site_dir, tmp, new_cache, new_state(totals),
                    changed=made.files + made.pages + removed if cache else None)
     lap("finish")
     if progress:
@@ -173,10 +187,48 @@ def _build_once(store: Store, site_dir: Path, tmp: Path, config, clean: bool, st
                        phases=lap.phases, mode="patch" if patch else "swap")
 
 
-def _nothing_to_change(site_plan: Plan, todo: list[PlanEntry], old: str, tmp: str) -> bool:
+def _make_all(r: Renderer, site_plan: Plan, first: dict, batches: list[list[str]], new_cache: BuildCache,
+              keep_unchanged: bool, flush: bool) -> None:
+    """Make the site-wide files and the runs' files, one batch of runs planned at a time (the next
+    is planned while the workers render the last one's pages). ``keep_unchanged``: a swap build
+    over a previous site, which links every unchanged file (the kept runs' too) into the new tree;
+    ``flush``: write each batch's shard of the cache into it at once (a swap build)."""
+    def unchanged(entries: list[PlanEntry], todo: list[PlanEntry]) -> list[PlanEntry]:
+        made = set(map(id, todo))
+        return [e for e in entries if id(e) not in made] if keep_unchanged else []
+
+    todo = site_plan.todo(first, site=True)
+    r.make(todo, unchanged(_entries(site_plan.site, first), todo))
+    for ids in batches:
+        runs = site_plan.plan_runs(ids)
+        site_plan.record(runs)
+        _cache_files(new_cache, site_plan.input.old, runs)
+        todo = site_plan.todo(runs)
+        r.make(todo, unchanged(_entries({}, runs), todo))
+        if flush:  # the batch's shard of the cache is done: into the new tree, out of memory
+            for shard in {run_shard(new_cache.slims[rid]) for rid in ids}:
+                for section in SECTIONS:
+                    new_cache.flush(shard, section, Path(r.tmp))
+    if keep_unchanged:
+        for ids in site_plan.kept():
+            again = [rid for rid in ids if r.link(site_plan.kept_paths(rid))]
+            if again:  # a file of a kept run was removed by hand: make that run's files again
+                runs = site_plan.plan_runs(again)
+                site_plan.record(runs)
+                _cache_files(new_cache, site_plan.input.old, runs)
+                r.make([e for files in runs.values() for e in files.values()
+                        if not os.path.exists(os.path.join(r.tmp, e.path))])
+
+
+def _entries(site: dict, runs: dict) -> list[PlanEntry]:
+    return list(site.values()) + [e for files in runs.values() for e in files.values()]
+
+
+def _nothing_to_change(site_plan: Plan, runs: dict, old: str, tmp: str) -> bool:
     """No page to render, the same files, and the only files made (data files of runs read again)
-    came out with their previous bytes."""
-    if any(e.is_page for e in todo) or site_plan.added() or site_plan.removed():
+    came out with their previous bytes (``runs``: every run planned again)."""
+    todo = site_plan.todo(runs, site=True)
+    if any(e.is_page for e in todo) or site_plan.added(runs) or site_plan.removed():
         return False
     return all(e.produce is None and e.forced and same_file(os.path.join(old, e.path), os.path.join(tmp, e.path))
                for e in todo)
@@ -195,35 +247,54 @@ def _canonical_names(gathered: Gathered) -> list:
     return table
 
 
-def _next_cache(gathered: Gathered, site_plan: Plan, old: BuildCache | None, totals: Totals) -> BuildCache:
+def _next_cache(gathered: Gathered, site_plan: Plan, old: BuildCache | None, tree: Path | None) -> BuildCache:
     """The cache this build leaves: every run's slim record, and in the shards the summaries and rows
-    of the runs read again and the files of the runs planned again (the rest is the last build's)."""
+    of the runs read again (the rest is the last build's); the files of the runs planned again are
+    added as they are planned (:func:`_cache_files`), the totals last (:func:`_finish_cache`).
+    ``tree``: the new tree the cache will be saved in (a swap build), where each shard's summaries
+    and rows are written at once instead of being held to the end."""
     new = old.derive() if old is not None else BuildCache()
     new.slims, new.names = gathered.slims, _canonical_names(gathered)
     new.site_keys = {path: e.key for path, e in site_plan.site.items()}
-    new.info = {"salt": site_plan.input.page_salt, "primary": site_plan.input.shape.primary,
-                "run_pages": totals.run_pages, "run_files": totals.run_files}
     olds = old.slims if old is not None else {}
     for rid in olds.keys() - gathered.slims.keys():  # run folders gone
         for section in SECTIONS:
             new.drop(run_shard(olds[rid]), section, rid, old)
-    for rid, summary in gathered.fresh.items():
-        slim = gathered.slims[rid]
-        shard = run_shard(slim)
-        if rid in olds and run_shard(olds[rid]) != shard:  # its run number moved it
-            for section in SECTIONS:
-                new.drop(run_shard(olds[rid]), section, rid, old)
-        new.put(shard, "runs", rid, summary, old)
-        if slim["skip"] or slim["hidden"]:
-            new.drop(shard, "rows", rid, old)
-            new.drop(shard, "files", rid, old)
-        else:
-            new.put(shard, "rows", rid, gathered.row(rid), old)
+    shards: dict[str, list[str]] = {}
+    for rid in gathered.fresh:
+        shards.setdefault(run_shard(gathered.slims[rid]), []).append(rid)
+    for shard, ids in shards.items():
+        for rid in ids:
+            slim = gathered.slims[rid]
+            if rid in olds and run_shard(olds[rid]) != shard:  # its run number moved it
+                for section in SECTIONS:
+                    new.drop(run_shard(olds[rid]), section, rid, old)
+            new.put(shard, "runs", rid, gathered.fresh[rid], old)
+            if slim["skip"] or slim["hidden"]:
+                new.drop(shard, "rows", rid, old)
+                new.drop(shard, "files", rid, old)
+            else:
+                new.put(shard, "rows", rid, gathered.row(rid), old)
+        if tree is not None:
+            new.flush(shard, "runs", tree)
+            new.flush(shard, "rows", tree)
     for rid in site_plan.input.shape.removed & gathered.slims.keys():  # no longer published
         new.drop(run_shard(gathered.slims[rid]), "files", rid, old)
-    for rid, files in site_plan.runs.items():
-        new.put(run_shard(gathered.slims[rid]), "files", rid, run_files_record(files), old)
     return new
+
+
+def _cache_files(new: BuildCache, old: BuildCache | None, runs: dict[str, dict[str, PlanEntry]]) -> None:
+    """The files of these planned runs, in their shards of the cache this build leaves."""
+    for rid, files in runs.items():
+        new.put(run_shard(new.slims[rid]), "files", rid, run_files_record(files), old)
+
+
+def _finish_cache(new: BuildCache, site_plan: Plan) -> Totals:
+    """What the runs' files were planned with, and the site's totals (once every batch is planned)."""
+    totals = site_plan.totals()
+    new.info = {"salt": site_plan.input.page_salt, "primary": site_plan.input.shape.primary,
+                "run_pages": totals.run_pages, "run_files": totals.run_files}
+    return totals
 
 
 # ---------------------------------------------------------------- helpers

@@ -45,6 +45,27 @@ META_FIELDS = ("run_number", "name", "script_name", "status", "created_utc", "st
                "end_time_utc", "parent_run_id", "snapshot")
 
 
+KEEP_SECTIONS = 4          # sections read from disk kept loaded (a big build walks them shard by shard)
+
+
+class Raw(bytes):
+    """A section value already marshalled (a run's summary as the worker that read it dumped it):
+    written into its shard as it is, decoded by :meth:`BuildCache.get`."""
+
+
+def _dump_section(d: dict) -> bytes:
+    """``marshal.dumps`` of the section sorted by run id. A format-2 dict is the concatenation of its
+    items' own dumps, so :class:`Raw` values go in as they are: the same bytes as the decoded dict's."""
+    if not any(type(v) is Raw for v in d.values()):
+        return marshal.dumps({k: d[k] for k in sorted(d)}, MARSHAL_FORMAT)
+    parts = [b"{"]
+    for k in sorted(d):
+        v = d[k]
+        parts += (marshal.dumps(k, MARSHAL_FORMAT), v if type(v) is Raw else marshal.dumps(v, MARSHAL_FORMAT))
+    parts.append(b"0")
+    return b"".join(parts)
+
+
 class CacheDamaged(Exception):
     """A shard file named by the index is missing or not what it was."""
 
@@ -98,7 +119,8 @@ class BuildCache:
     ``slims``: every run folder with a run.json (skipped ones too) by id; ``site_keys``: the key of
     every site-wide file by path; ``names``: the table of logged-name sets that ``slim["names"]``
     indexes; ``info``: what the per-run files were planned with (``salt``, ``primary``, totals).
-    Sections are read from ``folder`` on demand; sections set in this object replace them on save."""
+    Sections are read from ``folder`` on demand (the last :data:`KEEP_SECTIONS` read are kept);
+    sections set in this object replace them on save."""
     slims: dict[str, dict] = field(default_factory=dict)
     site_keys: dict[str, str] = field(default_factory=dict)
     names: list = field(default_factory=list)
@@ -107,6 +129,8 @@ class BuildCache:
     folder: Path | None = None
     sections: dict[tuple[str, str], dict] = field(default_factory=dict)   # loaded or replaced
     dirty: set[tuple[str, str]] = field(default_factory=set)
+    _loaded: dict[tuple[str, str], dict] = field(default_factory=dict)    # read, most recent last
+    _flushed: dict[str, Path] = field(default_factory=dict)  # shard file written early -> its folder
 
     @classmethod
     def load(cls, site_dir: Path) -> BuildCache | None:
@@ -133,15 +157,21 @@ class BuildCache:
         k = (shard, name)
         got = self.sections.get(k)
         if got is None:
-            got = self.sections[k] = self._read(shard, name)
+            got = self._loaded.pop(k, None)
+            if got is None:
+                got = self._read(shard, name)
+                while len(self._loaded) >= KEEP_SECTIONS:
+                    del self._loaded[next(iter(self._loaded))]
+            self._loaded[k] = got
         return got
 
     def _read(self, shard: str, name: str) -> dict:
         fname = self.shard_files.get(shard, {}).get(name)
-        if fname is None or self.folder is None:
+        folder = self._flushed.get(fname, self.folder) if fname is not None else None
+        if folder is None:
             return {}
         try:
-            data = (self.folder / SHARDS_DIR / fname).read_bytes()
+            data = (folder / SHARDS_DIR / fname).read_bytes()
             if _digest(data) != fname.rsplit(".", 1)[-1]:
                 raise CacheDamaged(fname)
             got = marshal.loads(data)
@@ -158,7 +188,8 @@ class BuildCache:
             if slim is None:
                 return None
             shard = run_shard(slim)
-        return self.section(shard, name).get(rid)
+        got = self.section(shard, name).get(rid)
+        return marshal.loads(got) if type(got) is Raw else got
 
     def all_paths(self) -> list[str]:
         """Every file of the site this cache describes (site-wide and every run's: loads every
@@ -178,9 +209,9 @@ class BuildCache:
     def put(self, shard: str, name: str, rid: str, value, base: BuildCache | None) -> None:
         """Set a run's value in a section (the rest of the section is ``base``'s)."""
         d = self._writable(shard, name, base)
-        if d.get(rid, None) != value or rid not in d:
-            d[rid] = value
+        if rid not in d or not _same(d[rid], value):
             self.dirty.add((shard, name))
+        d[rid] = value  # (an equal Raw replaces the decoded value: less memory, same data)
 
     def drop(self, shard: str, name: str, rid: str, base: BuildCache | None) -> None:
         d = self._writable(shard, name, base)
@@ -192,8 +223,38 @@ class BuildCache:
         k = (shard, name)
         d = self.sections.get(k)
         if d is None:
+            if self.shard_files.get(shard, {}).get(name) in self._flushed:
+                base = self
             d = self.sections[k] = dict(base.section(shard, name)) if base is not None else {}
         return d
+
+    def flush(self, shard: str, name: str, dest: Path) -> None:
+        """Write one section changed by this build now, into ``dest`` (the tree :meth:`save` will
+        write into), and let it go from memory (read back from there if needed): a build that
+        changes every shard holds one batch's sections, not all of them."""
+        k = (shard, name)
+        d = self.sections.pop(k, None)
+        if d is None or k not in self.dirty:
+            return
+        self.dirty.discard(k)
+        folder = dest / SHARDS_DIR
+        folder.mkdir(exist_ok=True)
+        fname = self._write_section(folder, shard, name, d)
+        if fname is not None:
+            self._flushed[fname] = Path(dest)
+
+    def _write_section(self, folder: Path, shard: str, name: str, d: dict) -> str | None:
+        """The section's shard file in ``folder`` (named by its content; none for an empty one)."""
+        from sitegen.site.fileops import write_atomic
+        if not d:
+            self.shard_files.get(shard, {}).pop(name, None)
+            return None
+        data = _dump_section(d)
+        fname = f"{shard}.{name}.{_digest(data)}"
+        if not (folder / fname).exists():
+            write_atomic(folder / fname, data)
+        self.shard_files.setdefault(shard, {})[name] = fname
+        return fname
 
     def index_bytes(self) -> bytes:
         data = {"version": CACHE_HEADER, "info": self.info, "names": self.names,
@@ -209,15 +270,7 @@ class BuildCache:
         folder = dest / SHARDS_DIR
         folder.mkdir(exist_ok=True)
         for shard, name in sorted(self.dirty):
-            d = self.sections[(shard, name)]
-            if not d:
-                self.shard_files.get(shard, {}).pop(name, None)
-                continue
-            data = marshal.dumps({k: d[k] for k in sorted(d)}, MARSHAL_FORMAT)
-            fname = f"{shard}.{name}.{_digest(data)}"
-            if not (folder / fname).exists():
-                write_atomic(folder / fname, data)
-            self.shard_files.setdefault(shard, {})[name] = fname
+            self._write_section(folder, shard, name, self.sections[(shard, name)])
         self.shard_files = {k: v for k, v in sorted(self.shard_files.items()) if v}
         named = {n for v in self.shard_files.values() for n in v.values()}
         if self.folder is not None and Path(self.folder).absolute() != Path(dest).absolute():
@@ -231,7 +284,15 @@ class BuildCache:
                     os.unlink(entry.path)
                 except OSError:
                     pass
-        self.folder, self.dirty = Path(dest), set()
+        self.folder, self.dirty, self._flushed = Path(dest), set(), {}
+
+
+def _same(a, b) -> bool:
+    if type(a) is Raw or type(b) is Raw:
+        if type(a) is Raw and type(b) is Raw and a == b:
+            return True
+        return (marshal.loads(a) if type(a) is Raw else a) == (marshal.loads(b) if type(b) is Raw else b)
+    return a == b
 
 
 @dataclass

@@ -3,23 +3,26 @@ unchanged, else read from the store (in worker processes when there are many).
 
 Reading a run also writes the files made from its metrics (its chart data file and, for long series,
 their points file) into the new site folder, so metrics.tsv is read once. A run's full summary is a
-plain JSON-ready dict (see :func:`sitegen.site.data.summarize` for its keys); only the runs read in
-this build hold one in memory, the others' are loaded from their cache shard when a page needs them
-(:meth:`Gathered.summary`). What every run contributes to site-wide files is its slim record
+plain JSON-ready dict (see :func:`sitegen.site.data.summarize` for its keys); the runs read in this
+build keep it marshalled (~1 KB, against ~5 KB as objects), the others' are loaded from their cache
+shard; :meth:`Gathered.summary` gives the dict when a page needs it. What every run contributes to site-wide files is its slim record
 (:func:`sitegen.site.cache.slim_of`) and its set of logged names (:func:`names_of`).
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import marshal
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sitegen.site import data as _data
 from sitegen.site import pages as _pages
-from sitegen.site.cache import BuildCache, slim_of
+from sitegen.site.cache import MARSHAL_FORMAT, BuildCache, Raw, slim_of
 from sitegen.site.fingerprint import Fingerprints
 from sitegen.site.render import dumps
-from sitegen.site.workers import Progress, run_jobs
+from sitegen.site.spill import SPILL_NAME, Spill
+from sitegen.site.workers import Progress, iter_jobs
 from sitegen.store import Store
 
 log = logging.getLogger("sitegen")
@@ -62,31 +65,37 @@ def names_of(s: RunSummary) -> tuple:
 class Gathered:
     """The runs of this build."""
     slims: dict[str, dict]            # every run folder with a run.json (skipped ones too), by id
-    fresh: dict[str, RunSummary]      # full summaries of the runs read again in this build
+    fresh: Spill                      # the runs read again in this build: their summary, marshalled
     runs: list[dict]                  # the published runs (not skipped, not hidden): slim, site order
     names: list                       # the name sets (slim["names"] indexes it; see names_of)
     old: BuildCache | None = None     # the previous build's cache (the other runs' summaries)
-    _rows: dict[str, str] = field(default_factory=dict)
 
     def summary(self, run_id: str) -> RunSummary:
-        """A run's full summary: read in this build, or from its cache shard."""
+        """A run's full summary: read in this build, or from its cache shard (a new dict each call)."""
         got = self.fresh.get(run_id)
-        return got if got is not None else self.old.get(run_id, "runs")
+        return marshal.loads(got) if got is not None else self.old.get(run_id, "runs")
 
     def row(self, run_id: str) -> str:
         """A published run's grid row as JSON (a function of its summary: cached with it)."""
-        got = self._rows.get(run_id)
-        if got is None:
-            got = None if run_id in self.fresh or self.old is None else self.old.get(run_id, "rows")
-            if got is None:
-                got = dumps(_pages.index_row(self.summary(run_id)))
-            self._rows[run_id] = got
-        return got
+        if run_id in self.fresh:
+            got = self.fresh.row(run_id)
+        else:
+            got = self.old.get(run_id, "rows") if self.old is not None else None
+        return got if got is not None else dumps(_pages.index_row(self.summary(run_id)))
 
     @property
     def rows(self) -> dict[str, str]:
         """Every published run's grid row, in site order (loads every shard's rows)."""
         return {s["id"]: self.row(s["id"]) for s in self.runs}
+
+
+class Read(NamedTuple):
+    """What reading a run sends back to the build's process: not the summary's objects (pickling
+    them back and keeping 50,000 of them was most of a full build's memory) but its bytes."""
+    slim: dict                        # slim_of(summary) (names: set by gather)
+    names: tuple                      # names_of(summary)
+    blob: Raw                         # the summary, marshalled as the cache stores it
+    row: str | None                   # its grid row (published runs)
 
 
 @dataclass(frozen=True)
@@ -109,11 +118,12 @@ def _reusable(cached: dict | None, fp_text: str) -> bool:
     return cached["skip"] or cached["meta"].get("status") != "Running"
 
 
-def _read(ctx: ReadContext, job: tuple[str, list]) -> RunSummary:
+def _read(ctx: ReadContext, job: tuple[str, list]) -> Read:
     run_id, fp = job
-    return _data.summarize(ctx.store_root, run_id, ctx.config, fp,
-                           f"{ctx.site_tmp}/{run_data_path(run_id)}",
-                           f"{ctx.site_tmp}/{points_data_path(run_id)}")
+    s = _data.summarize(ctx.store_root, run_id, ctx.config, fp, f"{ctx.site_tmp}/{run_data_path(run_id)}",
+                        f"{ctx.site_tmp}/{points_data_path(run_id)}")
+    row = None if s.get("skip") or s.get("hidden") else dumps(_pages.index_row(s))
+    return Read(slim_of(s, "", -1), names_of(s), Raw(marshal.dumps(s, MARSHAL_FORMAT)), row)
 
 
 def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache | None, site_tmp: Path,
@@ -121,28 +131,30 @@ def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache |
     """Slim records of every run, full summaries of the runs read again (re-logging the warnings met
     reading each, also for cached ones, so ``--strict`` sees them every build)."""
     cached = cache.slims if cache is not None else {}
-    todo = [(rid, fingerprints.runs[rid]) for rid, text in fingerprints.texts.items()
-            if not _reusable(cached.get(rid), text)]
+    todo = [rid for rid, text in fingerprints.texts.items() if not _reusable(cached.get(rid), text)]
     context = ReadContext(str(store.root), config, str(site_tmp))
-    fresh = {s["id"]: s for s in run_jobs(_read, context, todo, progress, 0, total)}
+    fresh, spill = {}, Spill(Path(site_tmp) / SPILL_NAME)
+    jobs = ((rid, fingerprints.runs.pop(rid)) for rid in todo)  # (each let go once sent)
+    for r in iter_jobs(_read, context, jobs, len(todo), progress, 0, total):
+        spill.add(r.slim["id"], r.blob, r.row)
+        fresh[r.slim["id"]] = r._replace(blob=b"", row=None)
     table = list(cache.names) if cache is not None else []
     index = {names: i for i, names in enumerate(table)}
     slims: dict[str, dict] = {}
     for rid, text in fingerprints.texts.items():
-        s = fresh.get(rid)
-        if s is None:
+        r = fresh.get(rid)
+        if r is None:
             slims[rid] = cached[rid]
             continue
-        names = names_of(s)
-        i = index.get(names)
+        i = index.get(r.names)
         if i is None:
-            i = index[names] = len(table)
-            table.append(names)
-        slims[rid] = slim_of(s, text, i)
+            i = index[r.names] = len(table)
+            table.append(r.names)
+        slims[rid] = r.slim
+        r.slim["fp"], r.slim["names"] = text, i
     for run_id in sorted(slims):
         for w in slims[run_id]["warnings"]:
             log.warning(w)
     runs = [s for s in slims.values() if not s["skip"] and not s["hidden"]]
     runs.sort(key=order_key)
-    return Gathered(slims=slims, fresh={rid: fresh[rid] for rid in sorted(fresh)}, runs=runs,
-                    names=table, old=cache)
+    return Gathered(slims=slims, fresh=spill, runs=runs, names=table, old=cache)

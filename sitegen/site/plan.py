@@ -88,10 +88,15 @@ class PlanInput:
         """A published run's grid row as JSON."""
         return self.gathered.row(run_id)
 
-    def full_runs(self) -> list[RunSummary]:
-        """Every published run's full summary, in site order (loads every shard: for site-wide
-        files that show every run's values, such as reports)."""
-        return [self.summary(s["id"]) for s in self.shape.runs]
+    def full_runs(self, part: Callable[[RunSummary], Any] | None = None) -> list:
+        """Every published run's full summary (or ``part(summary)``: what a kind needs of it), in
+        site order (loads every shard once: for site-wide files that show every run's values, such
+        as reports)."""
+        got = {}
+        for s in sorted(self.shape.runs, key=run_shard):
+            summary = self.summary(s["id"])
+            got[s["id"]] = part(summary) if part is not None else summary
+        return [got[s["id"]] for s in self.shape.runs]
 
     def names(self, kind: str, script: str | None = None) -> list[str]:
         """See :meth:`sitegen.site.shape.SiteShape.names`."""
@@ -148,93 +153,140 @@ class PlanInput:
         return PlanEntry(path, f"file:{size_mtime[0]}:{size_mtime[1]}", produce=partial(copy_file, src, link))
 
 
+BATCH_RUNS = 1000  # more runs than this to plan again: planned and made a shard at a time
+
+
 def _ordered(entries: Iterable[PlanEntry]) -> dict[str, PlanEntry]:
     entries = list(entries)
     return {e.path: e for e in [e for e in entries if not e.is_page] + [e for e in entries if e.is_page]}
 
 
+def files_first(entries: list[PlanEntry]) -> list[PlanEntry]:
+    return [e for e in entries if not e.is_page] + [e for e in entries if e.is_page]
+
+
 @dataclass
 class Plan:
-    """The files planned in this build: ``site`` (site-wide) and ``runs`` (the files of each run
-    planned again, by run id); the files of the other published runs are the last build's."""
+    """The files planned in this build: ``site`` (site-wide) and the runs to plan again (``order``,
+    in site order), planned a batch at a time (:meth:`batches`, :meth:`plan_runs`) so that only one
+    batch's entries (and the summaries their pages show) are held at once. ``runs`` keeps what the
+    cache keeps of each run's files goes into the cache as each batch is planned (the plan keeps
+    their counts: :meth:`record`); the files of the other published runs (:meth:`kept`) are the
+    last build's."""
     site: dict[str, PlanEntry]
-    runs: dict[str, dict[str, PlanEntry]]
+    order: list[str]
     input: PlanInput
-    kept: int = 0                     # published runs not planned again
-
-    @property
-    def entries(self) -> dict[str, PlanEntry]:
-        """Every planned entry (all the site's files after :meth:`complete`)."""
-        out = dict(self.site)
-        for files in self.runs.values():
-            out.update(files)
-        return out
-
-    @property
-    def pages(self) -> list[PlanEntry]:
-        return [e for e in self.entries.values() if e.is_page]
+    planned: set[str] = field(default_factory=set)        # runs planned so far (:meth:`record`)
+    _counts: list[int] = field(default_factory=lambda: [0, 0])  # their files and pages
+    _gone: set[str] = field(default_factory=set)          # the planned runs' last files they no longer have
+    _paths: set[str] = field(default_factory=set)         # the planned runs' files (with a last build)
+    _before: list[int] = field(default_factory=lambda: [0, 0])  # their last files and pages
 
     def _old_files(self, run_id: str) -> dict[str, str]:
         old = self.input.old
         got = old.get(run_id, "files") if old is not None and run_id in old.slims else None
         return got[0] if got else {}
 
-    def todo(self) -> list[PlanEntry]:
-        """Entries to make (the others are the previous site's files: the cache and the site were
-        swapped in together), files first."""
-        old = self.input.old
-        if old is None:
-            out = list(self.entries.values())
-        else:
-            out = [e for e in self.site.values() if e.forced or old.site_keys.get(e.path) != e.key]
-            for rid, files in self.runs.items():
-                before = self._old_files(rid)
-                out += [e for e in files.values() if e.forced or before.get(e.path) != e.key]
-        return [e for e in out if not e.is_page] + [e for e in out if e.is_page]
+    def _by_shard(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        """``ids`` grouped by shard (of their slim record now, else the last build's), in shard order."""
+        slims, old, out = self.input.gathered.slims, self.input.old, {}
+        for rid in ids:
+            slim = slims.get(rid) or old.slims[rid]
+            out.setdefault(run_shard(slim), []).append(rid)
+        return {k: out[k] for k in sorted(out, key=lambda k: (len(k), k))}
 
-    def added(self) -> list[str]:
-        """Planned paths the last build did not have."""
+    def batches(self) -> list[list[str]]:
+        """The runs to plan again: one batch, or one per cache shard when there are more than
+        :data:`BATCH_RUNS`."""
+        if len(self.order) <= BATCH_RUNS:
+            return [self.order] if self.order else []
+        return list(self._by_shard(self.order).values())
+
+    def kept(self) -> list[list[str]]:
+        """The published runs not planned again, by shard."""
+        planned = set(self.order)
+        return list(self._by_shard(s["id"] for s in self.input.shape.runs if s["id"] not in planned).values())
+
+    def kept_paths(self, run_id: str) -> list[str]:
+        """A kept run's files (as the last build made them)."""
+        return list(self._old_files(run_id))
+
+    def plan_runs(self, run_ids: Iterable[str]) -> dict[str, dict[str, PlanEntry]]:
+        """The files of these runs, by run id."""
+        return _plan_runs(self.input, run_ids)
+
+    def todo(self, runs: dict[str, dict[str, PlanEntry]], site: bool = False) -> list[PlanEntry]:
+        """Entries of ``runs`` (and of the site-wide files with ``site``) to make: the others are the
+        previous site's files (the cache and the site were swapped in together), files first."""
+        old = self.input.old
+        out = []
+        if site:
+            out += [e for e in self.site.values()
+                    if old is None or e.forced or old.site_keys.get(e.path) != e.key]
+        for rid, files in runs.items():
+            if old is None:
+                out += files.values()
+                continue
+            before = self._old_files(rid)
+            out += [e for e in files.values() if e.forced or before.get(e.path) != e.key]
+        return files_first(out)
+
+    def added(self, runs: dict[str, dict[str, PlanEntry]]) -> list[str]:
+        """Planned paths (site-wide and of ``runs``) the last build did not have."""
         old = self.input.old
         if old is None:
-            return list(self.entries)
+            return list(self.site) + [p for files in runs.values() for p in files]
         out = [p for p in self.site if p not in old.site_keys]
-        for rid, files in self.runs.items():
+        for rid, files in runs.items():
             before = self._old_files(rid)
             out += [p for p in files if p not in before]
         return out
+
+    def record(self, runs: dict[str, dict[str, PlanEntry]]) -> None:
+        """Keep what the cache keeps of these planned runs' files (and what they no longer have)."""
+        old = self.input.old
+        for rid, files in runs.items():
+            self.planned.add(rid)
+            self._counts[0] += len(files)
+            self._counts[1] += sum(e.is_page for e in files.values())
+            if old is not None:
+                got = old.get(rid, "files") if rid in old.slims else None
+                if got:
+                    self._gone.update(p for p in got[0] if p not in files)
+                    self._before[0] += len(got[0])
+                    self._before[1] += got[1]
+                self._paths.update(files)
 
     def removed(self) -> list[str]:
         """Paths of the last build's site that this build does not have."""
         old = self.input.old
         if old is None:
             return []
-        gone = set(old.site_keys) - set(self.site)
-        for rid in set(self.runs) | self.input.shape.removed:
+        gone = (set(old.site_keys) - set(self.site)) | self._gone
+        for rid in self._removed_runs():
             gone.update(self._old_files(rid))
-        return sorted(gone - set(self.entries))
+        return sorted(gone - set(self.site) - self._paths)
 
-    def complete(self) -> Plan:
-        """Plan every published run's files too (a swap build links every unchanged file)."""
-        rest = [s["id"] for s in self.input.shape.runs if s["id"] not in self.runs]
-        self.runs.update(_plan_runs(self.input, rest))
-        self.kept = 0
-        return self
+    def _removed_runs(self) -> list[str]:
+        """Runs the last build published and this one does not, in shard order."""
+        old = self.input.old
+        ids = [rid for rid in self.input.shape.removed - self.planned if rid in old.slims]
+        return [rid for group in self._by_shard(ids).values() for rid in group]
 
     def totals(self) -> Totals:
         """Pages and files of the whole site (the kept runs' counts from the cache)."""
         old = self.input.old
         run_pages = run_files = 0
-        if old is not None and self.kept:
-            run_pages, run_files = old.info.get("run_pages", 0), old.info.get("run_files", 0)
-            for rid in set(self.runs) | self.input.shape.removed:
-                got = old.get(rid, "files") if rid in old.slims else None
+        if old is not None and len(self.input.shape.runs) > len(self.planned):
+            run_pages = old.info.get("run_pages", 0) - self._before[1]
+            run_files = old.info.get("run_files", 0) - self._before[0]
+            for rid in self._removed_runs():
+                got = old.get(rid, "files")
                 if got:
                     run_files -= len(got[0])
                     run_pages -= got[1]
-        for files in self.runs.values():
-            keys, pages = run_files_record(files)
-            run_pages += pages
-            run_files += len(keys)
+        run_files += self._counts[0]
+        run_pages += self._counts[1]
         pages = sum(e.is_page for e in self.site.values())
         return Totals(pages + run_pages, len(self.site) + run_files, run_pages, run_files)
 
@@ -263,8 +315,7 @@ def _plan_runs(site: PlanInput, run_ids: Iterable[str]) -> dict[str, dict[str, P
 
 def plan(store: Store, config, gathered: Gathered, shape: SiteShape, common: str,
          charts: UserCharts | None = None, old: BuildCache | None = None) -> Plan:
-    """Every kind's site-wide files, and the files of the runs to plan again (in site order)."""
+    """Every kind's site-wide files, and the runs to plan again (in site order: see :class:`Plan`)."""
     site = PlanInput(store, config, gathered, shape, common, charts, old)
     entries = _ordered(e for kind in all_kinds() if hasattr(kind, "plan") for e in kind.plan(site))
-    runs = _plan_runs(site, [s["id"] for s in shape.runs if s["id"] in site.replan])
-    return Plan(entries, runs, site, kept=len(shape.runs) - len(runs))
+    return Plan(entries, [s["id"] for s in shape.runs if s["id"] in site.replan], site)

@@ -1,7 +1,7 @@
 """Phase 4, *render*: make every planned file that changed in the new site folder.
 
-Pages are rendered (in worker processes when there are many) and files produced; one whose bytes
-equal the previous site's keeps the previous file. In a *swap* build the folder becomes a complete
+Pages are rendered (in worker processes when there are many) and files produced, a batch at a time
+(:class:`Renderer`); one whose bytes equal the previous site's keeps the previous file. In a *swap* build the folder becomes a complete
 site (unchanged files hard-linked from the previous one); in a *patch* build it holds only the
 changed files, which :mod:`sitegen.site.write` moves into the site.
 """
@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Iterable
 
 from sitegen.errors import UserError
 from sitegen.site import pages as _pages
 from sitegen.site.fileops import link_or_copy, same_bytes, same_file
 from sitegen.site.kinds import templates as kind_templates
-from sitegen.site.plan import Plan, PlanEntry
+from sitegen.site.plan import PlanEntry
 from sitegen.site.render import BuildError, load_templates, make_env
 from sitegen.site.usercharts import UserCharts
-from sitegen.site.workers import Progress, run_jobs
+from sitegen.site.workers import Progress, Workers
 from sitegen.site import usercharts
 
 
@@ -87,18 +87,6 @@ class _Dirs:
             self.made.add(d)
 
 
-def _link_unchanged(plan: Plan, todo: list[PlanEntry], tmp: str, old: str, dirs: _Dirs) -> None:
-    """A swap build's folder gets every unchanged file of the previous site, hard-linked."""
-    todo_paths = {e.path for e in todo}
-    for path, entry in plan.entries.items():
-        if path not in todo_paths:
-            dirs.ensure(path)
-            try:
-                link_or_copy(os.path.join(old, path), os.path.join(tmp, path))
-            except FileNotFoundError:  # removed from the site by hand: make it again
-                todo.append(entry)
-
-
 def _make_file(entry: PlanEntry, tmp: str, old: str | None, patch: bool, dirs: _Dirs,
                site_dir: str) -> bool:
     """Produce one file (or find the one gathering made); True if its bytes are new."""
@@ -125,31 +113,86 @@ def _make_file(entry: PlanEntry, tmp: str, old: str | None, patch: bool, dirs: _
     return True
 
 
-def render(plan: Plan, todo: list[PlanEntry], tmp: str, old: str | None, patch: bool, config,
-           site: dict, site_dir: str, lap: Callable[[str], None],
-           progress: Progress | None = None, done0: int = 0, total: int = 0,
-           charts: UserCharts | None = None, store_root: str = "", runs: list | None = None) -> Made:
-    """Make the ``todo`` entries of ``plan`` in ``tmp`` (see the module docstring)."""
-    dirs = _Dirs(tmp)
-    todo = list(todo)
-    if not patch and old:
-        _link_unchanged(plan, todo, tmp, old, dirs)
-    lap("link unchanged")
-    made = Made()
-    pages = [e for e in todo if e.is_page]
-    for entry in todo:
-        if not entry.is_page and _make_file(entry, tmp, old, patch, dirs, site_dir):
-            made.files.append(entry.path)
-    lap("write files")
-    if pages:
+class Renderer:
+    """Makes the planned files of the new site a batch at a time (:meth:`make`): the batch's files
+    at once, its pages in a pool of workers made once for the whole build, while the caller plans
+    the next batch; only the pages of one batch wait to be rendered (their contexts are made when
+    the batch is handed in). :meth:`finish` waits for the last pages and closes the pool."""
+
+    def __init__(self, tmp: str, old: str | None, patch: bool, config, site: dict, site_dir: str,
+                 pages: int, progress: Progress | None = None, done0: int = 0, total: int = 0,
+                 charts: UserCharts | None = None, store_root: str = "", runs: list | None = None) -> None:
+        self.tmp, self.old, self.patch, self.config, self.site = tmp, old, patch, config, site
+        self.site_dir, self.pages = site_dir, pages      # pages: how many may be rendered in all
+        self.progress, self.done, self.total = progress, done0, total
+        self.charts, self.store_root, self.runs = charts, store_root, runs or []
+        self.dirs, self.made = _Dirs(tmp), Made()
+        self._workers: Workers | None = None
+        self._pending: Iterable = ()
+
+    def link(self, paths: Iterable[str]) -> list[str]:
+        """A swap build's folder gets these unchanged files of the previous site, hard-linked; the
+        paths missing there (removed by hand) are returned, to be made again."""
+        missing = []
+        for path in paths:
+            self.dirs.ensure(path)
+            try:
+                link_or_copy(os.path.join(self.old, path), os.path.join(self.tmp, path))
+            except FileNotFoundError:
+                missing.append(path)
+        return missing
+
+    def make(self, todo: list[PlanEntry], unchanged: Iterable[PlanEntry] = ()) -> None:
+        """Make ``todo``'s files now and hand its pages to the workers; in a swap build with a
+        previous site, link the ``unchanged`` entries' files from it (made if missing there)."""
+        todo = list(todo)
+        if not self.patch and self.old:
+            by_path = {e.path: e for e in unchanged}
+            todo += [by_path[p] for p in self.link(by_path)]
+        for entry in todo:
+            if not entry.is_page and _make_file(entry, self.tmp, self.old, self.patch, self.dirs, self.site_dir):
+                self.made.files.append(entry.path)
+        pages = [e for e in todo if e.is_page]
+        if not pages:
+            return
         for e in pages:
-            dirs.ensure(e.path)
-        # compiled once here: workers inherit the templates (a broken one fails now)
-        context = PageContext(load_templates(make_env(config), kind_templates()), tmp, old, patch,
-                              charts, store_root, runs or [])
-        if progress:
-            progress(done0, total)
-        jobs = [(e.path, e.template, page_context(e, site)) for e in pages]
-        made.pages = [path for path, new in run_jobs(render_page, context, jobs, progress, done0, total) if new]
-    lap("render pages")
-    return made
+            self.dirs.ensure(e.path)
+        jobs = [(e.path, e.template, page_context(e, self.site)) for e in pages]
+        self._collect()
+        self._pending = self._pool().imap(jobs)
+
+    def _pool(self) -> Workers:
+        if self._workers is None:
+            # compiled once here: workers inherit the templates (a broken one fails now)
+            context = PageContext(load_templates(make_env(self.config), kind_templates()), self.tmp,
+                                  self.old, self.patch, self.charts, self.store_root, self.runs)
+            self._workers = Workers(render_page, context, self.pages)
+        return self._workers
+
+    def _collect(self) -> None:
+        for path, new in self._pending:
+            if new:
+                self.made.pages.append(path)
+            self.done += 1
+            if self.progress and self.done % 200 == 0:
+                self.progress(self.done, self.total)
+        self._pending = ()
+
+    def finish(self) -> Made:
+        """Wait for the last pages; the files and pages with new bytes."""
+        try:
+            self._collect()
+        finally:
+            self.close()
+        return self.made
+
+    def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

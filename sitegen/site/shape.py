@@ -16,7 +16,7 @@ from typing import Callable
 
 from sitegen.site import data as _data
 from sitegen.site import pages as _pages
-from sitegen.site.cache import BuildCache
+from sitegen.site.cache import BuildCache, run_shard
 from sitegen.site.gather import NAME_KINDS, Gathered, RunSummary, order_key
 from sitegen.site.primary import Primary, choose_by_names
 from sitegen.site.reports import has_reports
@@ -119,8 +119,8 @@ def _changes(gathered: Gathered, old: BuildCache | None) -> tuple[set[str], set[
     has its neighbours' pages and comparisons."""
     if old is None:
         return set(gathered.fresh), set(), set()
-    changed = {rid for rid, s in gathered.fresh.items()
-               if rid not in old.slims or old.get(rid, "runs") != s}
+    changed = {rid for rid in sorted(gathered.fresh, key=lambda r: _old_shard(old, r))  # a shard at a time
+               if rid not in old.slims or old.get(rid, "runs") != gathered.summary(rid)}
     moved = set()
     for rid in changed:
         o, s = old.slims.get(rid), gathered.slims[rid]
@@ -129,6 +129,11 @@ def _changes(gathered: Gathered, old: BuildCache | None) -> tuple[set[str], set[
     removed = {rid for rid, o in old.slims.items()
                if _published(o) and not _published(gathered.slims.get(rid))}
     return changed, moved | removed, removed
+
+
+def _old_shard(old: BuildCache, rid: str) -> str:
+    slim = old.slims.get(rid)
+    return run_shard(slim) if slim is not None else ""
 
 
 def _choose(config, shape_names: Callable[[str], list[str]], any_runs: bool) -> Primary:
@@ -141,7 +146,7 @@ def _primary_values(gathered: Gathered, old: BuildCache | None, primary: str | N
     """Each published run's ``pv``: computed for runs read again, kept for the others unless the
     primary metric changed (then every run's summary is loaded once)."""
     same = old is not None and old.info.get("primary") == primary
-    for s in gathered.runs:
+    for s in sorted(gathered.runs, key=run_shard):  # the cached summaries a shard at a time
         rid = s["id"]
         if rid in gathered.fresh or not same:
             s["pv"] = primary_value(gathered.summary(rid), primary)

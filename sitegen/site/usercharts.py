@@ -108,6 +108,18 @@ def points_frame(store_root: str, runs: list[tuple[str, str]]):
     return pd.DataFrame(cols)
 
 
+def chart_run(s: dict) -> dict:
+    """What :func:`runs_frame` reads of a run's summary (dashboards chart every run: not whole summaries)."""
+    m = s["meta"]
+    return {"id": s["id"], "meta": {k: m.get(k) for k in ("run_number", "name", "script_name", "status")},
+            "series": {k: {"last": st["last"]} for k, st in s["series"].items()}, "scalars": s["scalars"]}
+
+
+def chart_runs(site) -> list[dict]:
+    """:func:`chart_run` of every published run of ``site`` (a PlanInput), in site order."""
+    return site.full_runs(chart_run)
+
+
 def runs_frame(summaries: list[dict]):
     """One row per run: its fields and a column per metric (a series by its last value)."""
     import pandas as pd

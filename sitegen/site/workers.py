@@ -11,7 +11,7 @@ import gc
 import multiprocessing
 import os
 import signal
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 POOL_MIN = 200            # fewer jobs than this: no worker processes
 
@@ -48,28 +48,56 @@ def _pool(n_jobs: int, fn: Callable, context: Any):
         raise
 
 
+class Workers:
+    """``fn(context, job)`` for the jobs of several batches, in one pool of forked workers (made
+    when there are at least :data:`POOL_MIN` jobs in all, ``n_jobs``), so the context is handed over
+    once however many batches there are. :meth:`imap` returns a batch's results, in order, as they
+    come: the caller can prepare the next batch while the workers are busy with this one."""
+
+    def __init__(self, fn: Callable[[Any, Any], Any], context: Any, n_jobs: int) -> None:
+        self.fn, self.context = fn, context
+        self.pool = _pool(n_jobs, fn, context)
+
+    def imap(self, jobs: Iterable, n_jobs: int | None = None) -> Iterable:
+        """The results of ``jobs`` (``n_jobs`` of them if not a list; computed at once without a pool)."""
+        if self.pool is None:
+            return [self.fn(self.context, job) for job in jobs]
+        n = len(jobs) if n_jobs is None else n_jobs
+        return self.pool.imap(_call, jobs, chunksize=max(1, min(64, n // 16)))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            try:
+                pool.close()
+            finally:
+                pool.terminate()
+                pool.join()
+                gc.unfreeze()
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def iter_jobs(fn: Callable[[Any, Any], Any], context: Any, jobs: Iterable, n_jobs: int,
+              progress: Progress | None = None, done0: int = 0, total: int = 0) -> Iterator:
+    """``fn(context, job)`` for each of the ``n_jobs`` jobs, yielded in order as they are done (in
+    worker processes when there are many), so the caller need not hold every result at once."""
+    if not n_jobs:
+        return
+    with Workers(fn, context, n_jobs) as workers:
+        every = 50 if workers.pool is None else 200
+        results = (fn(context, job) for job in jobs) if workers.pool is None else workers.imap(jobs, n_jobs)
+        for i, r in enumerate(results):
+            if progress and i % every == 0:
+                progress(done0 + i, total)
+            yield r
+
+
 def run_jobs(fn: Callable[[Any, Any], Any], context: Any, jobs: list, progress: Progress | None = None,
              done0: int = 0, total: int = 0) -> list:
     """``[fn(context, job) for job in jobs]``, in worker processes when there are many jobs."""
-    if not jobs:
-        return []
-    pool = _pool(len(jobs), fn, context)
-    out = []
-    if pool is None:
-        for i, job in enumerate(jobs):
-            out.append(fn(context, job))
-            if progress and i % 50 == 0:
-                progress(done0 + i, total)
-        return out
-    try:
-        chunk = max(1, min(64, len(jobs) // 16))
-        for i, r in enumerate(pool.imap(_call, jobs, chunksize=chunk)):
-            out.append(r)
-            if progress and i % 200 == 0:
-                progress(done0 + i, total)
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
-        gc.unfreeze()
-    return out
+    return list(iter_jobs(fn, context, jobs, len(jobs), progress, done0, total))
