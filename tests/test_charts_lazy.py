@@ -1,6 +1,7 @@
 """Vega on demand (issue 19): the comparison and the dashboard are ready before the 0.9 MB Vega bundle
 loads; it loads once, when the page is idle or a chart comes near the screen, and is warmed up on two
-tiny offscreen charts before the first real chart (Vega's first-use cost is not in that chart's task).
+tiny offscreen charts before the first real chart (Vega's first-use cost is not in that chart's task);
+a chart's view is made in one task and first run in the next.
 The charts drawn then still export PNG/SVG, and their log axis and smoothing still apply."""
 from __future__ import annotations
 
@@ -74,6 +75,8 @@ def test_a_comparison_of_three_runs_loads_its_runs_first_and_vega_once_for_its_c
     embeds = page.evaluate("__lazy.embeds")
     assert embeds[:2] == ["vega-warm", "vega-warm"] and "vega-warm" not in embeds[2:]
     assert page.locator(".vega-warm").count() == 0  # the warm-up charts are gone
+    # drawn in two tasks: the view made in one, its first run in the next
+    assert page.evaluate(f"document.querySelector(\"{over} .vega-box\")._sgView._sgRan") is True
     assert page.locator(over + " svg path[aria-roledescription='line mark']").count() == 3
     # export from Vega's view
     for kind, magic in (("png", b"\x89PNG\r\n\x1a\n"), ("svg", b"<svg")):

@@ -28,7 +28,9 @@ var SitegenCharts = (function () {
   // and the comparisons: the page is ready before the 0.9 MB are loaded).
   // Then two tiny charts are drawn offscreen and removed, each in its own task: Vega's first chart
   // compiles Vega's own code (~0.1 s), which would otherwise be inside the first real chart's task.
-  var BUNDLE = "assets/vega-bundle.js", ready = null, printing = false;
+  // A chart is then drawn in two tasks: Vega-Lite's compile, Vega's parse and the view's dataflow
+  // graph in one, the dataflow's first run (data, marks, axes, SVG) in the next (LaterView).
+  var BUNDLE = "assets/vega-bundle.js", ready = null, printing = false, LaterView = null;
   function nextTask() { return new Promise(function (resolve) { setTimeout(resolve, 0); }); }
   function idle(fn) {
     if (window.requestIdleCallback) window.requestIdleCallback(function () { fn(); }, {timeout: 2000});
@@ -39,8 +41,23 @@ var SitegenCharts = (function () {
     box.style.cssText = "position:absolute;left:-10000px;top:0;width:400px;visibility:hidden";
     document.body.appendChild(box);
     return window.vegaEmbed(box, spec, {actions: false, renderer: "svg", tooltip: false})
-      .then(function (res) { res.view.finalize(); }, function () {})
+      .then(function (res) {
+        if (!LaterView) LaterView = laterView(res.view.constructor);
+        res.view.finalize();
+      }, function () {})
       .then(function () { box.remove(); });
+  }
+  /** Vega's View class whose first run waits for the next task. */
+  function laterView(View) {
+    return class extends View {
+      runAsync() {
+        var args = arguments, self = this;
+        if (this._sgRan) return super.runAsync.apply(this, args);
+        this._sgRan = true;
+        var run = super.runAsync;
+        return nextTask().then(function () { return run.apply(self, args); });
+      }
+    };
   }
   function warmSpecs() {
     var rows = [0, 1].map(function (i) {
@@ -80,6 +97,7 @@ var SitegenCharts = (function () {
       if (DARK) s.config = darkConfig(s.config || {});
       var opts = {actions: false, renderer: n > 1500 && !s.datasets ? "canvas" : "svg", loader: {target: "_self"},
                   tooltip: {theme: DARK ? "dark" : "light"}};
+      if (LaterView && !printing) opts.viewClass = LaterView;
       function done(view) {
         box.setAttribute("data-drawn", String((Number(box.getAttribute("data-drawn")) || 0) + 1));
         box.dispatchEvent(new CustomEvent("sitegen:drawn", {detail: {view: view}}));
