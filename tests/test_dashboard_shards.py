@@ -114,7 +114,7 @@ def test_a_link_keeps_ticked_runs_of_shards_loaded_last(browser, sharded):  # no
 def test_the_charts_draw_once_every_row_is_in(browser, sharded):  # noqa: F811
     site, ids = sharded
     ctx, page, watch, _ = open_dashboard(browser, (site / "index.html").as_uri())
-    page.wait_for_selector("#charts-sweep .pc-box[data-drawn]")
+    page.wait_for_selector("#charts-sweep figure[data-chart='parallel'] .pc-box[data-drawn]")
     assert page.evaluate("document.querySelectorAll('#charts-sweep polyline.pc-line').length") == 300
     for chart in ("across:Accuracy", "scatter:loss", "curves:loss"):
         box = page.locator(f"figure[data-chart='{chart}'] .vega-box")
@@ -256,3 +256,29 @@ def test_text_columns_are_ranked_in_idle_time(browser, sharded):  # noqa: F811
     assert len(names) == 300 and page.evaluate(SORTED, names)
     assert not watch.errors
     ctx.close()
+
+
+def test_a_first_chart_is_drawn_from_the_shards_in_and_again_once_all_are(browser, sharded):  # noqa: F811
+    """The last shard is held back (page.route) until the preview of the sweep (parallel coordinates of
+    the 299 runs loaded) is drawn; once it comes, the whole view replaces the preview."""
+    site, ids = sharded
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    watch = Watch(page, None)
+    held = []
+    page.route("**/data/index/runs-x.js", lambda route: held.append(route))
+    page.goto((site / "index.html").as_uri(), wait_until="domcontentloaded")
+    page.wait_for_selector("#charts-sweep .pc-preview .pc-box[data-drawn]")
+    assert held and not page.evaluate("SitegenGrid.current.complete()")
+    assert page.evaluate("document.querySelectorAll('#charts-sweep .pc-preview polyline.pc-line').length") == 299
+    note = page.text_content("#charts-sweep .pc-preview p")
+    assert "299 of the 299 runs loaded so far (of 300)" in note
+    assert not page.query_selector("figure[data-chart='across:Accuracy']")  # the other charts: once all are in
+    held[0].continue_()
+    page.wait_for_function("SitegenGrid.current.complete()")
+    page.wait_for_selector("#charts-sweep figure[data-chart='parallel'] .pc-box[data-drawn]")
+    assert not page.query_selector("#charts-sweep .pc-preview")
+    assert page.evaluate("document.querySelectorAll('#charts-sweep polyline.pc-line').length") == 300
+    page.wait_for_selector("figure[data-chart='across:Accuracy']", state="attached")
+    assert not watch.errors
+    context.close()

@@ -401,8 +401,25 @@ var SitegenParallel = (function () {
   function dashboard(container, runs, primary, data) {
     sampleOf(runs, data || {}, function (got) { dashboardOf(container, got, primary); });
   }
+  /** A first look while the rows load: the parallel coordinates of the runs loaded so far (evenly
+      spaced, MAX_LINES at most), without pickers or brushing, saying so; dashboard() replaces it. */
+  function preview(container, runs, primary, of) {
+    var rows = SitegenSample.lines(runs, MAX_LINES, [], {extremes: []}).map(fromGridRow), dims = dimensions(rows);
+    if (!dims.some(function (d) { return d.part === "params"; }) || dims.length < 2) return;
+    var chosen = SitegenState.getList("pc").filter(function (k) { return dims.some(function (d) { return d.key === k; }); });
+    var fig = el("figure", {"class": "chart pc-figure pc-preview", "data-chart": "parallel-preview"});
+    fig.appendChild(el("figcaption", null, "Parallel coordinates"));
+    fig.appendChild(el("p", {"class": "muted small"}, "Drawn from " + rows.length.toLocaleString("en") + " of the " +
+      runs.length.toLocaleString("en") + " runs loaded so far (of " + of.toLocaleString("en") + "); all of them once loaded."));
+    var box = el("div", {"class": "pc-box"});
+    fig.appendChild(box);
+    container.appendChild(fig);
+    draw(box, rows, chosen.length >= 2 ? chosen : defaultKeys(dims, primary, rows), {primary: primary, brushes: {}, onBrush: null,
+         href: function (r) { return SitegenDom.runUrl(r.id); }});
+  }
   function dashboardOf(container, got, primary) {
     var rows = got.rows;
+    container.querySelectorAll(".pc-preview").forEach(function (f) { f.remove(); });
     if (got.note) container.appendChild(el("p", {"class": "muted small", "id": "sweep-sample"}, got.note));
     var shown = section(container, rows, primary, function (brushes) {
       var q = brushQuery(brushes);
@@ -420,7 +437,7 @@ var SitegenParallel = (function () {
     if (!section(container, list.map(fromRunData), primary, null)) container.hidden = true;
   }
 
-  return {dashboard: dashboard, compare: compare, draw: draw, brushQuery: brushQuery, parseBrushes: parseBrushes,
+  return {dashboard: dashboard, preview: preview, compare: compare, draw: draw, brushQuery: brushQuery, parseBrushes: parseBrushes,
           formatBrushes: formatBrushes, axisScale: axisScale, dimensions: dimensions, ramp: ramp};
 })();
 if (typeof module !== "undefined") module.exports = SitegenParallel;
