@@ -40,3 +40,14 @@ test("a shard's columnar rows come back as row objects (names once per shape; __
   assert.deepEqual(Sh.rows([{id: "old"}]), [{id: "old"}]);  // rows as objects: as they are
   assert.deepEqual(Sh.rows(undefined), []);
 });
+
+test("rows of many parameters keep V8's fast properties (not slow dictionaries: every sort and filter reads them)", () => {
+  require("v8").setFlagsFromString("--allow-natives-syntax");
+  const fast = new Function("o", "return %HasFastProperties(o)");
+  const names = Array.from({length: 30}, (_, i) => "param." + i);
+  const data = {shapes: [[names, ["Accuracy"]]], rows: [0, 1].map(i => [0, "r" + i, i, "", "", "", "", null, {}, "",
+                                                             ...names.map((_, k) => k * i), 0.5])};
+  const rows = Sh.rows(data);
+  assert.equal(rows[1].params["param.29"], 29);
+  assert.ok(fast(rows[0].params) && fast(rows[1].params) && fast(rows[1].values) && fast(rows[1]));
+});

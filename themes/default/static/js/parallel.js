@@ -402,9 +402,10 @@ var SitegenParallel = (function () {
     sampleOf(runs, data || {}, function (got) { dashboardOf(container, got, primary); });
   }
   /** A first look while the rows load: the parallel coordinates of the runs loaded so far (evenly
-      spaced, MAX_LINES at most), without pickers or brushing, saying so; dashboard() replaces it. */
+      spaced, a quarter of MAX_LINES at most: one short task), without pickers or brushing, saying so;
+      dashboard() replaces it. */
   function preview(container, runs, primary, of) {
-    var rows = SitegenSample.lines(runs, MAX_LINES, [], {extremes: []}).map(fromGridRow), dims = dimensions(rows);
+    var rows = SitegenSample.lines(runs, MAX_LINES / 4, [], {extremes: []}).map(fromGridRow), dims = dimensions(rows);
     if (!dims.some(function (d) { return d.part === "params"; }) || dims.length < 2) return;
     var chosen = SitegenState.getList("pc").filter(function (k) { return dims.some(function (d) { return d.key === k; }); });
     var fig = el("figure", {"class": "chart pc-figure pc-preview", "data-chart": "parallel-preview"});
