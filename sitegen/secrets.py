@@ -99,9 +99,27 @@ _IGNORED_TYPES = frozenset({"Base64 High Entropy String", "Hex High Entropy Stri
                             "Public IP (ipv4)"})  # too many false positives in logs and data files
 
 
+def _import_detect_secrets() -> None:
+    """Import detect-secrets without its side effect on the process: its logger turns on
+    ``logging.captureWarnings(True)`` at import, which would send every later warning (sitegen's own
+    "cannot write to the run store" in a training script) to a logger that prints nothing."""
+    import warnings
+    shown = warnings.showwarning
+    try:
+        import detect_secrets.core.plugins.util  # noqa: F401
+        import detect_secrets.core.scan  # noqa: F401
+        import detect_secrets.settings  # noqa: F401
+    finally:
+        if warnings.showwarning is not shown:
+            import logging
+            logging.captureWarnings(False)  # puts back the showwarning it replaced
+            warnings.showwarning = shown
+
+
 @lru_cache(maxsize=1)
 def token_pattern() -> str:
     """One regular expression (text) matching every well-known token format detect-secrets knows."""
+    _import_detect_secrets()
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     parts = []
     for cls in get_mapping_from_secret_type_to_class().values():
@@ -262,6 +280,7 @@ def credential_content(data: bytes) -> str | None:
     lines = [line for line in text.splitlines() if len(line) <= 4000 and _SUSPECT_LINE.search(line)]
     if not lines:  # most data files (numbers, short words): detect-secrets is not even imported
         return None
+    _import_detect_secrets()
     from detect_secrets.core.scan import scan_line
     from detect_secrets.settings import default_settings
     with default_settings():
