@@ -122,9 +122,13 @@ def _rewrite_in_place(path: Path, data: bytes) -> bool:
             f.truncate(len(data))
             f.flush()
             os.fsync(f.fileno())
-        return True
     except OSError:
         return False
+    try:  # a rename would have moved the folder's mtime: the build relies on it (site/fingerprint.py)
+        os.utime(path.parent)
+    except OSError:
+        pass
+    return True
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -20,6 +20,7 @@ from sitegen.config import Config
 from sitegen.errors import UserError
 from sitegen.store import Store
 from sitegen.site.build import CACHE_NAME, STATE_NAME, BuildError, StrictError, build_site
+from sitegen.site.cache import STAMPS_NAME
 from sitegen.site.index_shards import index_files, read_index
 from sitegen.site.runpack import pack_series, shortest_f32, unpack
 from sitegen.site.write import TREE_NAME
@@ -299,7 +300,7 @@ def test_incremental_build_equals_full_build(store, tmp_path):
         if rel.startswith(".sitegen-build.shards/"):  # content-named: replaced, never rewritten
             continue
         if rel in ("index.html", f"runs/{ids[4]}.html", "data/index.js", "data/index/runs-0.js", CACHE_NAME, STATE_NAME,
-                   TREE_NAME):
+                   STAMPS_NAME, TREE_NAME):
             assert p.stat().st_mtime_ns != t, rel
         else:
             assert p.stat().st_mtime_ns == t, rel  # unchanged files are not rewritten

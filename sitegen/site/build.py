@@ -34,7 +34,7 @@ from sitegen import store as _store_mod
 from sitegen.site import usercharts, write
 from sitegen.site.cache import (CACHE_NAME, SECTIONS, STATE_NAME, BuildCache, BuildState, CacheDamaged,
                                 owns, run_shard)
-from sitegen.site.fingerprint import fingerprint
+from sitegen.site.fingerprint import fingerprint, refresh_stamps
 from sitegen.site.gather import Gathered, gather
 from sitegen.site.plan import Plan, PlanEntry, Totals, plan, run_files_record
 from sitegen.site.usercharts import chart_runs
@@ -116,17 +116,18 @@ def _build(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict:
 def _build_once(store: Store, site_dir: Path, tmp: Path, config, clean: bool, strict: bool,
                 progress: Progress | None, warnings: _Counter) -> BuildResult:
     lap = _Laps()
-    fps = fingerprint(store, config)
+    fps = fingerprint(store, config, None if clean else site_dir)
     lap("fingerprint")
     state = None if clean or warnings.count else BuildState.load(site_dir)
     if state and state.settled(fps.inputs):  # same inputs, no live run, no warning: nothing to do
+        refresh_stamps(fps, site_dir)
         lap("finish")
-        return BuildResult(pages_total=state.pages, runs=len(fps.runs), site_dir=site_dir,
+        return BuildResult(pages_total=state.pages, runs=fps.run_count, site_dir=site_dir,
                            phases=lap.phases, mode="unchanged")
     cache = None if clean else BuildCache.load(site_dir)
     lap("load cache")
     _new_folder(tmp)
-    total = len(fps.runs) + len(fps.ids) * 3 + 10  # progress steps: reading runs, then pages
+    total = fps.run_count + len(fps.ids) * 3 + 10  # progress steps: reading runs, then pages
     gathered = gather(store, config, fps, cache, tmp, progress, total)
     fps.runs = fps.texts = {}  # (the slims have what is needed of them: ~0.7 KB a run)
     lap("read runs")
@@ -148,7 +149,7 @@ def _build_once(store: Store, site_dir: Path, tmp: Path, config, clean: bool, st
     lap("plan")
 
     def new_state(totals: Totals) -> BuildState:
-        return BuildState(fps.inputs, live, warnings.count, totals.pages)
+        return BuildState(fps.inputs, live, warnings.count, totals.pages, fps.stamps_bytes(gathered.slims))
 
     if planned and _nothing_to_change(site_plan, first, str(site_dir), str(tmp)):
         totals = _finish_cache(new_cache, site_plan)

@@ -4,6 +4,8 @@ one new or changed run reads and writes little more than that run's share.
 - ``.sitegen-build-state.json`` (:class:`BuildState`): a digest of every input of the last build. If
   it is unchanged and that build had no live run and no warning, the next build stops after the
   fingerprints.
+- ``.sitegen-build.stamps``: the stamps of finished run folders, so that the next fingerprint
+  phase need not look into them (:mod:`sitegen.site.fingerprint`); written with the state.
 - ``.sitegen-build.cache`` (:class:`BuildCache`, the *index*): a slim record of every run folder (its
   fingerprint, what other pages show of it, the names it logged; see :data:`SLIM_FIELDS`), the keys of
   the site-wide files, and the names of the shard files holding the rest.
@@ -33,6 +35,7 @@ CACHE_NAME = ".sitegen-build.cache"
 SHARDS_DIR = ".sitegen-build.shards"
 LEGACY_CACHE_NAMES = (".sitegen-build.json",)  # earlier versions' cache: the folder is ours; removed
 STATE_NAME = ".sitegen-build-state.json"
+STAMPS_NAME = ".sitegen-build.stamps"  # run folders' stamps (sitegen.site.fingerprint), with the state
 CACHE_VERSION = 4
 MARSHAL_FORMAT = 2        # plain types, no back-references: equal data always gives equal bytes
 DATA_VERSION = 9          # bump when the shape of summaries / data files changes
@@ -297,11 +300,13 @@ def _same(a, b) -> bool:
 
 @dataclass
 class BuildState:
-    """A digest of the inputs, whether a run was live, the warnings and the page count."""
+    """A digest of the inputs, whether a run was live, the warnings and the page count (and the
+    run folders' stamps to write with it, :meth:`save`)."""
     inputs: str
     live: bool = False
     warnings: int = 0
     pages: int = 0
+    stamps: bytes | None = None
 
     @classmethod
     def load(cls, site_dir: Path) -> BuildState | None:
@@ -315,6 +320,13 @@ class BuildState:
     def settled(self, inputs: str) -> bool:
         """The last build read these same inputs, and nothing in it can differ when built again."""
         return self.inputs == inputs and not self.live and not self.warnings
+
+    def save(self, folder: Path) -> None:
+        """Write the stamps (if any), then the state, into ``folder`` (each atomically)."""
+        from sitegen.site.fileops import write_atomic
+        if self.stamps is not None:
+            write_atomic(folder / STAMPS_NAME, self.stamps)
+        write_atomic(folder / STATE_NAME, self.to_text())
 
     def to_text(self) -> str:
         return json.dumps({"inputs": self.inputs, "live": self.live, "warnings": self.warnings,

@@ -180,16 +180,21 @@ def fingerprint(store: Store, run_id: str, config, root: str | None = None) -> l
 
     Called for every run on every build (a no-change build is little else), hence the plain string
     paths; ``root``: ``str(store.root)``, if the caller has it."""
-    d = f"{root or store.root}/{run_id}/"
+    return fingerprint_of(f"{root or store.root}/{run_id}/", config)[0]
+
+
+def fingerprint_of(d: str, config) -> tuple[list, bool]:
+    """(:func:`fingerprint` of the run folder ``d``, given with its trailing "/"; whether it has an
+    outputs folder)."""
     run_fp = _stat_fp(d + RUN_FILE)
     metrics_fp = _stat_fp(d + METRICS_FILE)
     log_fp = _stat_fp(d + DRIVER_LOG)
     try:
         os.lstat(d + OUTPUTS_DIR)
     except OSError:  # no outputs folder (most runs): nothing to list
-        return [run_fp, metrics_fp, log_fp, [], []]
+        return [run_fp, metrics_fp, log_fp, [], []], False
     outputs, skipped = list_outputs(Path(d), config)
-    return [run_fp, metrics_fp, log_fp, [[o["path"], o["size"], o["mtime"]] for o in outputs], skipped]
+    return [run_fp, metrics_fp, log_fp, [[o["path"], o["size"], o["mtime"]] for o in outputs], skipped], True
 
 
 class _Capture(logging.Handler):

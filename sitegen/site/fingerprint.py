@@ -3,20 +3,43 @@
 Each run folder's fingerprint is the size and mtime of its run.json, metrics.tsv, driver.log and
 outputs (:func:`sitegen.site.data.fingerprint`); together with the theme, the config, the pins and the
 promoted outputs they make one digest (``Fingerprints.inputs``).
+
+*Folder stamps* spare most of those stats: a finished run (status neither Running nor Killed) without
+an outputs folder changes only by files created, renamed or removed in its folder (run.json is
+replaced by rename; nothing appends to a finished run's metrics.tsv or driver.log), and each of those
+changes the folder's own mtime and ctime. So the stamps file (:data:`~sitegen.site.cache.STAMPS_NAME`,
+beside the site) keeps, for each such run, its folder's (inode, mtime, ctime) and the fingerprint they
+were seen with; a build that finds the folder with the same stamp takes that fingerprint without
+looking inside (one ``lstat`` a run instead of four). A stamp is recorded only when it is older than
+:data:`SETTLE_NS` (a change in the same clock tick as the stamp could leave it equal), and a stamp is
+a fact about the folder whichever build wrote it, so an old stamps file is never wrong, only less
+useful. Not seen this way: a finished run's file rewritten *in place* (``echo >> metrics.tsv``);
+``touch`` its folder or build with ``--clean`` (README, *Incremental and safe*).
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
+import marshal
+import operator
 import os
-from dataclasses import dataclass
-from typing import Any
+import time
+import zlib
+from array import array
+from dataclasses import dataclass, field
+from functools import cached_property, partial
+from itertools import chain
+from pathlib import Path
+from stat import S_ISDIR
+from typing import Any, Callable
 
 from sitegen import store as _store_mod
 from sitegen.site import data as _data
 from sitegen.site.bundle import vega_bundle_version
-from sitegen.site.cache import CACHE_VERSION, DATA_VERSION
+from sitegen.site.cache import CACHE_VERSION, DATA_VERSION, STAMPS_NAME, BuildCache
+from sitegen.site.fileops import write_atomic
 from sitegen.site.charts import templates_version
 from sitegen.site.render import theme_fingerprint
 from sitegen.site.reports import sources_fingerprint
@@ -37,14 +60,176 @@ def key(*parts: Any) -> str:
     return h.hexdigest()
 
 
+STAMPS_HEADER = ["sitegen-build-stamps", 2]
+SETTLE_NS = 5 * 10**9  # a folder stamp is relied on once this much older than the build that saw it
+LIVE_STATUSES = ("Running", "Killed")  # Killed: a Running run whose process is gone (it may be back)
+_STAMP = operator.attrgetter("st_ino", "st_mtime_ns", "st_ctime_ns")
+_NONE = (0, 0, 0)       # no stamp to rely on
+_GONE = (-1, -1, -1)    # the entry went away while being listed
+
+
+@dataclass
+class Stamps:
+    """The stamps file: each entry of the store folder (sorted), its stamp (``_NONE``: none to rely
+    on), whether it is a finished run without outputs, what its fingerprint was and the runs' digest."""
+    names: str              # "\0".join(entry names)
+    stamps: array           # three ints an entry
+    eligible: bytes         # 1: a finished run without outputs
+    entries: bytes          # marshal of [fingerprint text, "" (a run not publishable) or None (not a run)]
+    digest: str             # runs digest of those entries
+    runs: int               # publishable runs among them
+
+    @classmethod
+    def load(cls, site_dir: Path, root: str) -> Stamps | None:
+        """The stamps file beside the site; None if missing, damaged, of another version or store."""
+        try:
+            outer = marshal.loads((Path(site_dir) / STAMPS_NAME).read_bytes())
+            if zlib.crc32(outer["data"]) != outer["crc"]:
+                return None
+            d = marshal.loads(outer["data"])
+            if d["version"] != STAMPS_HEADER or d["root"] != root:
+                return None
+            stamps = array("q")
+            stamps.frombytes(d["stamps"])
+            got = cls(d["names"], stamps, d["eligible"], d["entries"], d["digest"], d["runs"])
+            n = got.names.count("\0") + 1 if got.names else 0
+            if not (len(stamps) == 3 * n == 3 * len(got.eligible)) or not isinstance(got.digest, str):
+                return None
+            return got
+        except Exception:  # missing, truncated, foreign: look into every run
+            return None
+
+    def name_list(self) -> list[str]:
+        return self.names.split("\0") if self.names else []
+
+    def entry_list(self) -> list:
+        got = marshal.loads(self.entries)
+        if not isinstance(got, list) or len(got) != len(self.eligible):
+            raise ValueError("stamps: damaged entries")
+        return got
+
+    def triples(self) -> list[tuple]:
+        it = iter(self.stamps)
+        return list(zip(it, it, it))
+
+
 @dataclass
 class Fingerprints:
     """Run folders and what every file of the site may depend on."""
-    ids: list[str]               # every run folder with a run.json, publishable or not
-    runs: dict[str, list]        # fingerprint of each publishable run, in id order
-    texts: dict[str, str]        # ... each as text (repr: compared with the cache's, cheaply)
+    names: list[str]             # every entry of the store folder (not dot entries), sorted
+    entries: list | None         # each one's fingerprint text, "" (a run not publishable), None (not
+    #   a run); None: the stamps file's (every folder was as it stamped: loaded when asked for)
     common: str                  # digest of the theme, the config and the versions
     inputs: str                  # digest of everything: unchanged means nothing to build
+    run_count: int               # publishable runs
+    runs: dict[str, list] = field(default_factory=dict)  # fingerprint lists of the runs looked into
+    root: str = ""               # the store folder (stamps are kept for one store)
+    stamps: list[tuple] = field(default_factory=list)   # each entry's stamp now
+    candidate: bytearray = field(default_factory=bytearray)  # 1: publishable, no outputs, stamp settled
+    looked: list[int] = field(default_factory=list)      # entries looked into (not vouched for)
+    old: Stamps | None = None    # the last stamps file
+
+    def _entries(self) -> list:
+        if self.entries is None:
+            self.entries = self.old.entry_list()
+        return self.entries
+
+    @cached_property
+    def texts(self) -> dict[str, str]:
+        """Fingerprint of each publishable run as text (repr), in id order."""
+        return {n: t for n, t in zip(self.names, self._entries()) if t}
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """Every run folder with a run.json, publishable or not."""
+        return [n for n, t in zip(self.names, self._entries()) if t is not None]
+
+    def fp(self, run_id: str) -> list:
+        """A publishable run's fingerprint (made from its text when its folder stamp stood for it)."""
+        got = self.runs.get(run_id)
+        return got if got is not None else ast.literal_eval(self.texts[run_id])
+
+    def stamps_bytes(self, slims: dict[str, dict] | None) -> bytes:
+        """The stamps file for the next build. Relied on: the runs of ``slims`` (this build's slim
+        records) that are finished and readable, without outputs; without ``slims`` (a build that
+        stopped after the fingerprints: no run.json changed), those the last stamps file relied on."""
+        entries, stamps, cand = self._entries(), self.stamps, self.candidate
+        eligible = bytearray(len(self.names))
+        if slims is None:
+            was = self._was_eligible()
+            for i in range(len(self.names)):
+                eligible[i] = cand[i] and was(i)
+        else:
+            for i, name in enumerate(self.names):
+                if cand[i]:
+                    s = slims.get(name)
+                    eligible[i] = s is not None and not s["skip"] and s["fp"] == entries[i] \
+                        and s["meta"].get("status") not in LIVE_STATUSES
+        flat = array("q", chain.from_iterable(st if ok else _NONE for st, ok in zip(stamps, eligible)))
+        data = {"version": STAMPS_HEADER, "root": self.root, "names": "\0".join(self.names),
+                "stamps": flat.tobytes(), "eligible": bytes(eligible), "digest": self.runs_digest,
+                "entries": marshal.dumps(entries, 2), "runs": self.run_count}
+        payload = marshal.dumps(data, 2)
+        return marshal.dumps({"crc": zlib.crc32(payload), "data": payload}, 2)
+
+    def _was_eligible(self) -> Callable[[int], bool]:
+        """Whether entry i was relied on by the last stamps file."""
+        old = self.old
+        if old is None:
+            return lambda i: False
+        if old.names == "\0".join(self.names):
+            return lambda i: bool(old.eligible[i])
+        by_name = dict(zip(old.name_list(), old.eligible))
+        return lambda i: bool(by_name.get(self.names[i]))
+
+    runs_digest: str = ""
+
+
+def _lstat_all(root_fd: int, names: list[str]) -> list:
+    """``os.lstat`` of each name in the folder ``root_fd`` (``_GONE`` stamps for those gone)."""
+    try:
+        return list(map(_STAMP, map(partial(os.lstat, dir_fd=root_fd), names)))
+    except OSError:
+        out = []
+        for n in names:
+            try:
+                out.append(_STAMP(os.lstat(n, dir_fd=root_fd)))
+            except OSError:
+                out.append(_GONE)
+        return out
+
+
+def _to_look(names: list[str], stamps: list[tuple], old: Stamps | None) -> list[int]:
+    """The entries whose folder stamp does not vouch for the fingerprint the stamps file has."""
+    if old is None:
+        return list(range(len(names)))
+    if old.names == "\0".join(names):
+        if array("q", chain.from_iterable(stamps)) == old.stamps:
+            return [i for i, ok in enumerate(old.eligible) if not ok]
+        return [i for i, (a, b, ok) in enumerate(zip(stamps, old.triples(), old.eligible)) if not ok or a != b]
+    where = {n: i for i, n in enumerate(old.name_list())}
+    before, eligible = old.triples(), old.eligible
+    out = []
+    for i, (n, st) in enumerate(zip(names, stamps)):
+        j = where.get(n)
+        if j is None or not eligible[j] or before[j] != st:
+            out.append(i)
+    return out
+
+
+def refresh_stamps(fps: Fingerprints, site_dir: Path) -> None:
+    """After a build that stopped at the fingerprints: rewrite the stamps file if a run it relied
+    on has a new settled stamp, or make it from the build cache if there is none (a site built by
+    an earlier version)."""
+    if fps.old is None:
+        if any(fps.candidate):
+            cache = BuildCache.load(site_dir)
+            if cache is not None:
+                write_atomic(site_dir / STAMPS_NAME, fps.stamps_bytes(cache.slims))
+        return
+    was = fps._was_eligible()
+    if any(fps.candidate[i] and was(i) for i in fps.looked):
+        write_atomic(site_dir / STAMPS_NAME, fps.stamps_bytes(None))
 
 
 def _sitegen_version() -> str:
@@ -59,34 +244,70 @@ def config_key(config) -> str:
                charts_key(config), config.publish_metrics_tsv)
 
 
-def fingerprint(store: Store, config) -> Fingerprints:
-    """List the run folders and fingerprint them in one pass (run.json is stat'ed once)."""
+def fingerprint(store: Store, config, site_dir: Path | None = None) -> Fingerprints:
+    """List the run folders and fingerprint them in one pass (run.json is stat'ed once); with
+    ``site_dir``, its stamps file spares looking into the folders it vouches for (module doc)."""
     common = key(theme_fingerprint(config), config_key(config), DATA_VERSION, _sitegen_version())
-    ids: list[str] = []
-    fps: dict[str, list] = {}
-    root = str(store.root)
+    root, absolute = str(store.root), str(store.root.absolute())
     try:
-        with os.scandir(root) as entries:
-            folders = sorted(e.name for e in entries
-                             if not e.name.startswith(".") and e.is_dir(follow_symlinks=False))
-    except FileNotFoundError:
-        folders = []
-    for run_id in folders:
-        fp = _data.fingerprint(store, run_id, config, root)
-        if fp[0] is None:  # no run.json: not a run (the rule of Store.run_ids, and its warning)
-            path = f"{root}/{run_id}"
-            if not os.path.exists(f"{path}/{_store_mod.RUN_FILE}") and _store_mod._has_files(path):
-                _store_mod.warn_once(f"meta:{run_id}", f"{os.path.join(path, _store_mod.RUN_FILE)}: "
-                                                       f"missing; run folder skipped")
-            continue
-        ids.append(run_id)
-        if not _data.valid_run_id(run_id):
-            log.warning(f"{store.root / run_id}: run folder name {run_id!r} cannot be published; skipped")
-            continue
-        fps[run_id] = fp
-    # plain lists, ints and strings in run id order, so repr is a stable (and fast) encoding
-    texts = {run_id: repr(fp) for run_id, fp in fps.items()}
-    runs_digest = hashlib.sha1("\n".join(f"{k} {v}" for k, v in texts.items()).encode()).hexdigest()
-    inputs = key(common, vega_bundle_version(), templates_version(), store.pins(), store.assets(),
-                 CACHE_VERSION, runs_digest, sources_fingerprint(config))
-    return Fingerprints(ids=ids, runs=fps, texts=texts, common=common, inputs=inputs)
+        names = sorted(n for n in os.listdir(root) if n[0] != ".")
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        names, fd = [], -1
+    try:
+        stamps = _lstat_all(fd, names) if names else []
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    old = Stamps.load(site_dir, absolute) if site_dir is not None and names else None
+    looked = _to_look(names, stamps, old)
+    same = old is not None and old.names == "\0".join(names)  # then the entries are the old ones, in place
+    entries: list | None
+    if old is None:
+        entries = [None] * len(names)
+    elif same:
+        entries = old.entry_list() if looked else None  # None: loaded if asked for
+    else:
+        where = dict(zip(old.name_list(), old.entry_list()))
+        entries = [where.get(n) for n in names]
+    candidate = bytearray(b"\1") * len(names)  # the entries not looked into were relied on: still are
+    fps = Fingerprints(names=names, entries=entries, common=common, inputs="", run_count=0,
+                       root=absolute, stamps=stamps, candidate=candidate, looked=looked, old=old)
+    settled = time.time_ns() - SETTLE_NS
+    for i in looked:
+        text, fresh = _look(store, root, names[i], stamps[i], config, settled)
+        same = same and entries[i] == text
+        entries[i], candidate[i] = text, 0
+        if fresh is not None:
+            fps.runs[names[i]], candidate[i] = fresh
+    if same:
+        fps.runs_digest, fps.run_count = old.digest, old.runs
+    else:
+        texts = fps.texts
+        fps.runs_digest = hashlib.sha1("\n".join(f"{k} {v}" for k, v in texts.items()).encode()).hexdigest()
+        fps.run_count = len(texts)
+    fps.inputs = key(common, vega_bundle_version(), templates_version(), store.pins(), store.assets(),
+                     CACHE_VERSION, fps.runs_digest, sources_fingerprint(config))
+    return fps
+
+
+def _look(store: Store, root: str, run_id: str, stamp: tuple, config, settled: int) -> tuple:
+    """Look into one entry of the store folder: (its entry text, see :class:`Fingerprints`; None or
+    (its fingerprint list, whether its stamp can be relied on))."""
+    path = f"{root}/{run_id}"
+    try:
+        if stamp == _GONE or not S_ISDIR(os.lstat(path).st_mode):  # a file, a link: not a run folder
+            return None, None
+    except OSError:
+        return None, None
+    fp, has_outputs = _data.fingerprint_of(f"{path}/", config)
+    if fp[0] is None:  # no run.json: not a run (the rule of Store.run_ids, and its warning)
+        if not os.path.exists(f"{path}/{_store_mod.RUN_FILE}") and _store_mod._has_files(path):
+            _store_mod.warn_once(f"meta:{run_id}", f"{os.path.join(path, _store_mod.RUN_FILE)}: "
+                                                   f"missing; run folder skipped")
+        return None, None
+    if not _data.valid_run_id(run_id):
+        log.warning(f"{store.root / run_id}: run folder name {run_id!r} cannot be published; skipped")
+        return "", None
+    ok = not has_outputs and 0 < stamp[1] < settled and 0 < stamp[2] < settled
+    return repr(fp), (fp, ok)  # plain lists, ints and strings: repr is a stable (and fast) encoding

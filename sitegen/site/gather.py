@@ -134,7 +134,7 @@ def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache |
     todo = [rid for rid, text in fingerprints.texts.items() if not _reusable(cached.get(rid), text)]
     context = ReadContext(str(store.root), config, str(site_tmp))
     fresh, spill = {}, Spill(Path(site_tmp) / SPILL_NAME)
-    jobs = ((rid, fingerprints.runs.pop(rid)) for rid in todo)  # (each let go once sent)
+    jobs = ((rid, fingerprints.fp(rid)) for rid in todo)
     for r in iter_jobs(_read, context, jobs, len(todo), progress, 0, total):
         spill.add(r.slim["id"], r.blob, r.row)
         fresh[r.slim["id"]] = r._replace(blob=b"", row=None)

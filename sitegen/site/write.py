@@ -24,13 +24,13 @@ import os
 import shutil
 from pathlib import Path
 
-from sitegen.site.cache import CACHE_NAME, STATE_NAME, BuildCache, BuildState, owns, remove_legacy
+from sitegen.site.cache import CACHE_NAME, STAMPS_NAME, STATE_NAME, BuildCache, BuildState, owns, remove_legacy
 from sitegen.site.fileops import link_all, link_or_copy, remove_empty_parents, swap_in, write_atomic
 from sitegen.store import pid_alive
 
 TREE_NAME = ".sitegen-tree"     # in every tree: a token naming the build that made it
 DIFFERS = "differs.json"        # in the kept previous tree's folder: {"site": token, "paths": [...]}
-BOOKKEEPING = (CACHE_NAME, STATE_NAME, TREE_NAME)  # written into every new tree, never linked
+BOOKKEEPING = (CACHE_NAME, STATE_NAME, STAMPS_NAME, TREE_NAME)  # written into every new tree, never linked
 
 
 def keep(site_dir: Path, tmp: Path, cache: BuildCache, state: BuildState, refresh_cache: bool) -> None:
@@ -38,7 +38,7 @@ def keep(site_dir: Path, tmp: Path, cache: BuildCache, state: BuildState, refres
     shutil.rmtree(tmp, ignore_errors=True)
     if refresh_cache:
         cache.save(site_dir)
-    write_atomic(site_dir / STATE_NAME, state.to_text())
+    state.save(site_dir)
     remove_legacy(site_dir)
 
 
@@ -98,7 +98,7 @@ def _swap(site_dir: Path, tree: Path, cache: BuildCache, state: BuildState, chan
           holder: Path | None) -> None:
     token = os.urandom(8).hex()
     cache.save(tree)  # the cache's index and shards, into the tree
-    write_atomic(tree / STATE_NAME, state.to_text())
+    state.save(tree)
     write_atomic(tree / TREE_NAME, token)
     remove_legacy(tree)
     old = swap_in(tree, site_dir)  # the one step: before it the old site, after it the new one
