@@ -28,22 +28,23 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from sitegen import store as _store_mod
 from sitegen.site import usercharts, write
 from sitegen.site.cache import (CACHE_NAME, SECTIONS, STATE_NAME, BuildCache, BuildState, CacheDamaged,
                                 owns, run_shard)
 from sitegen.site.fingerprint import fingerprint, refresh_stamps
-from sitegen.site.gather import Gathered, gather
-from sitegen.site.plan import Plan, PlanEntry, Totals, plan, run_files_record
+from sitegen.site.theme import BuildError
 from sitegen.site.usercharts import chart_runs
-from sitegen.site.render import BuildError
-from sitegen.site.renderer import Renderer
-from sitegen.site.shape import shape
 from sitegen.site.fileops import same_file
-from sitegen.site.workers import Progress
 from sitegen.store import Store
+
+if TYPE_CHECKING:  # the phases after the fingerprints are imported when there is something to build
+    from sitegen.site.gather import Gathered
+    from sitegen.site.plan import Plan, PlanEntry, Totals
+    from sitegen.site.renderer import Renderer
+    from sitegen.site.workers import Progress
 
 log = logging.getLogger("sitegen")
 
@@ -124,6 +125,10 @@ def _build_once(store: Store, site_dir: Path, tmp: Path, config, clean: bool, st
         lap("finish")
         return BuildResult(pages_total=state.pages, runs=fps.run_count, site_dir=site_dir,
                            phases=lap.phases, mode="unchanged")
+    from sitegen.site.gather import gather  # (Jinja, the page kinds: not needed when nothing changed)
+    from sitegen.site.plan import plan
+    from sitegen.site.renderer import Renderer
+    from sitegen.site.shape import shape
     cache = None if clean else BuildCache.load(site_dir)
     lap("load cache")
     _new_folder(tmp)
@@ -285,6 +290,7 @@ def _next_cache(gathered: Gathered, site_plan: Plan, old: BuildCache | None, tre
 
 
 def _cache_files(new: BuildCache, old: BuildCache | None, runs: dict[str, dict[str, PlanEntry]]) -> None:
+    from sitegen.site.plan import run_files_record
     """The files of these planned runs, in their shards of the cache this build leaves."""
     for rid, files in runs.items():
         new.put(run_shard(new.slims[rid]), "files", rid, run_files_record(files), old)

@@ -27,10 +27,8 @@ import operator
 import os
 import time
 import zlib
-from array import array
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from itertools import chain
 from pathlib import Path
 from stat import S_ISDIR
 from typing import Any, Callable
@@ -41,7 +39,7 @@ from sitegen.site.bundle import vega_bundle_version
 from sitegen.site.cache import CACHE_VERSION, DATA_VERSION, STAMPS_NAME, BuildCache
 from sitegen.site.fileops import write_atomic
 from sitegen.site.charts import templates_version
-from sitegen.site.render import theme_fingerprint
+from sitegen.site.theme import theme_fingerprint
 from sitegen.site.reports import sources_fingerprint
 from sitegen.site.usercharts import charts_key
 from sitegen.store import Store
@@ -60,21 +58,22 @@ def key(*parts: Any) -> str:
     return h.hexdigest()
 
 
-STAMPS_HEADER = ["sitegen-build-stamps", 2]
+STAMPS_HEADER = ["sitegen-build-stamps", 3]
 SETTLE_NS = 5 * 10**9  # a folder stamp is relied on once this much older than the build that saw it
 LIVE_STATUSES = ("Running", "Killed")  # Killed: a Running run whose process is gone (it may be back)
 _STAMP = operator.attrgetter("st_ino", "st_mtime_ns", "st_ctime_ns")
-_NONE = (0, 0, 0)       # no stamp to rely on
 _GONE = (-1, -1, -1)    # the entry went away while being listed
+LOOK, RELY, UNSETTLED = 0, 1, 2  # an entry's flag: look into it; rely on its stamp; a finished run
+#   without outputs whose stamp is too recent to rely on yet
 
 
 @dataclass
 class Stamps:
-    """The stamps file: each entry of the store folder (sorted), its stamp (``_NONE``: none to rely
-    on), whether it is a finished run without outputs, what its fingerprint was and the runs' digest."""
+    """The stamps file: each entry of the store folder (sorted), its stamp, its flag (``RELY`` …),
+    what its fingerprint was and the runs' digest."""
     names: str              # "\0".join(entry names)
-    stamps: array           # three ints an entry
-    eligible: bytes         # 1: a finished run without outputs
+    stamps: bytes           # marshal of [stamp, …] (compared as bytes: equal lists, equal bytes)
+    flags: bytes            # LOOK, RELY or UNSETTLED an entry
     entries: bytes          # marshal of [fingerprint text, "" (a run not publishable) or None (not a run)]
     digest: str             # runs digest of those entries
     runs: int               # publishable runs among them
@@ -89,11 +88,9 @@ class Stamps:
             d = marshal.loads(outer["data"])
             if d["version"] != STAMPS_HEADER or d["root"] != root:
                 return None
-            stamps = array("q")
-            stamps.frombytes(d["stamps"])
-            got = cls(d["names"], stamps, d["eligible"], d["entries"], d["digest"], d["runs"])
+            got = cls(d["names"], d["stamps"], d["flags"], d["entries"], d["digest"], d["runs"])
             n = got.names.count("\0") + 1 if got.names else 0
-            if not (len(stamps) == 3 * n == 3 * len(got.eligible)) or not isinstance(got.digest, str):
+            if n != len(got.flags) or not isinstance(got.digest, str) or not isinstance(got.stamps, bytes):
                 return None
             return got
         except Exception:  # missing, truncated, foreign: look into every run
@@ -104,13 +101,15 @@ class Stamps:
 
     def entry_list(self) -> list:
         got = marshal.loads(self.entries)
-        if not isinstance(got, list) or len(got) != len(self.eligible):
+        if not isinstance(got, list) or len(got) != len(self.flags):
             raise ValueError("stamps: damaged entries")
         return got
 
-    def triples(self) -> list[tuple]:
-        it = iter(self.stamps)
-        return list(zip(it, it, it))
+    def stamp_list(self) -> list[tuple]:
+        got = marshal.loads(self.stamps)
+        if not isinstance(got, list) or len(got) != len(self.flags):
+            raise ValueError("stamps: damaged stamps")
+        return got
 
 
 @dataclass
@@ -125,7 +124,8 @@ class Fingerprints:
     runs: dict[str, list] = field(default_factory=dict)  # fingerprint lists of the runs looked into
     root: str = ""               # the store folder (stamps are kept for one store)
     stamps: list[tuple] = field(default_factory=list)   # each entry's stamp now
-    candidate: bytearray = field(default_factory=bytearray)  # 1: publishable, no outputs, stamp settled
+    candidate: bytearray = field(default_factory=bytearray)  # RELY or UNSETTLED: publishable, no
+    #   outputs (if finished: so flagged in the next stamps file); LOOK: not
     looked: list[int] = field(default_factory=list)      # entries looked into (not vouched for)
     old: Stamps | None = None    # the last stamps file
 
@@ -152,35 +152,36 @@ class Fingerprints:
     def stamps_bytes(self, slims: dict[str, dict] | None) -> bytes:
         """The stamps file for the next build. Relied on: the runs of ``slims`` (this build's slim
         records) that are finished and readable, without outputs; without ``slims`` (a build that
-        stopped after the fingerprints: no run.json changed), those the last stamps file relied on."""
-        entries, stamps, cand = self._entries(), self.stamps, self.candidate
-        eligible = bytearray(len(self.names))
+        stopped after the fingerprints: no run.json changed), those the last stamps file flagged."""
+        entries, cand = self._entries(), self.candidate
+        flags = bytearray(len(self.names))
         if slims is None:
-            was = self._was_eligible()
+            was = self._was_finished()
             for i in range(len(self.names)):
-                eligible[i] = cand[i] and was(i)
+                if cand[i] and was(i):
+                    flags[i] = cand[i]
         else:
             for i, name in enumerate(self.names):
                 if cand[i]:
                     s = slims.get(name)
-                    eligible[i] = s is not None and not s["skip"] and s["fp"] == entries[i] \
-                        and s["meta"].get("status") not in LIVE_STATUSES
-        flat = array("q", chain.from_iterable(st if ok else _NONE for st, ok in zip(stamps, eligible)))
+                    if s is not None and not s["skip"] and s["fp"] == entries[i] \
+                            and s["meta"].get("status") not in LIVE_STATUSES:
+                        flags[i] = cand[i]
         data = {"version": STAMPS_HEADER, "root": self.root, "names": "\0".join(self.names),
-                "stamps": flat.tobytes(), "eligible": bytes(eligible), "digest": self.runs_digest,
+                "stamps": marshal.dumps(self.stamps, 2), "flags": bytes(flags), "digest": self.runs_digest,
                 "entries": marshal.dumps(entries, 2), "runs": self.run_count}
         payload = marshal.dumps(data, 2)
         return marshal.dumps({"crc": zlib.crc32(payload), "data": payload}, 2)
 
-    def _was_eligible(self) -> Callable[[int], bool]:
-        """Whether entry i was relied on by the last stamps file."""
+    def _was_finished(self) -> Callable[[int], bool]:
+        """Whether the last stamps file flagged entry i a finished run without outputs."""
         old = self.old
         if old is None:
             return lambda i: False
         if old.names == "\0".join(self.names):
-            return lambda i: bool(old.eligible[i])
-        by_name = dict(zip(old.name_list(), old.eligible))
-        return lambda i: bool(by_name.get(self.names[i]))
+            return lambda i: old.flags[i] != LOOK
+        by_name = dict(zip(old.name_list(), old.flags))
+        return lambda i: by_name.get(self.names[i], LOOK) != LOOK
 
     runs_digest: str = ""
 
@@ -203,32 +204,35 @@ def _to_look(names: list[str], stamps: list[tuple], old: Stamps | None) -> list[
     """The entries whose folder stamp does not vouch for the fingerprint the stamps file has."""
     if old is None:
         return list(range(len(names)))
+    flags = old.flags
     if old.names == "\0".join(names):
-        if array("q", chain.from_iterable(stamps)) == old.stamps:
-            return [i for i, ok in enumerate(old.eligible) if not ok]
-        return [i for i, (a, b, ok) in enumerate(zip(stamps, old.triples(), old.eligible)) if not ok or a != b]
+        if marshal.dumps(stamps, 2) == old.stamps:  # (the usual no-change build: one comparison)
+            if flags.count(RELY) == len(flags):
+                return []
+            return [i for i, f in enumerate(flags) if f != RELY]
+        return [i for i, (a, b, f) in enumerate(zip(stamps, old.stamp_list(), flags)) if f != RELY or a != b]
     where = {n: i for i, n in enumerate(old.name_list())}
-    before, eligible = old.triples(), old.eligible
+    before = old.stamp_list()
     out = []
     for i, (n, st) in enumerate(zip(names, stamps)):
         j = where.get(n)
-        if j is None or not eligible[j] or before[j] != st:
+        if j is None or flags[j] != RELY or before[j] != st:
             out.append(i)
     return out
 
 
 def refresh_stamps(fps: Fingerprints, site_dir: Path) -> None:
-    """After a build that stopped at the fingerprints: rewrite the stamps file if a run it relied
-    on has a new settled stamp, or make it from the build cache if there is none (a site built by
-    an earlier version)."""
+    """After a build that stopped at the fingerprints: rewrite the stamps file if a run it flagged
+    finished has a new stamp to rely on, or make it from the build cache if there is none (a site
+    built by an earlier version)."""
     if fps.old is None:
-        if any(fps.candidate):
+        if RELY in fps.candidate:
             cache = BuildCache.load(site_dir)
             if cache is not None:
                 write_atomic(site_dir / STAMPS_NAME, fps.stamps_bytes(cache.slims))
         return
-    was = fps._was_eligible()
-    if any(fps.candidate[i] and was(i) for i in fps.looked):
+    was = fps._was_finished()
+    if any(fps.candidate[i] == RELY and was(i) for i in fps.looked):
         write_atomic(site_dir / STAMPS_NAME, fps.stamps_bytes(None))
 
 
@@ -270,14 +274,14 @@ def fingerprint(store: Store, config, site_dir: Path | None = None) -> Fingerpri
     else:
         where = dict(zip(old.name_list(), old.entry_list()))
         entries = [where.get(n) for n in names]
-    candidate = bytearray(b"\1") * len(names)  # the entries not looked into were relied on: still are
+    candidate = bytearray([RELY]) * len(names)  # the entries not looked into were relied on: still are
     fps = Fingerprints(names=names, entries=entries, common=common, inputs="", run_count=0,
                        root=absolute, stamps=stamps, candidate=candidate, looked=looked, old=old)
     settled = time.time_ns() - SETTLE_NS
     for i in looked:
         text, fresh = _look(store, root, names[i], stamps[i], config, settled)
         same = same and entries[i] == text
-        entries[i], candidate[i] = text, 0
+        entries[i], candidate[i] = text, LOOK
         if fresh is not None:
             fps.runs[names[i]], candidate[i] = fresh
     if same:
@@ -309,5 +313,5 @@ def _look(store: Store, root: str, run_id: str, stamp: tuple, config, settled: i
     if not _data.valid_run_id(run_id):
         log.warning(f"{store.root / run_id}: run folder name {run_id!r} cannot be published; skipped")
         return "", None
-    ok = not has_outputs and 0 < stamp[1] < settled and 0 < stamp[2] < settled
-    return repr(fp), (fp, ok)  # plain lists, ints and strings: repr is a stable (and fast) encoding
+    flag = LOOK if has_outputs else RELY if 0 < stamp[1] < settled and 0 < stamp[2] < settled else UNSETTLED
+    return repr(fp), (fp, flag)  # plain lists, ints and strings: repr is a stable (and fast) encoding

@@ -1,11 +1,8 @@
 """The Jinja environment: theme loading (user theme over the default), the ``url`` helper, filters."""
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -13,87 +10,12 @@ import jinja2
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from sitegen.errors import UserError
 from sitegen.formatting import format_size, format_took, format_value, format_when
 
 
-class ThemeError(UserError):
-    """A theme folder is missing or a template is broken."""
-
-
-class BuildError(UserError):
-    """The site could not be built; the previous site is left as it was."""
-
-
-def default_theme_dir() -> Path:
-    """themes/default: in the repository (editable install) or inside the installed wheel."""
-    here = Path(__file__).resolve().parent.parent  # .../sitegen
-    for candidate in (here / "themes" / "default", here.parent / "themes" / "default"):
-        if (candidate / "templates").is_dir():
-            return candidate
-    raise ThemeError(f"the default theme is missing (looked in {here / 'themes'} and "
-                     f"{here.parent / 'themes'}); reinstall sitegen")
-
-
-def user_theme_dir(config) -> Path | None:
-    if not config.theme:
-        return None
-    path = Path(config.theme)
-    if not path.is_absolute():
-        path = Path(config.base_dir) / path
-    if not path.is_dir():
-        raise ThemeError(f"theme folder {path} does not exist; fix `theme` in {config.source or 'the config'}")
-    return path
-
-
-def _templates_dir(theme: Path) -> Path:
-    return theme / "templates" if (theme / "templates").is_dir() else theme
-
-
-def theme_files(config) -> list[tuple[str, Path]]:
-    """(label, path) of every theme file, user theme first."""
-    files: list[tuple[str, Path]] = []
-    themes = [("default", default_theme_dir())]
-    user = user_theme_dir(config)
-    if user:
-        themes.insert(0, ("user", user))
-    for label, root in themes:
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for name in sorted(filenames):
-                p = Path(dirpath) / name
-                files.append((f"{label}/{p.relative_to(root).as_posix()}", p))
-    return files
-
-
-def theme_fingerprint(config) -> str:
-    h = hashlib.sha256()
-    for label, path in theme_files(config):
-        h.update(label.encode() + b"\0")
-        try:
-            h.update(path.read_bytes())
-        except OSError:
-            pass
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def static_files(config) -> dict[str, Path]:
-    """Theme static files by their path under assets/ (a user theme's file wins)."""
-    out: dict[str, Path] = {}
-    themes = [default_theme_dir()]
-    user = user_theme_dir(config)
-    if user:
-        themes.append(user)
-    for theme in themes:
-        static = theme / "static"
-        if not static.is_dir():
-            continue
-        for dirpath, _, filenames in os.walk(static):
-            for name in filenames:
-                p = Path(dirpath) / name
-                out[p.relative_to(static).as_posix()] = p
-    return dict(sorted(out.items()))
+from sitegen.site.theme import (BuildError, ThemeError, default_theme_dir, static_files,  # noqa: F401
+                                theme_files, theme_fingerprint, user_theme_dir)
+from sitegen.site.theme import templates_dir as _templates_dir
 
 
 # ---------------------------------------------------------------- helpers used by templates

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen.site import report_markdown
-from sitegen.site.pages import run_label
 from sitegen.site.report_source import (EMBED_KINDS, Embed, Option, ReportSource, _unquote,
                                          parse_report, rewrite, split_list, token)
 
@@ -38,6 +36,13 @@ OPTIONS = {
     "compare": {"runs", "columns", "images", "diff-only", "title"},
     "parallel": {"columns", "color", "runs", "title"},
 }
+
+
+def run_label(s: dict) -> str:
+    """``#3 name`` (:func:`sitegen.site.pages.run_label`; imported when a report is resolved, as it
+    brings Jinja: a build with nothing to do lists the reports only)."""
+    from sitegen.site.pages import run_label as label
+    return label(s)
 
 
 def report_path(name: str) -> str:
@@ -609,6 +614,7 @@ def resolve(src: ReportSource, runs: Runs, root: str = "../") -> ReportPage:
             r.warn(p.line or e.line, f"sitegen-{e.kind}: {p.message}")
             embeds.append({"kind": "error", "line": p.line or e.line, "embed": f"sitegen-{e.kind}",
                            "message": p.message, "title": ""})
+    from sitegen.site import report_markdown  # (Markdown and Jinja: only when a report is made)
     html, math_used = report_markdown.render(src.body, r.reference, root)
     parts: list[Any] = []
     pattern = re.compile(r"<p>SITEGENEMBED(\d+)X</p>")

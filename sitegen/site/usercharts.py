@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from sitegen.site.render import BuildError
+from sitegen.site.theme import BuildError
 
 KINDS = ("run", "compare", "dashboard")
 PAGE_KIND = {"run.html": "run", "compare.html": "compare", "dashboard.html": "dashboard"}
