@@ -235,3 +235,27 @@ def test_run_json_rewritten_in_place_on_a_full_disk_moves_its_folder(stamped, tm
     build_site(store, site, Config())
     assert "b2" in run_page(site, ids[1])
     assert_same_as_full(store, site, tmp_path)
+
+
+def test_stamped_fingerprints_equal_a_fresh_look(stamped, tmp_path) -> None:
+    """Runs added and removed, a folder without run.json, a stray file: the fingerprints taken with the
+    stamps file are those of a look into every folder, and the builds equal full ones."""
+    store, site, ids = stamped
+    cfg = Config()
+
+    def same() -> None:
+        got, fresh = _fingerprint.fingerprint(store, cfg, site), _fingerprint.fingerprint(store, cfg)
+        assert (got.texts, got.ids, got.run_count) == (fresh.texts, fresh.ids, fresh.run_count)
+        build_site(store, site, cfg)
+        assert_same_as_full(store, site, tmp_path)
+
+    more = log_runs(store.root, [0.3, 0.4], ["d", "e"])
+    age(store.root, more)
+    same()
+    (store.root / "notes").mkdir()
+    (store.root / "README.txt").write_text("not a run\n", "utf-8")
+    os.rename(store.root / ids[0], tmp_path / "gone")
+    same()
+    store.update_meta(more[1], {"name": "e2"})
+    os.rename(tmp_path / "gone", store.root / ids[0])
+    same()

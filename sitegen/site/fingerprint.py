@@ -28,6 +28,7 @@ import os
 import time
 import zlib
 from dataclasses import dataclass, field
+from bisect import bisect_left
 from functools import cached_property, partial
 from pathlib import Path
 from stat import S_ISDIR
@@ -128,6 +129,7 @@ class Fingerprints:
     #   outputs (if finished: so flagged in the next stamps file); LOOK: not
     looked: list[int] = field(default_factory=list)      # entries looked into (not vouched for)
     old: Stamps | None = None    # the last stamps file
+    old_flags: bytes = b""       # its flags, entry by entry of this build (LOOK for new entries)
 
     def _entries(self) -> list:
         if self.entries is None:
@@ -154,34 +156,31 @@ class Fingerprints:
         records) that are finished and readable, without outputs; without ``slims`` (a build that
         stopped after the fingerprints: no run.json changed), those the last stamps file flagged."""
         entries, cand = self._entries(), self.candidate
-        flags = bytearray(len(self.names))
+        flags = self._old_flags()  # an entry not looked into keeps its flag (RELY): its folder did not change
         if slims is None:
             was = self._was_finished()
-            for i in range(len(self.names)):
-                if cand[i] and was(i):
-                    flags[i] = cand[i]
+            for i in self.looked:
+                flags[i] = cand[i] if cand[i] and was(i) else LOOK
         else:
-            for i, name in enumerate(self.names):
-                if cand[i]:
-                    s = slims.get(name)
-                    if s is not None and not s["skip"] and s["fp"] == entries[i] \
-                            and s["meta"].get("status") not in LIVE_STATUSES:
-                        flags[i] = cand[i]
+            for i in self.looked:
+                s = slims.get(self.names[i]) if cand[i] else None
+                ok = s is not None and not s["skip"] and s["fp"] == entries[i] \
+                    and s["meta"].get("status") not in LIVE_STATUSES
+                flags[i] = cand[i] if ok else LOOK
         data = {"version": STAMPS_HEADER, "root": self.root, "names": "\0".join(self.names),
                 "stamps": marshal.dumps(self.stamps, 2), "flags": bytes(flags), "digest": self.runs_digest,
                 "entries": marshal.dumps(entries, 2), "runs": self.run_count}
         payload = marshal.dumps(data, 2)
         return marshal.dumps({"crc": zlib.crc32(payload), "data": payload}, 2)
 
+    def _old_flags(self) -> bytearray:
+        """The last stamps file's flags, entry by entry of this build (LOOK for new entries)."""
+        return bytearray(self.old_flags) if self.old_flags else bytearray(len(self.names))
+
     def _was_finished(self) -> Callable[[int], bool]:
         """Whether the last stamps file flagged entry i a finished run without outputs."""
-        old = self.old
-        if old is None:
-            return lambda i: False
-        if old.names == "\0".join(self.names):
-            return lambda i: old.flags[i] != LOOK
-        by_name = dict(zip(old.name_list(), old.flags))
-        return lambda i: by_name.get(self.names[i], LOOK) != LOOK
+        flags = self.old_flags
+        return lambda i: bool(flags) and flags[i] != LOOK
 
     runs_digest: str = ""
 
@@ -200,25 +199,55 @@ def _lstat_all(root_fd: int, names: list[str]) -> list:
         return out
 
 
-def _to_look(names: list[str], stamps: list[tuple], old: Stamps | None) -> list[int]:
-    """The entries whose folder stamp does not vouch for the fingerprint the stamps file has."""
+def _aligned(old: Stamps, names: list[str]) -> tuple[list, bytes, list, int]:
+    """The last stamps file's stamps, flags and entries entry by entry of ``names`` (None, LOOK, None
+    for a new entry), and how many publishable runs it had that are gone."""
+    old_names, stamps, flags, entries = old.name_list(), old.stamp_list(), old.flags, old.entry_list()
+    now = set(names)
+    gone = [] if now.issuperset(old_names) else [i for i, n in enumerate(old_names) if n not in now]
+    gone_runs = sum(1 for i in gone if entries[i])
+    if gone:  # (a run folder went away: rare) by name
+        at = {n: i for i, n in enumerate(old_names)}
+        idx = [at.get(n) for n in names]
+        return ([None if j is None else stamps[j] for j in idx], bytes(LOOK if j is None else flags[j] for j in idx),
+                [None if j is None else entries[j] for j in idx], gone_runs)
+    s2: list = []
+    f2 = bytearray()
+    e2: list = []
+    prev = 0
+    for n in sorted(now.difference(old_names)):  # only new entries: the old lists with holes (slices, in C)
+        j = bisect_left(old_names, n)
+        s2 += stamps[prev:j]
+        f2 += flags[prev:j]
+        e2 += entries[prev:j]
+        s2.append(None)
+        f2.append(LOOK)
+        e2.append(None)
+        prev = j
+    s2 += stamps[prev:]
+    f2 += flags[prev:]
+    e2 += entries[prev:]
+    return s2, bytes(f2), e2, 0
+
+
+def _match(names: list[str], stamps: list[tuple], old: Stamps | None) -> tuple[list[int], list | None, bytes, int]:
+    """(the entries to look into: their stamp does not vouch for the fingerprint the stamps file has;
+    the stamps file's entries in this build's order, None: not loaded as all match; its flags in this
+    order; its publishable runs that are gone)."""
+    n = len(names)
     if old is None:
-        return list(range(len(names)))
-    flags = old.flags
+        return list(range(n)), [None] * n, bytes(n), 0
     if old.names == "\0".join(names):
+        flags = old.flags
         if marshal.dumps(stamps, 2) == old.stamps:  # (the usual no-change build: one comparison)
-            if flags.count(RELY) == len(flags):
-                return []
-            return [i for i, f in enumerate(flags) if f != RELY]
-        return [i for i, (a, b, f) in enumerate(zip(stamps, old.stamp_list(), flags)) if f != RELY or a != b]
-    where = {n: i for i, n in enumerate(old.name_list())}
-    before = old.stamp_list()
-    out = []
-    for i, (n, st) in enumerate(zip(names, stamps)):
-        j = where.get(n)
-        if j is None or flags[j] != RELY or before[j] != st:
-            out.append(i)
-    return out
+            if flags.count(RELY) == n:
+                return [], None, flags, 0
+            return [i for i, f in enumerate(flags) if f != RELY], old.entry_list(), flags, 0
+        before, entries, gone_runs = old.stamp_list(), old.entry_list(), 0
+    else:
+        before, flags, entries, gone_runs = _aligned(old, names)
+    looked = [i for i, (a, b, f) in enumerate(zip(stamps, before, flags)) if f != RELY or a != b]
+    return looked, entries, flags, gone_runs
 
 
 def refresh_stamps(fps: Fingerprints, site_dir: Path) -> None:
@@ -264,32 +293,32 @@ def fingerprint(store: Store, config, site_dir: Path | None = None) -> Fingerpri
         if fd >= 0:
             os.close(fd)
     old = Stamps.load(site_dir, absolute) if site_dir is not None and names else None
-    looked = _to_look(names, stamps, old)
-    same = old is not None and old.names == "\0".join(names)  # then the entries are the old ones, in place
-    entries: list | None
-    if old is None:
-        entries = [None] * len(names)
-    elif same:
-        entries = old.entry_list() if looked else None  # None: loaded if asked for
-    else:
-        where = dict(zip(old.name_list(), old.entry_list()))
-        entries = [where.get(n) for n in names]
+    looked, entries, old_flags, gone_runs = _match(names, stamps, old)
     candidate = bytearray([RELY]) * len(names)  # the entries not looked into were relied on: still are
-    fps = Fingerprints(names=names, entries=entries, common=common, inputs="", run_count=0,
-                       root=absolute, stamps=stamps, candidate=candidate, looked=looked, old=old)
+    fps = Fingerprints(names=names, entries=entries, common=common, inputs="", run_count=0, root=absolute,
+                       stamps=stamps, candidate=candidate, looked=looked, old=old, old_flags=old_flags)
     settled = time.time_ns() - SETTLE_NS
+    changed = []
     for i in looked:
         text, fresh = _look(store, root, names[i], stamps[i], config, settled)
-        same = same and entries[i] == text
+        if entries[i] != text:
+            changed.append((i, bool(entries[i])))
         entries[i], candidate[i] = text, LOOK
         if fresh is not None:
             fps.runs[names[i]], candidate[i] = fresh
-    if same:
-        fps.runs_digest, fps.run_count = old.digest, old.runs
-    else:
+    if old is None:
         texts = fps.texts
         fps.runs_digest = hashlib.sha1("\n".join(f"{k} {v}" for k, v in texts.items()).encode()).hexdigest()
         fps.run_count = len(texts)
+    elif not changed and not gone_runs and old.names == "\0".join(names):
+        fps.runs_digest, fps.run_count = old.digest, old.runs
+    else:  # the last digest and what changed since (what the state file compares: equal only if nothing did)
+        h = hashlib.sha1(old.digest.encode())
+        h.update("\0".join(names).encode())
+        for i, _ in changed:
+            h.update(f"\n{names[i]} {entries[i]}".encode())
+        fps.runs_digest = h.hexdigest()
+        fps.run_count = old.runs - gone_runs + sum(bool(entries[i]) - was for i, was in changed)
     fps.inputs = key(common, vega_bundle_version(), templates_version(), store.pins(), store.assets(),
                      CACHE_VERSION, fps.runs_digest, sources_fingerprint(config))
     return fps

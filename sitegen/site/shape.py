@@ -126,8 +126,10 @@ def _changes(gathered: Gathered, old: BuildCache | None) -> tuple[set[str], set[
         o, s = old.slims.get(rid), gathered.slims[rid]
         if not _published(o) or not _published(s) or _ident(o) != _ident(s):
             moved.add(rid)
-    removed = {rid for rid, o in old.slims.items()
-               if _published(o) and not _published(gathered.slims.get(rid))}
+    # a run not read again has its cached slim record: only those read again or gone can leave
+    gone = old.slims.keys() - gathered.slims.keys()
+    removed = {rid for rid in gone | (gathered.fresh.keys() & old.slims.keys())
+               if _published(old.slims[rid]) and not _published(gathered.slims.get(rid))}
     return changed, moved | removed, removed
 
 
