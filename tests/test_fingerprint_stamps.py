@@ -246,6 +246,7 @@ def test_stamped_fingerprints_equal_a_fresh_look(stamped, tmp_path) -> None:
     def same() -> None:
         got, fresh = _fingerprint.fingerprint(store, cfg, site), _fingerprint.fingerprint(store, cfg)
         assert (got.texts, got.ids, got.run_count) == (fresh.texts, fresh.ids, fresh.run_count)
+        assert got.inputs == fresh.inputs  # the digest updated by what changed is the one of all runs
         build_site(store, site, cfg)
         assert_same_as_full(store, site, tmp_path)
 

@@ -59,7 +59,7 @@ def key(*parts: Any) -> str:
     return h.hexdigest()
 
 
-STAMPS_HEADER = ["sitegen-build-stamps", 3]
+STAMPS_HEADER = ["sitegen-build-stamps", 4]
 SETTLE_NS = 5 * 10**9  # a folder stamp is relied on once this much older than the build that saw it
 LIVE_STATUSES = ("Running", "Killed")  # Killed: a Running run whose process is gone (it may be back)
 _STAMP = operator.attrgetter("st_ino", "st_mtime_ns", "st_ctime_ns")
@@ -185,6 +185,21 @@ class Fingerprints:
     runs_digest: str = ""
 
 
+_MOD = 1 << 128
+
+
+def _entry_hash(item: tuple[str, str]) -> int:
+    """A publishable run's share of the runs digest: its id and fingerprint text hashed."""
+    name, text = item
+    return int.from_bytes(hashlib.blake2b(f"{name} {text}".encode(), digest_size=16).digest(), "big")
+
+
+def _digest_hex(total: int) -> str:
+    """The runs digest: the sum of every publishable run's hash (mod 2**128), so that it is the same
+    whichever builds came before and a build after a few changes updates it by those alone."""
+    return f"{total % _MOD:032x}"
+
+
 def _lstat_all(root_fd: int, names: list[str]) -> list:
     """``os.lstat`` of each name in the folder ``root_fd`` (``_GONE`` stamps for those gone)."""
     try:
@@ -199,18 +214,19 @@ def _lstat_all(root_fd: int, names: list[str]) -> list:
         return out
 
 
-def _aligned(old: Stamps, names: list[str]) -> tuple[list, bytes, list, int]:
+def _aligned(old: Stamps, names: list[str]) -> tuple[list, bytes, list, tuple[int, int]]:
     """The last stamps file's stamps, flags and entries entry by entry of ``names`` (None, LOOK, None
-    for a new entry), and how many publishable runs it had that are gone."""
+    for a new entry), and (how many publishable runs it had that are gone, the sum of their hashes)."""
     old_names, stamps, flags, entries = old.name_list(), old.stamp_list(), old.flags, old.entry_list()
     now = set(names)
     gone = [] if now.issuperset(old_names) else [i for i, n in enumerate(old_names) if n not in now]
-    gone_runs = sum(1 for i in gone if entries[i])
+    gone_runs = [(old_names[i], entries[i]) for i in gone if entries[i]]
+    gone_seen = (len(gone_runs), sum(map(_entry_hash, gone_runs)))
     if gone:  # (a run folder went away: rare) by name
         at = {n: i for i, n in enumerate(old_names)}
         idx = [at.get(n) for n in names]
         return ([None if j is None else stamps[j] for j in idx], bytes(LOOK if j is None else flags[j] for j in idx),
-                [None if j is None else entries[j] for j in idx], gone_runs)
+                [None if j is None else entries[j] for j in idx], gone_seen)
     s2: list = []
     f2 = bytearray()
     e2: list = []
@@ -227,23 +243,24 @@ def _aligned(old: Stamps, names: list[str]) -> tuple[list, bytes, list, int]:
     s2 += stamps[prev:]
     f2 += flags[prev:]
     e2 += entries[prev:]
-    return s2, bytes(f2), e2, 0
+    return s2, bytes(f2), e2, (0, 0)
 
 
-def _match(names: list[str], stamps: list[tuple], old: Stamps | None) -> tuple[list[int], list | None, bytes, int]:
+def _match(names: list[str], stamps: list[tuple], old: Stamps | None) -> tuple[list[int], list | None, bytes,
+                                                                              tuple[int, int]]:
     """(the entries to look into: their stamp does not vouch for the fingerprint the stamps file has;
     the stamps file's entries in this build's order, None: not loaded as all match; its flags in this
-    order; its publishable runs that are gone)."""
+    order; its publishable runs that are gone: how many, the sum of their hashes)."""
     n = len(names)
     if old is None:
-        return list(range(n)), [None] * n, bytes(n), 0
+        return list(range(n)), [None] * n, bytes(n), (0, 0)
     if old.names == "\0".join(names):
         flags = old.flags
         if marshal.dumps(stamps, 2) == old.stamps:  # (the usual no-change build: one comparison)
             if flags.count(RELY) == n:
-                return [], None, flags, 0
-            return [i for i, f in enumerate(flags) if f != RELY], old.entry_list(), flags, 0
-        before, entries, gone_runs = old.stamp_list(), old.entry_list(), 0
+                return [], None, flags, (0, 0)
+            return [i for i, f in enumerate(flags) if f != RELY], old.entry_list(), flags, (0, 0)
+        before, entries, gone_runs = old.stamp_list(), old.entry_list(), (0, 0)
     else:
         before, flags, entries, gone_runs = _aligned(old, names)
     looked = [i for i, (a, b, f) in enumerate(zip(stamps, before, flags)) if f != RELY or a != b]
@@ -293,7 +310,7 @@ def fingerprint(store: Store, config, site_dir: Path | None = None) -> Fingerpri
         if fd >= 0:
             os.close(fd)
     old = Stamps.load(site_dir, absolute) if site_dir is not None and names else None
-    looked, entries, old_flags, gone_runs = _match(names, stamps, old)
+    looked, entries, old_flags, (gone_runs, gone_sum) = _match(names, stamps, old)
     candidate = bytearray([RELY]) * len(names)  # the entries not looked into were relied on: still are
     fps = Fingerprints(names=names, entries=entries, common=common, inputs="", run_count=0, root=absolute,
                        stamps=stamps, candidate=candidate, looked=looked, old=old, old_flags=old_flags)
@@ -302,23 +319,25 @@ def fingerprint(store: Store, config, site_dir: Path | None = None) -> Fingerpri
     for i in looked:
         text, fresh = _look(store, root, names[i], stamps[i], config, settled)
         if entries[i] != text:
-            changed.append((i, bool(entries[i])))
+            changed.append((i, entries[i]))
         entries[i], candidate[i] = text, LOOK
         if fresh is not None:
             fps.runs[names[i]], candidate[i] = fresh
     if old is None:
         texts = fps.texts
-        fps.runs_digest = hashlib.sha1("\n".join(f"{k} {v}" for k, v in texts.items()).encode()).hexdigest()
+        fps.runs_digest = _digest_hex(sum(map(_entry_hash, texts.items())))
         fps.run_count = len(texts)
-    elif not changed and not gone_runs and old.names == "\0".join(names):
+    elif not changed and not gone_runs:
         fps.runs_digest, fps.run_count = old.digest, old.runs
-    else:  # the last digest and what changed since (what the state file compares: equal only if nothing did)
-        h = hashlib.sha1(old.digest.encode())
-        h.update("\0".join(names).encode())
-        for i, _ in changed:
-            h.update(f"\n{names[i]} {entries[i]}".encode())
-        fps.runs_digest = h.hexdigest()
-        fps.run_count = old.runs - gone_runs + sum(bool(entries[i]) - was for i, was in changed)
+    else:  # the last digest with what changed taken out and put in: O(changed), the same sum
+        total = int(old.digest, 16) - gone_sum
+        for i, before in changed:
+            if before:
+                total -= _entry_hash((names[i], before))
+            if entries[i]:
+                total += _entry_hash((names[i], entries[i]))
+        fps.runs_digest = _digest_hex(total)
+        fps.run_count = old.runs - gone_runs + sum(bool(entries[i]) - bool(before) for i, before in changed)
     fps.inputs = key(common, vega_bundle_version(), templates_version(), store.pins(), store.assets(),
                      CACHE_VERSION, fps.runs_digest, sources_fingerprint(config))
     return fps
