@@ -29,6 +29,7 @@ import marshal
 import os
 import sys
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -103,14 +104,10 @@ def _columns(slims: dict[str, dict]) -> dict[str, list]:
 
 
 def _slims(cols: dict[str, list]) -> dict[str, dict]:
-    rows = zip(*(cols[f] for f in SLIM_FIELDS))
-    metas = zip(*(cols[f] for f in META_FIELDS))
-    out = {}
-    for row, meta in zip(rows, metas):
-        slim = dict(zip(SLIM_FIELDS, row))
-        slim["meta"] = dict(zip(META_FIELDS, meta))
-        out[row[0]] = slim
-    return out
+    # dict(zip(fields, row)) a run, by map: in C (a build after one new run loads every record)
+    metas = map(dict, map(zip, repeat(META_FIELDS), zip(*(cols[f] for f in META_FIELDS))))
+    rows = zip(*(cols[f] for f in SLIM_FIELDS), metas)
+    return dict(zip(cols["id"], map(dict, map(zip, repeat(SLIM_FIELDS + ("meta",)), rows))))
 
 
 def _digest(data: bytes) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import marshal
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -131,7 +132,8 @@ def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache |
     """Slim records of every run, full summaries of the runs read again (re-logging the warnings met
     reading each, also for cached ones, so ``--strict`` sees them every build)."""
     cached = cache.slims if cache is not None else {}
-    todo = [rid for rid, text in fingerprints.texts.items() if not _reusable(cached.get(rid), text)]
+    texts = fingerprints.texts
+    todo = [rid for rid, text in texts.items() if not _reusable(cached.get(rid), text)]
     context = ReadContext(str(store.root), config, str(site_tmp))
     fresh, spill = {}, Spill(Path(site_tmp) / SPILL_NAME)
     jobs = ((rid, fingerprints.fp(rid)) for rid in todo)
@@ -140,20 +142,17 @@ def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache |
         fresh[r.slim["id"]] = r._replace(blob=b"", row=None)
     table = list(cache.names) if cache is not None else []
     index = {names: i for i, names in enumerate(table)}
-    slims: dict[str, dict] = {}
-    for rid, text in fingerprints.texts.items():
-        r = fresh.get(rid)
-        if r is None:
-            slims[rid] = cached[rid]
-            continue
+    slims: dict[str, dict] = dict(zip(texts, map(cached.get, texts)))  # in id order; (in C)
+    for rid in sorted(fresh):  # the runs read again (the others' cached records are theirs)
+        r = fresh[rid]
         i = index.get(r.names)
         if i is None:
             i = index[r.names] = len(table)
             table.append(r.names)
         slims[rid] = r.slim
-        r.slim["fp"], r.slim["names"] = text, i
-    for run_id in sorted(slims):
-        for w in slims[run_id]["warnings"]:
+        r.slim["fp"], r.slim["names"] = texts[rid], i
+    for warned in filter(None, map(itemgetter("warnings"), slims.values())):  # (in id order)
+        for w in warned:
             log.warning(w)
     runs = [s for s in slims.values() if not s["skip"] and not s["hidden"]]
     runs.sort(key=order_key)
