@@ -227,6 +227,8 @@ def test_every_chart_is_drawn_before_printing(browser, site, tmp_path):  # noqa:
     watch = Watch(page, None)
     page.goto(site.as_uri() + "/index.html")
     page.wait_for_selector("#grid tbody tr[data-id]")
+    # Vega loads when the page is idle (c07f948); printing draws synchronously only once it is in
+    page.wait_for_function("() => !!window.vegaEmbed")
     total = page.locator(".vega-box").count()
     assert page.locator(".vega-box svg").count() < total  # those far below are not drawn yet
     last = page.locator("#charts-scatter figcaption").last.inner_text()
