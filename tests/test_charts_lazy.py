@@ -113,3 +113,19 @@ def test_the_dashboard_shows_its_grid_before_vega_loads(browser, site):  # noqa:
     assert page.locator(".vega-warm").count() == 0
     assert watch.errors == [] and watch.outside == []
     page.close()
+
+
+def test_without_the_bundle_the_comparison_is_ready_and_its_charts_say_so(browser, site):  # noqa: F811
+    (site / "assets" / "vega-bundle.js").unlink()
+    ids = [r["id"] for r in read_index(site)["runs"]][:3]
+    page = browser.new_page(viewport={"width": 1280, "height": 700})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(site.as_uri() + "/compare.html#ids=" + ",".join(ids))
+    page.wait_for_selector("#compare-body[data-ready='3']")
+    over = "#charts-overlay figure[data-chart='curves:loss']"
+    page.locator(over).scroll_into_view_if_needed()
+    page.wait_for_function("f => document.querySelector(f + ' .vega-box').textContent.includes('charts need')", arg=over)
+    assert page.locator(over + " .vega-box").inner_text() == "(charts need assets/vega-bundle.js)"
+    assert page.locator("#compare-table thead th").count() == 4 and errors == []
+    page.close()
