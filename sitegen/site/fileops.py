@@ -1,7 +1,6 @@
 """Small file helpers of the build: hard links, byte comparisons, atomic writes and the site swap."""
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 from pathlib import Path
@@ -69,6 +68,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
     try:
+        import ctypes  # (only where a tree is swapped in: a build with nothing to do never loads it)
         libc = ctypes.CDLL(None, use_errno=True)
         fn = libc.renameat2
     except (OSError, AttributeError):

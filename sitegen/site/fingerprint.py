@@ -35,13 +35,12 @@ from stat import S_ISDIR
 from typing import Any, Callable
 
 from sitegen import store as _store_mod
-from sitegen.site import data as _data
 from sitegen.site.bundle import vega_bundle_version
 from sitegen.site.cache import CACHE_VERSION, DATA_VERSION, STAMPS_NAME, BuildCache
 from sitegen.site.fileops import write_atomic
 from sitegen.site.charts import templates_version
 from sitegen.site.theme import theme_fingerprint
-from sitegen.site.reports import sources_fingerprint
+from sitegen.site.report_files import sources_fingerprint
 from sitegen.site.usercharts import charts_key
 from sitegen.store import Store
 
@@ -352,6 +351,7 @@ def _look(store: Store, root: str, run_id: str, stamp: tuple, config, settled: i
             return None, None
     except OSError:
         return None, None
+    from sitegen.site import data as _data  # (only for the folders looked into)
     fp, has_outputs = _data.fingerprint_of(f"{path}/", config)
     if fp[0] is None:  # no run.json: not a run (the rule of Store.run_ids, and its warning)
         if not os.path.exists(f"{path}/{_store_mod.RUN_FILE}") and _store_mod._has_files(path):

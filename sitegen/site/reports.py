@@ -13,18 +13,18 @@ from __future__ import annotations
 import difflib
 import logging
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sitegen.site.report_files import (NAME_RE, find_reports, has_reports, reports_dir,  # noqa: F401
+                                        sources_fingerprint)
 from sitegen.site.report_source import (EMBED_KINDS, Embed, Option, ReportSource, _unquote,
                                          parse_report, rewrite, split_list, token)
 
 log = logging.getLogger("sitegen")
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 FIELDS = {"number": "#", "name": "Name", "status": "Status", "script": "Script",
           "duration": "Duration (s)", "start": "Started (UTC)", "id": "Run id"}
 SERIES_RUNS_MAX = 100   # runs drawn in one series chart (their data files load with the page)
@@ -50,51 +50,9 @@ def report_path(name: str) -> str:
     return f"reports/{name}.html"
 
 
-def reports_dir(config) -> Path:
-    return Path(config.base_dir) / getattr(config, "reports_dir", "reports")
-
-
-def find_reports(folder: Path, warn: bool = False) -> dict[str, Path]:
-    """``name -> path`` of the Markdown reports in ``folder`` (names that cannot be a file name in
-    the site are left out; ``warn``: and warned about, once a build, by the reports' page kind)."""
-    out: dict[str, Path] = {}
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return out
-    for e in entries:
-        if e.name.startswith(".") or not e.name.endswith(".md") or not e.is_file():
-            continue
-        name = e.name[:-3]
-        if not NAME_RE.match(name):
-            if warn:
-                    log.warning(f"report {e.path}: the name {name!r} cannot be a page name "
-                            f"(letters, digits, _ . - only); skipped")
-            continue
-        out[name] = Path(e.path)
-    return out
-
-
 def load_sources(config, warn: bool = False) -> dict[str, ReportSource]:
     """Every report of the project, parsed (``name -> source``, by name)."""
     return {name: load_report(name, path) for name, path in find_reports(reports_dir(config), warn).items()}
-
-
-def has_reports(config) -> bool:
-    """Whether the project has a report (every page's header then links ``reports.html``)."""
-    return bool(find_reports(reports_dir(config)))
-
-
-def sources_fingerprint(config) -> list:
-    """What the reports folder holds (names, sizes, mtimes): part of a build's inputs."""
-    out = []
-    for name, path in find_reports(reports_dir(config)).items():
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        out.append([name, st.st_size, st.st_mtime_ns])
-    return out
 
 
 def listing(sources: dict[str, ReportSource]) -> list[dict]:
