@@ -113,12 +113,6 @@ def order_key(s: dict) -> tuple:
     return (m.get("start_time_utc") or m.get("created_utc") or "", m.get("run_number") or 0, s["id"])
 
 
-def _reusable(cached: dict | None, fp_text: str) -> bool:
-    if not cached or cached["fp"] != fp_text:
-        return False
-    return cached["skip"] or cached["meta"].get("status") != "Running"
-
-
 def _read(ctx: ReadContext, job: tuple[str, list]) -> Read:
     run_id, fp = job
     s = _data.summarize(ctx.store_root, run_id, ctx.config, fp, f"{ctx.site_tmp}/{run_data_path(run_id)}",
@@ -133,7 +127,9 @@ def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache |
     reading each, also for cached ones, so ``--strict`` sees them every build)."""
     cached = cache.slims if cache is not None else {}
     texts = fingerprints.texts
-    todo = [rid for rid, text in texts.items() if not _reusable(cached.get(rid), text)]
+    # read again: a run not in the cache, whose fingerprint moved, or still running (its liveness)
+    todo = [rid for rid, text in texts.items() if (c := cached.get(rid)) is None or c["fp"] != text
+            or (not c["skip"] and c["meta"].get("status") == "Running")]
     context = ReadContext(str(store.root), config, str(site_tmp))
     fresh, spill = {}, Spill(Path(site_tmp) / SPILL_NAME)
     jobs = ((rid, fingerprints.fp(rid)) for rid in todo)

@@ -12,6 +12,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Callable
 
 from sitegen.site import data as _data
@@ -148,7 +149,8 @@ def _primary_values(gathered: Gathered, old: BuildCache | None, primary: str | N
     """Each published run's ``pv``: computed for runs read again, kept for the others unless the
     primary metric changed (then every run's summary is loaded once)."""
     same = old is not None and old.info.get("primary") == primary
-    for s in sorted(gathered.runs, key=run_shard):  # the cached summaries a shard at a time
+    todo = [s for rid in gathered.fresh if _published(s := gathered.slims[rid])] if same else gathered.runs
+    for s in sorted(todo, key=run_shard):  # the cached summaries a shard at a time
         rid = s["id"]
         if rid in gathered.fresh or not same:
             s["pv"] = primary_value(gathered.summary(rid), primary)
@@ -165,10 +167,10 @@ def shape(store: Store, config, gathered: Gathered, old: BuildCache | None = Non
     groups: dict[str, list[dict]] = {}
     name_sets: dict[str | None, set[int]] = {None: set()}
     for s in runs:
-        script = s["meta"].get("script_name") or ""
-        groups.setdefault(script, []).append(s)
-        name_sets.setdefault(script, set()).add(s["names"])
-        name_sets[None].add(s["names"])
+        groups.setdefault(s["meta"].get("script_name") or "", []).append(s)
+    for script, members in groups.items():
+        name_sets[script] = got = set(map(itemgetter("names"), members))  # (in C)
+        name_sets[None] |= got
     shaped = SiteShape(runs=runs, by_id={s["id"]: s for s in runs}, groups=groups,
                        script_pages=_script_pages(groups), primary=None, goal="max", prev={}, next={},
                        best={}, labels={}, comparisons={}, compare_links={}, site={},
