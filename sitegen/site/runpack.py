@@ -206,6 +206,22 @@ def pack_series(s, max_points: int = MAX_POINTS) -> tuple[dict, bytes]:
 # ---------------------------------------------------------------- the file
 
 
+_B85_DIGITS = (b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+               .translate(_B85_SAFE))
+_B85_POWERS = (85 ** 4, 85 ** 3, 85 ** 2, 85, 1)
+
+
+def b85_safe(data: bytes) -> str:
+    """``base64.b85encode(data).translate(_B85_SAFE)``, vectorised with numpy (the standard library's
+    encoder is a Python loop over 4-byte words: a tenth of a full build's CPU)."""
+    import numpy as np
+    padding = -len(data) % 4
+    words = np.frombuffer(data + b"\0" * padding, dtype=">u4").astype(np.uint64)
+    digits = (words[:, None] // np.array(_B85_POWERS, dtype=np.uint64)) % 85
+    out = np.frombuffer(_B85_DIGITS, dtype=np.uint8)[digits].tobytes()
+    return (out[:len(out) - padding] if padding else out).decode("ascii")
+
+
 def run_file(run_id: str, info: dict, series: dict, max_points: int = MAX_POINTS,
              queue: str = "runs") -> str:
     """The data file of a run: ``info`` (JSON-ready) and its ``series`` (name → series), packed;
@@ -223,7 +239,7 @@ def run_file(run_id: str, info: dict, series: dict, max_points: int = MAX_POINTS
     blob += z.flush()
     extra = ',"points"' if queue == "points" else ""
     return (f'(window.SITEGEN_PACKED=window.SITEGEN_PACKED||[]).push([{dumps(run_id)},'
-            f'"{base64.b85encode(blob).translate(_B85_SAFE).decode("ascii")}"{extra}]);'
+            f'"{b85_safe(blob)}"{extra}]);'
             f'window.SitegenRunPack&&SitegenRunPack.unpackAll();\n')
 
 
