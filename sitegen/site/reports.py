@@ -105,6 +105,18 @@ def _number(v: Any) -> float | None:
     return float(v) if type(v) in (int, float) and math.isfinite(v) else None
 
 
+REPORT_META = ("run_id", "run_number", "name", "script_name", "status", "start_time_utc", "duration_s", "tags")
+
+
+def report_run(s: dict) -> dict:
+    """What reports read of a run's summary (its values, what queries and tables show, its outputs'
+    paths): a build over every run holds this, not every whole summary."""
+    m = s["meta"]
+    return {"id": s["id"], "meta": {k: m.get(k) for k in REPORT_META}, "params": s.get("params") or {},
+            "scalars": s["scalars"], "series": s["series"],
+            "outputs": [{"path": o["path"], "image": o.get("image")} for o in s["outputs"]]}
+
+
 @dataclass
 class Runs:
     """The published runs (site order) and what reports look up in them."""

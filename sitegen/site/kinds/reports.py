@@ -8,7 +8,7 @@ import logging
 from typing import Iterator
 
 from sitegen.site.plan import PlanEntry, PlanInput
-from sitegen.site.reports import Runs, listing, load_sources, report_path, resolve
+from sitegen.site.reports import Runs, listing, load_sources, report_path, report_run, resolve
 
 TEMPLATES = ["report.html", "reports.html"]
 log = logging.getLogger("sitegen")
@@ -18,7 +18,7 @@ def plan(site: PlanInput) -> Iterator[PlanEntry]:
     sources = load_sources(site.config, warn=True)
     if not sources:
         return
-    runs = Runs(site.full_runs(), primary=site.shape.primary, goal=site.shape.goal)
+    runs = Runs(site.full_runs(report_run), primary=site.shape.primary, goal=site.shape.goal)
     for name, src in sources.items():
         page = resolve(src, runs)
         for warning in page.warnings:
