@@ -174,3 +174,21 @@ def test_sections_read_are_kept_a_few_at_a_time(store, tmp_path, monkeypatch):
         cache.section(shard, "runs")
     assert len(cache.shard_files) == 5 and len(cache._loaded) == cache_mod.KEEP_SECTIONS
     assert cache.get(ids[0], "runs")["id"] == ids[0]  # read again when needed
+
+
+def test_a_kept_runs_file_removed_by_hand_is_made_again(store, tmp_path, monkeypatch):
+    """A build in batches over a previous site links the files of the runs it does not plan again
+    from it; one removed from the site by hand is made again (that run is planned)."""
+    store, ids = store
+    batched(monkeypatch)
+    site = tmp_path / "site"
+    build_site(store, site, Config())
+    (site / "runs" / f"{ids[8]}.html").unlink()  # the last run: not planned again below
+    for rid in ids[:4]:
+        meta = store.root / rid / "run.json"
+        meta.write_text(meta.read_text().replace('"name": "', '"name": "re-'))
+    result = build_site(store, site, Config())
+    assert result.mode == "swap" and f"runs/{ids[8]}.html" in result.changed
+    fresh = tmp_path / "fresh"
+    build_site(store, fresh, Config(), clean=True)
+    assert tree_bytes(site) == tree_bytes(fresh)

@@ -6,12 +6,16 @@ plain data between them:
    run and no warning (:class:`~sitegen.site.cache.BuildState`): nothing to do.
 2. *gather* (:mod:`~sitegen.site.gather`): a summary per run, from the build cache
    (:class:`~sitegen.site.cache.BuildCache`) when its fingerprint is unchanged, else read from the
-   store; reading a run writes its chart data file (and its long series' points file).
+   store (kept marshalled in a spill file, :mod:`~sitegen.site.spill`, not in memory); reading a run
+   writes its chart data file (and its long series' points file).
 3. *plan* (:mod:`~sitegen.site.shape`, :mod:`~sitegen.site.plan`): how runs relate (previous, next,
    best, comparisons), then every file of the site as a :class:`~sitegen.site.plan.PlanEntry`, listed
-   by the page kinds of :mod:`sitegen.site.kinds`, with a key for what it is made from.
+   by the page kinds of :mod:`sitegen.site.kinds`, with a key for what it is made from: the site-wide
+   files at once, the runs' files a batch (a cache shard of runs) at a time.
 4. *render* (:mod:`~sitegen.site.renderer`): files whose key changed, or that show a run that changed,
-   are made into a new folder next to the site.
+   are made into a new folder next to the site, batch by batch (the next batch is planned while the
+   workers render this one's pages; each batch's shard of the cache is written once it is done), so
+   memory is bounded by a batch, not by the store.
 5. *write* (:mod:`~sitegen.site.write`): the new files (and the cache) make a complete new tree with
    the unchanged ones, which replaces the site in one step. A failure or a kill leaves the old site whole.
 
