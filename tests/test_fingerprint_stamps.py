@@ -260,3 +260,31 @@ def test_stamped_fingerprints_equal_a_fresh_look(stamped, tmp_path) -> None:
     store.update_meta(more[1], {"name": "e2"})
     os.rename(tmp_path / "gone", store.root / ids[0])
     same()
+
+
+def test_stamps_too_recent_when_looked_at_settle_by_the_end_of_the_build(stamped, monkeypatch, tmp_path):
+    """A build right after runs were written (a store just copied): their stamps were too recent when
+    the fingerprint phase looked, but are old enough once the build is done; the stamps file then relies
+    on them if their folder and files are still as the build read them, and only then."""
+    store, site, ids = stamped
+    monkeypatch.setattr(_fingerprint, "SETTLE_NS", 3600 * 10**9)
+    for rid in ids:
+        os.utime(store.root / rid)  # now: too recent to rely on while the build looks
+    later = time.time_ns() + 2 * 3600 * 10**9
+    calls: list[int] = []
+
+    def clock() -> int:  # the fingerprint phase's clock, then the end of the build's, two hours on
+        calls.append(1)
+        if len(calls) == 2:  # meanwhile a run's metrics.tsv grows in place (its folder unchanged)
+            with open(store.root / ids[1] / "metrics.tsv", "ab") as f:
+                f.write(b"\"during\"\t0\t3\t1700000000.0\n")
+        return later if len(calls) > 1 else time.time_ns()
+    monkeypatch.setattr(_fingerprint, "_now_ns", clock)
+    store.update_meta(ids[2], {"name": "c2"})  # something to build
+    build_site(store, site, Config())
+    monkeypatch.setattr(_fingerprint, "_now_ns", lambda: later)
+    seen = looked_into(monkeypatch)
+    build_site(store, site, Config())
+    assert seen == [ids[1]]  # the others were relied on; the one that changed meanwhile was not
+    assert "during" in run_page(site, ids[1])
+    assert_same_as_full(store, site, tmp_path)

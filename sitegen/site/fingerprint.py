@@ -63,6 +63,7 @@ SETTLE_NS = 5 * 10**9  # a folder stamp is relied on once this much older than t
 LIVE_STATUSES = ("Running", "Killed")  # Killed: a Running run whose process is gone (it may be back)
 _STAMP = operator.attrgetter("st_ino", "st_mtime_ns", "st_ctime_ns")
 _GONE = (-1, -1, -1)    # the entry went away while being listed
+_now_ns = time.time_ns  # (the clock stamps are judged by)
 LOOK, RELY, UNSETTLED = 0, 1, 2  # an entry's flag: look into it; rely on its stamp; a finished run
 #   without outputs whose stamp is too recent to rely on yet
 
@@ -129,6 +130,7 @@ class Fingerprints:
     looked: list[int] = field(default_factory=list)      # entries looked into (not vouched for)
     old: Stamps | None = None    # the last stamps file
     old_flags: bytes = b""       # its flags, entry by entry of this build (LOOK for new entries)
+    config: Any = None           # the build's config (what a folder is looked into with)
 
     def _entries(self) -> list:
         if self.entries is None:
@@ -166,11 +168,30 @@ class Fingerprints:
                 ok = s is not None and not s["skip"] and s["fp"] == entries[i] \
                     and s["meta"].get("status") not in LIVE_STATUSES
                 flags[i] = cand[i] if ok else LOOK
+                if flags[i] == UNSETTLED and self._settles(i):
+                    flags[i] = RELY
         data = {"version": STAMPS_HEADER, "root": self.root, "names": "\0".join(self.names),
                 "stamps": marshal.dumps(self.stamps, 2), "flags": bytes(flags), "digest": self.runs_digest,
                 "entries": marshal.dumps(entries, 2), "runs": self.run_count}
         payload = marshal.dumps(data, 2)
         return marshal.dumps({"crc": zlib.crc32(payload), "data": payload}, 2)
+
+    def _settles(self, i: int) -> bool:
+        """Whether entry i, whose stamp was too recent when this build looked into it, can be relied
+        on now (at the end of the build): its folder still has that stamp, old enough now, and its
+        files still give the fingerprint this build used (looked at again: the folder first, as at
+        first). A build right after the store was copied or written then leaves nothing to look into."""
+        path = f"{self.root}/{self.names[i]}"
+        try:
+            stamp = _STAMP(os.lstat(path))
+        except OSError:
+            return False
+        settled = _now_ns() - SETTLE_NS
+        if stamp != self.stamps[i] or not (0 < stamp[1] < settled and 0 < stamp[2] < settled):
+            return False
+        from sitegen.site import data as _data
+        fp, has_outputs = _data.fingerprint_of(f"{path}/", self.config)
+        return not has_outputs and repr(fp) == self._entries()[i]
 
     def _old_flags(self) -> bytearray:
         """The last stamps file's flags, entry by entry of this build (LOOK for new entries)."""
@@ -312,8 +333,9 @@ def fingerprint(store: Store, config, site_dir: Path | None = None) -> Fingerpri
     looked, entries, old_flags, (gone_runs, gone_sum) = _match(names, stamps, old)
     candidate = bytearray([RELY]) * len(names)  # the entries not looked into were relied on: still are
     fps = Fingerprints(names=names, entries=entries, common=common, inputs="", run_count=0, root=absolute,
-                       stamps=stamps, candidate=candidate, looked=looked, old=old, old_flags=old_flags)
-    settled = time.time_ns() - SETTLE_NS
+                       stamps=stamps, candidate=candidate, looked=looked, old=old, old_flags=old_flags,
+                       config=config)
+    settled = _now_ns() - SETTLE_NS
     changed = []
     for i in looked:
         text, fresh = _look(store, root, names[i], stamps[i], config, settled)
