@@ -234,6 +234,9 @@ def test_a_link_sorted_by_text_in_slices_restores_its_view(browser, sharded):  #
     page = context.new_page()
     watch = Watch(page, None)
     page.add_init_script(SLOW_SORT)
+    page.add_init_script("""window.__said = new Set(); new MutationObserver(() => {  // every text the grid's body shows
+        const b = document.querySelector('#grid tbody'); if (b) window.__said.add(b.textContent); })
+      .observe(document, {childList: true, subtree: true, characterData: true});""")
     page.goto((site / "index.html").as_uri() + "#sort=-name&q=seed1&sel=" + ids[4])
     page.wait_for_function("SitegenGrid.current && SitegenGrid.current.complete() && "
                            "!/Sorting/.test(document.getElementById('grid-status').textContent)")
@@ -243,6 +246,8 @@ def test_a_link_sorted_by_text_in_slices_restores_its_view(browser, sharded):  #
     assert page.evaluate(SORTED, names[::-1]) and names[0] > names[-1]
     assert page.text_content("#grid-status").startswith(f"{len(names)} of 300 runs · 1 ticked")
     assert page.evaluate("SitegenState.get('sort')") == "-name"
+    said = page.evaluate("[...window.__said]")
+    assert "Sorting runs…" in said and "No run matches the filter." not in said  # while the sort went on
     assert not watch.errors
     context.close()
 

@@ -309,10 +309,11 @@ var SitegenGrid = (function () {
 
     /** Work out the lines the grid shows from the runs, the filter, the grouping and what is open:
         the runs that match, in order (groups and children keep that order), then grouped or nested. */
-    var appliedAt = 0;  // when apply() began, until the next render
+    var appliedAt = 0, sortingNow = false;  // when apply() began, until the next render; a sort in slices going on
     function apply() {
       appliedAt = performance.now();
       var all = inOrder();
+      sortingNow = !all;
       if (!all) {  // still sorting: the rows shown stay in the order they were
         statusText = "Sorting by " + (sortCol().label || sortKey) + "… · " + matched + " of " + runs.length + " runs";
         return;
@@ -462,7 +463,7 @@ var SitegenGrid = (function () {
       tbody.appendChild(frag);
       if (!lines.length) {
         var tr0 = el("tr"); tr0.appendChild(el("td", {colspan: String(cs.length + 1), "class": "muted"},
-          !complete ? "Loading runs…" : runs.length ? "No run matches the filter." : "No runs yet."));
+          !complete ? "Loading runs…" : sortingNow ? "Sorting runs…" : runs.length ? "No run matches the filter." : "No runs yet."));
         tbody.appendChild(tr0);
       }
       if (status.textContent !== statusText) status.textContent = statusText;
