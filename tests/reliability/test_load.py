@@ -86,7 +86,10 @@ def test_load_16_processes_while_building(proj: Path, caplog, request):
     builds: list = []
     lists: list = []
     running: list[int] = []
-    build_and_list()  # while the runs are being created
+    # the first build while the runs are being created: once the first worker made the store (a
+    # build before that is "no run store", rightly; it raced the workers' start)
+    wait_for(lambda: (proj / "runs").is_dir(), timeout=120, what="the first worker to create the store")
+    build_and_list()
     for step in range(STEPS):
         (proj / f"step-{step}").touch()
         build_and_list()  # while every worker writes chunk ``step``
