@@ -101,8 +101,9 @@ def child_calls(tree: Path, mode: str, calls: int) -> tuple[float, float, int]:
     calls in a fresh interpreter using the sitegen package of ``tree``; ``mode``: "plain"
     (``log(name, v)``), "step" (``step=i``) or "bare" (no log)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run([sys.executable, "-c", _CHILD, mode, str(calls)], capture_output=True,
-                         text=True, check=True, env=env, cwd=tempfile.mkdtemp(prefix="bench-cwd-"))
+    with tempfile.TemporaryDirectory(prefix="bench-cwd-") as cwd:  # removed after, with its runs
+        out = subprocess.run([sys.executable, "-c", _CHILD, mode, str(calls)], capture_output=True,
+                             text=True, check=True, env=env, cwd=cwd)
     per_call, cpu, rss = out.stdout.split()
     return float(per_call), float(cpu), int(rss)
 
