@@ -112,8 +112,7 @@ def _import_detect_secrets() -> None:
     finally:
         if warnings.showwarning is not shown:
             import logging
-            logging.captureWarnings(False)  # puts back the showwarning it replaced
-            warnings.showwarning = shown
+            logging.captureWarnings(False)  # puts back the showwarning it replaced (``shown``)
 
 
 @lru_cache(maxsize=1)
