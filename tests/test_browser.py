@@ -107,7 +107,7 @@ def check_dashboard_flow(page, base: str, watch: Watch, screenshot: Path | None 
     assert page.locator("#charts-across figure.chart").count() == 4
     assert page.locator("#charts-scatter figure.chart").count() == 3
     if screenshot:
-        page.wait_for_timeout(300)
+        page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # painted
         page.screenshot(path=str(screenshot), full_page=True)
     # sort by Accuracy (numbers: highest first, then lowest first), filter by name
     first_number = lambda: page.locator("#grid tbody tr[data-id]").first.locator("td").nth(1).inner_text()

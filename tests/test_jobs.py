@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import sitegen
 
@@ -27,9 +26,14 @@ def test_jobs_json_is_strict_and_watch_refreshes(tmp_path, monkeypatch):
 
     watch = subprocess.Popen([sys.executable, "-m", "sitegen", "jobs", "--watch", "--interval", "0.2"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
+    seen = []
+    for line in watch.stdout:  # each refresh is flushed as it is made: wait for the second one
+        seen.append(line)
+        if line.startswith("(refreshed ") and sum(s.startswith("(refreshed ") for s in seen) == 2:
+            break
     watch.send_signal(signal.SIGINT)
-    out, err = watch.communicate(timeout=20)
+    rest, err = watch.communicate(timeout=20)
+    out = "".join(seen) + rest
     assert watch.returncode == 0, err
     assert "Traceback" not in err
     refreshes = out.count("(refreshed ")

@@ -269,7 +269,6 @@ def test_open_page_reloads_itself_after_new_run(proj: Path, server_factory):
             # livereload.js has finished its handshake: the server knows this page
             page.wait_for_function("() => window.LiveReload && window.LiveReload.connector"
                                    " && window.LiveReload.connector.protocol", timeout=15000)
-            time.sleep(0.3)
             page.evaluate("() => { window.__sitegenMarker = 1; }")
             run_id = log_run(proj, 0.95, "fourth")
             t0 = time.monotonic()

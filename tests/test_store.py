@@ -18,10 +18,13 @@ import sitegen.store as store_mod
 from sitegen.logger import Run
 from sitegen.store import Store, StoreError, read_metrics
 
+from helpers import wait_for
+
 WORKER = textwrap.dedent("""\
     import os, sys, time
     import sitegen
     go, wid, runs, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    open(f"{go}.ready-{wid}", "w").close()  # imported: waiting for the start
     while not os.path.exists(go):
         time.sleep(0.001)
     for r in range(runs):
@@ -35,6 +38,13 @@ WORKER = textwrap.dedent("""\
 """)
 
 
+def release_together(go: Path, procs: list) -> None:
+    """Wait until every worker has started (its ``go.ready-N`` file), then let them all go at once."""
+    ready = lambda: all(Path(f"{go}.ready-{w}").exists() or p.poll() is not None for w, p in enumerate(procs))
+    wait_for(ready, 120, "every worker to start")
+    go.write_text("go")
+
+
 def start_workers(tmp_path: Path, count: int, runs: int, n: int, extra_env: dict | None = None):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
@@ -45,8 +55,7 @@ def start_workers(tmp_path: Path, count: int, runs: int, n: int, extra_env: dict
     procs = [subprocess.Popen([sys.executable, str(script), str(go), str(w), str(runs), str(n)],
                               cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
              for w in range(count)]
-    time.sleep(0.5)  # let every interpreter start, then release them together
-    go.write_text("go")
+    release_together(go, procs)
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
@@ -93,6 +102,7 @@ APPENDER = textwrap.dedent("""\
     import os, sys, time
     from sitegen import get_logger
     go, wid, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    open(f"{go}.ready-{wid}", "w").close()  # imported: waiting for the start
     while not os.path.exists(go):
         time.sleep(0.001)
     logger = get_logger()  # SITEGEN_RUN_ID is set: every process writes into the same run
@@ -114,8 +124,7 @@ def test_processes_appending_to_one_run_never_interleave(tmp_path):
     n = 3000
     procs = [subprocess.Popen([sys.executable, str(script), str(go), str(w), str(n)], cwd=tmp_path,
                               env=env, stderr=subprocess.PIPE, text=True) for w in range(4)]
-    time.sleep(0.5)
-    go.write_text("go")
+    release_together(go, procs)
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0 and err == "", err

@@ -129,6 +129,7 @@ def cli(store_path: Path | None, show_all: bool, limit: int, fmt: str, watch: bo
             stamp = time.strftime("%H:%M:%S")
             click.echo(f"{text}\n\n(refreshed {stamp}, every {interval:g} s; Ctrl-C to stop)",
                        color=tty)
+            sys.stdout.flush()  # each refresh reaches a pipe (`| tee log`) as it is made
             time.sleep(interval)
     except KeyboardInterrupt:
         pass

@@ -31,12 +31,16 @@ FILL = """
                     f.write(b"x")
         except OSError:
             pass
+    def written(text):  # wait until the supervisor has written ``text`` into driver.log
+        path = os.path.join(os.environ["SITEGEN_STORE"], os.environ["SITEGEN_RUN_ID"], "driver.log")
+        while text not in (open(path).read() if os.path.exists(path) else ""):
+            time.sleep(0.01)
 """
 
 MID_RUN = FILL + """
     for i in range(100):
         print(f"line {i}", flush=True)
-    time.sleep(0.3)  # let the supervisor write them
+    written("line 99")
     fill()
     for i in range(100, 230):
         print(f"line {i} " + "z" * 400, flush=True)  # 52 KB: more than a page left on the disk
@@ -51,7 +55,7 @@ STILL_FULL = FILL + """
         log.log("v", i)
     log.flush() if hasattr(log, "flush") else None
     print("before", flush=True)
-    time.sleep(0.3)
+    written("before")
     fill()
     for i in range(20000):
         print(f"lost {i:05d} " + "y" * 50, flush=True)
