@@ -210,10 +210,10 @@ def mask_arguments(args: list[str], secret_values: Iterable[str] = (), tokens: b
     ``--token=X``, ``API_SECRET=X``, the password in a URL (``postgres://user:X@host``), any
     argument holding one of ``secret_values`` (the environment's secrets), and, with ``tokens``, any
     well-known token format (a GitHub token given as a positional argument). ``tokens=None``: only
-    when an argument is long enough to be one (detect-secrets is then imported)."""
+    when an argument may be one (:func:`_may_hold_token`; detect-secrets is then imported)."""
     args = [str(a) for a in args]
     if tokens is None:
-        tokens = any(len(a) >= 20 and not any(c.isspace() for c in a) for a in args)
+        tokens = any(map(_may_hold_token, args))
     values = [v for v in secret_values if v]
     masker = Masker(values, tokens=tokens) if (values or tokens) else None
     out: list[str] = []
@@ -238,6 +238,15 @@ def mask_arguments(args: list[str], secret_values: Iterable[str] = (), tokens: b
             arg = masker.text(arg)
         out.append(arg)
     return out
+
+
+def _may_hold_token(arg: str) -> bool:
+    """Whether ``arg`` is long enough to hold a token and is not a path that exists (``--data=/x/y``
+    or ``/x/y``: a training script's usual long argument, which no token format is)."""
+    if len(arg) < 20 or any(c.isspace() for c in arg):
+        return False
+    value = arg.split("=", 1)[-1]
+    return not (value and os.path.exists(value))
 
 
 # ---------------------------------------------------------------- credential files

@@ -209,6 +209,22 @@ def test_an_untracked_run_masks_token_formats_in_its_arguments(proj: Path):
     assert _grep(proj / "runs", [GH_TOKEN, SLACK], skip_dirs=("outputs",)) == []
 
 
+def test_an_existing_path_as_argument_does_not_import_detect_secrets(proj: Path):
+    """A long argument that is a path which exists holds no token: the untracked run's start skips
+    detect-secrets (~0.1 s); a long argument that is not one still has it looked for tokens."""
+    write_script(proj / "train.py", """
+        import sys
+        from sitegen import get_logger
+        get_logger().log("x", 1)
+        print("detect_secrets" in sys.modules)
+    """)
+    data = proj / "datasets" / "imagenet-subset" / "train"
+    data.mkdir(parents=True)
+    for args, imported in (([str(data), f"--data={data}", "--epochs", "3"], "False"),
+                           ([str(data), "not-a-path-but-long-enough-0123"], "True")):
+        assert py(proj / "train.py", *args, cwd=proj).stdout.strip() == imported, args
+
+
 def test_positional_secret_from_the_environment_is_masked():
     assert mask_arguments(["upload", "hunter2-from-env"], ["hunter2-from-env"], tokens=False) == ["upload", MASK]
 
