@@ -24,8 +24,15 @@ def copy_file(src: str, link: bool, dest: str) -> None:
 
 
 def write_bytes(data: bytes, dest: str) -> None:
-    with open(dest, "wb") as f:
-        f.write(data)
+    """A new file ``dest`` holding ``data`` (file descriptors, not a buffered file object: a site
+    build writes a few files a run)."""
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def same_bytes(path: str, data: bytes) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import marshal
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -121,6 +122,19 @@ def _read(ctx: ReadContext, job: tuple[str, list]) -> Read:
     return Read(slim_of(s, "", -1), names_of(s), Raw(marshal.dumps(s, MARSHAL_FORMAT)), row)
 
 
+def _warm(n_jobs: int) -> None:
+    """Before the read workers are forked: import what reading a run imports on first use, so the
+    workers inherit it instead of each importing it (numpy too when each worker would import it
+    anyway: :data:`~sitegen.site.runpack.NUMPY_AFTER`; ~0.1 CPU s a process, and the files before it
+    are encoded the slow way)."""
+    import sitegen.site.comparedata  # noqa: F401
+    import sitegen.site.runpack as runpack
+    from sitegen.store import parse_utc
+    parse_utc("2000-01-01T00:00:00.000000Z")  # (datetime's strptime module)
+    if n_jobs > runpack.NUMPY_AFTER:
+        import numpy  # noqa: F401
+
+
 def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache | None, site_tmp: Path,
            progress: Progress | None = None, total: int = 0) -> Gathered:
     """Slim records of every run, full summaries of the runs read again (re-logging the warnings met
@@ -133,20 +147,22 @@ def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache |
     context = ReadContext(str(store.root), config, str(site_tmp))
     fresh, spill = {}, Spill(Path(site_tmp) / SPILL_NAME)
     jobs = ((rid, fingerprints.fp(rid)) for rid in todo)
-    for r in iter_jobs(_read, context, jobs, len(todo), progress, 0, total):
-        spill.add(r.slim["id"], r.blob, r.row)
-        fresh[r.slim["id"]] = r._replace(blob=b"", row=None)
+    add = spill.add
+    for slim, names, blob, row in iter_jobs(_read, context, jobs, len(todo), progress, 0, total,
+                                            warm=partial(_warm, len(todo))):
+        add(slim["id"], blob, row)
+        fresh[slim["id"]] = (slim, names)
     table = list(cache.names) if cache is not None else []
     index = {names: i for i, names in enumerate(table)}
     slims: dict[str, dict] = dict(zip(texts, map(cached.get, texts)))  # in id order; (in C)
     for rid in sorted(fresh):  # the runs read again (the others' cached records are theirs)
-        r = fresh[rid]
-        i = index.get(r.names)
+        slim, names = fresh[rid]
+        i = index.get(names)
         if i is None:
-            i = index[r.names] = len(table)
-            table.append(r.names)
-        slims[rid] = r.slim
-        r.slim["fp"], r.slim["names"] = texts[rid], i
+            i = index[names] = len(table)
+            table.append(names)
+        slims[rid] = slim
+        slim["fp"], slim["names"] = texts[rid], i
     for warned in filter(None, map(itemgetter("warnings"), slims.values())):  # (in id order)
         for w in warned:
             log.warning(w)

@@ -56,11 +56,13 @@ class PlanInput:
     site_key: str = ""          # ... and of what every page shows
     page_salt: str = ""         # ... and of the store's place (run pages name it)
     replan: set[str] = field(default_factory=set)  # runs whose plan_run is called
+    store_root: str = ""        # the store's absolute path (run pages name it)
     _members: dict[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
         self.site_key = key(self.common, self.shape.site)
-        self.page_salt = key(self.site_key, str(self.store.root.absolute()))
+        self.store_root = str(self.store.root.absolute())
+        self.page_salt = key(self.site_key, self.store_root)
         published = {s["id"] for s in self.shape.runs}
         if self.old is None or self.old.info.get("salt") != self.page_salt:
             self.replan = published

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from sitegen.errors import UserError
 from sitegen.site import pages as _pages
-from sitegen.site.fileops import link_or_copy, same_bytes, same_file
+from sitegen.site.fileops import link_or_copy, same_bytes, same_file, write_bytes
 from sitegen.site.kinds import templates as kind_templates
 from sitegen.site.plan import PlanEntry
 from sitegen.site.render import BuildError, load_templates, make_env
@@ -69,8 +69,7 @@ def render_page(pc: PageContext, job: tuple[str, str, dict]) -> tuple[str, bool]
         if not pc.patch:
             link_or_copy(old_path, dest)
         return path, False
-    with open(dest, "wb") as f:
-        f.write(data)
+    write_bytes(data, dest)
     return path, True
 
 

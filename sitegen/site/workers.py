@@ -33,13 +33,15 @@ def _call(job: Any) -> Any:
     return fn(context, job)
 
 
-def _pool(n_jobs: int, fn: Callable, context: Any):
+def _pool(n_jobs: int, fn: Callable, context: Any, warm: Callable[[], None] | None = None):
     if n_jobs < POOL_MIN or (os.cpu_count() or 1) < 2:
         return None
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:
         return None
+    if warm is not None:
+        warm()
     gc.freeze()  # what the workers inherit is never scanned by their collector (no copy-on-write)
     try:
         return ctx.Pool(min(os.cpu_count() or 2, 4), initializer=_worker_init, initargs=(fn, context))
@@ -54,9 +56,10 @@ class Workers:
     once however many batches there are. :meth:`imap` returns a batch's results, in order, as they
     come: the caller can prepare the next batch while the workers are busy with this one."""
 
-    def __init__(self, fn: Callable[[Any, Any], Any], context: Any, n_jobs: int) -> None:
+    def __init__(self, fn: Callable[[Any, Any], Any], context: Any, n_jobs: int,
+                 warm: Callable[[], None] | None = None) -> None:
         self.fn, self.context = fn, context
-        self.pool = _pool(n_jobs, fn, context)
+        self.pool = _pool(n_jobs, fn, context, warm)
 
     def imap(self, jobs: Iterable, n_jobs: int | None = None) -> Iterable:
         """The results of ``jobs`` (``n_jobs`` of them if not a list; computed at once without a pool)."""
@@ -83,12 +86,15 @@ class Workers:
 
 
 def iter_jobs(fn: Callable[[Any, Any], Any], context: Any, jobs: Iterable, n_jobs: int,
-              progress: Progress | None = None, done0: int = 0, total: int = 0) -> Iterator:
+              progress: Progress | None = None, done0: int = 0, total: int = 0,
+              warm: Callable[[], None] | None = None) -> Iterator:
     """``fn(context, job)`` for each of the ``n_jobs`` jobs, yielded in order as they are done (in
-    worker processes when there are many), so the caller need not hold every result at once."""
+    worker processes when there are many), so the caller need not hold every result at once.
+    ``warm()`` is called before the workers are forked (when there are workers): imports they
+    would each make."""
     if not n_jobs:
         return
-    with Workers(fn, context, n_jobs) as workers:
+    with Workers(fn, context, n_jobs, warm) as workers:
         every = 50 if workers.pool is None else 200
         results = (fn(context, job) for job in jobs) if workers.pool is None else workers.imap(jobs, n_jobs)
         for i, r in enumerate(results):

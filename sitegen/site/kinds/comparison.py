@@ -9,11 +9,11 @@ pages, made from ``compare.html`` with the charts in them."""
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 from typing import Iterator
 
 from markupsafe import escape
 
+from sitegen.site.fileops import write_bytes
 from sitegen.site.fingerprint import key
 from sitegen.site.plan import PlanEntry, PlanInput
 
@@ -43,7 +43,7 @@ def stub_html(ids: list[str], labels: list[str]) -> str:
 
 
 def write_stub(ids: list[str], labels: list[str], dest: str) -> None:
-    Path(dest).write_text(stub_html(ids, labels), "utf-8")
+    write_bytes(stub_html(ids, labels).encode("utf-8"), dest)
 
 
 def _entry(site: PlanInput, path: str, ids: list[str], kind: str) -> PlanEntry:

@@ -33,7 +33,6 @@ def plan_run(site: PlanInput, s: RunSummary) -> Iterator[PlanEntry]:
     # A run page shows its run, and the runs it links to by number and name; the links' targets
     # follow from the ids and their order. Run ids have no ":" (valid_run_id).
     shape = site.shape
-    store_root = str(site.store.root.absolute())
     full = full_pages(site)
     rid = s["id"]
     p, n = shape.prev[rid], shape.next[rid]
@@ -41,7 +40,7 @@ def plan_run(site: PlanInput, s: RunSummary) -> Iterator[PlanEntry]:
     fam = shape.family[rid]  # its parent and children: linked by number and name too
     forced = (rid in shape.changed or p_id in shape.moved or n_id in shape.moved
               or not shape.moved.isdisjoint(fam["linked"]))
-    context = partial(run_context, shape, store_root, full, site.config.publish_metrics_tsv, s)
+    context = partial(run_context, shape, site.store_root, full, site.config.publish_metrics_tsv, s)
     yield site.page(f"runs/{rid}.html", "run.html", context,
                     f"{site.page_salt}:{full}:{p_id}:{n_id}:{','.join(fam['linked'])}:{fam['more_children']}",
                     forced=forced)
