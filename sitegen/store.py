@@ -22,6 +22,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import stat as _stat
 import sys
 import time
@@ -72,10 +73,16 @@ def format_utc(ts: float) -> str:
     return d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_UTC_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
 def parse_utc(text: str | None) -> float | None:
+    """``2026-12-01T09:23:25.803709Z`` (:func:`format_utc`'s) as a unix time; None if it is not one."""
     if not text:
         return None
     try:
+        if _UTC_SHAPE.fullmatch(text):  # the usual: 1 µs (strptime: 20 µs)
+            return _dt.datetime.fromisoformat(text).timestamp()
         return _dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
             tzinfo=_dt.timezone.utc).timestamp()
     except (TypeError, ValueError):

@@ -13,6 +13,7 @@ import math
 import os
 import re
 from contextlib import contextmanager
+from itertools import groupby, islice
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -222,26 +223,30 @@ def capture_warnings() -> Iterator[list[str]]:
 
 
 _INTS = re.compile(r"-?\d++(?:,-?\d++)*+")
-_NUM = r"-?(?:0|[1-9]\d*+)(?:\.\d++)?+(?:[eE][+-]?+\d++)?+"
-_JSON_NUMBERS = re.compile(f"{_NUM}(?:,{_NUM})*+")  # JSON numbers, comma-separated
+_NOT_NUMBER = str.maketrans("", "", "0123456789.-+e,")  # what is left of a text that is no number
+_COUNTING = [""]  # "0,1,2,…" as far as it was needed (steps counting from 0 are a prefix of it)
 
 
 class RawSeries:
-    """A series as the text of its steps, values and unix times (parsed only when needed)."""
+    """A series as the text of its steps, values and unix times, with its values parsed once."""
 
-    __slots__ = ("steps", "values", "times")
-    number_texts = True  # its values are validated JSON numbers (read_metrics_raw checks)
+    __slots__ = ("steps", "values", "times", "numbers", "counting")
+    number_texts = True  # its values are numbers (read_metrics_raw checks)
 
-    def __init__(self, steps: list[str], values: list[str], times: list[str]) -> None:
+    def __init__(self, steps: list[str], values: list[str], times: list[str],
+                 numbers: list | None = None, counting: bool = False) -> None:
         self.steps, self.values, self.times = steps, values, times
+        self.numbers = numbers  # float() of each value (int() when the file has only ints), or None
+        self.counting = counting  # the steps are 0, 1, 2, …
 
     def __len__(self) -> int:
         return len(self.values)
 
 
 def read_metrics_raw(path: str, data: bytes | None = None) -> dict[str, RawSeries] | None:
-    """metrics.tsv as text columns per metric name, in logging order — a fast path that parses no
-    number. None when the file has anything unusual (torn or malformed lines): then the exact
+    """metrics.tsv as text columns per metric name, in logging order, its values parsed once — a
+    fast path of C-level list work. None when the file has anything unusual (torn or malformed
+    lines, values other than plain numbers: strings, booleans, NaN, inf, ``1E5``): then the exact
     :func:`sitegen.store.read_metrics` is used, which also warns about the bad lines. ``data``: the
     file's bytes, if the caller has read them."""
     if data is None:
@@ -261,47 +266,99 @@ def read_metrics_raw(path: str, data: bytes | None = None) -> dict[str, RawSerie
     fields.pop()
     if len(fields) != 4 * nl:
         return None
+    values = fields[2::4]
+    numbers = _numbers(values)
+    if numbers is None:
+        return None
     names = fields[0::4]
-    steps, values, times = fields[1::4], fields[2::4], fields[3::4]
-    if not _JSON_NUMBERS.fullmatch(",".join(values)):
-        return None  # strings, booleans, NaN or anything odd: the exact reader
     decoded = {}
-    for k in set(names):
+    for k in dict.fromkeys(names):  # in order of first appearance, like read_metrics
         name = decode_name(k)
         if name is None:
             return None
         decoded[k] = name
-    out: dict[str, RawSeries] = {}
+    if len(set(decoded.values())) != len(decoded):
+        return None  # one name written two ways ("a" and "\u0061"): the exact reader merges them
     if len(decoded) == 1:
-        out[decoded[names[0]]] = RawSeries(steps, values, times)
-        return out if _valid_steps(steps) else None
-    order = sorted(range(nl), key=names.__getitem__)
-    groups: dict[str, RawSeries] = {}
-    start = 0
-    for i in range(1, nl + 1):
-        if i == nl or names[order[i]] != names[order[start]]:
-            idx = order[start:i]
-            groups[decoded[names[order[start]]]] = RawSeries([steps[j] for j in idx],
-                                                             [values[j] for j in idx],
-                                                             [times[j] for j in idx])
-            start = i
-    first = {}  # keep the order of first appearance, like read_metrics
-    for i, k in enumerate(names):
-        if k not in first:
-            first[k] = i
-            if len(first) == len(decoded):
-                break
-    for k in sorted(first, key=first.__getitem__):
-        g = out[decoded[k]] = groups[decoded[k]]
-        if not _valid_steps(g.steps):
+        groups = [(names[0], slice(None))]
+    else:  # usually each metric's lines come together (scalars, then a series): slices of the columns
+        blocks = [(k, len(list(g))) for k, g in islice(groupby(names), len(decoded) + 1)]
+        if len(blocks) != len(decoded):
+            return _grouped(fields, names, decoded, numbers)
+        groups, start = [], 0
+        for k, count in blocks:
+            groups.append((k, slice(start, start + count)))
+            start += count
+    out: dict[str, RawSeries] = {}
+    for k, lines in groups:
+        a, b, _ = lines.indices(nl)
+        steps = fields[4 * a + 1:4 * b:4]
+        counting = _step_kind(steps)
+        if counting is None:
             return None
+        out[decoded[k]] = RawSeries(steps, values[lines], fields[4 * a + 3:4 * b:4], numbers[lines], counting)
     return out
 
 
-def _valid_steps(steps: list[str]) -> bool:
-    """Integers: usually 0, 1, 2, … (a cheap comparison), else checked with a pattern."""
+def _grouped(fields: list[str], names: list[str], decoded: dict[str, str], numbers: list) -> dict | None:
+    """:func:`read_metrics_raw`'s series when the metrics' lines are interleaved."""
+    order = sorted(range(len(names)), key=names.__getitem__)  # stable: logging order within a name
+    groups: dict[str, list[int]] = {}
+    start = 0
+    for i in range(1, len(order) + 1):
+        if i == len(order) or names[order[i]] != names[order[start]]:
+            groups[names[order[start]]] = order[start:i]
+            start = i
+    out: dict[str, RawSeries] = {}
+    for k in decoded:
+        idx = groups[k]
+        steps = [fields[4 * j + 1] for j in idx]
+        counting = _step_kind(steps)
+        if counting is None:
+            return None
+        out[decoded[k]] = RawSeries(steps, [fields[4 * j + 2] for j in idx], [fields[4 * j + 3] for j in idx],
+                                    [numbers[j] for j in idx], counting)
+    return out
+
+
+def _numbers(values: list[str]) -> list | None:
+    """``values`` parsed (int() of each when none has a point or an exponent, else float()); None
+    unless every one is a plain number (a decimal or an exponent: no NaN, inf, string, bool, space)."""
+    joined = ",".join(values)
+    if joined.translate(_NOT_NUMBER):
+        return None
+    try:
+        if "." not in joined and "e" not in joined:
+            return list(map(int, values))
+        floats = list(map(float, values))
+    except ValueError:  # "1.2.3", "-", "" and the like (or an int beyond int()'s 4,300 digits)
+        return None
+    # 1e999 or an int of 400 digits: the exact reader (whose ints are exact; int() has a digit limit)
+    return floats if math.isfinite(sum(floats)) else None
+
+
+def _step_kind(steps: list[str]) -> bool | None:
+    """True when the steps are 0, 1, 2, … (the usual: compared as text with a prefix of "0,1,2,…"),
+    False when they are other integers, None when one is not an integer."""
     joined = ",".join(steps)
-    return joined == ",".join(map(str, range(len(steps)))) or bool(_INTS.fullmatch(joined))
+    if len(joined) == _counting_length(len(steps)):
+        if len(_COUNTING[0]) < len(joined):
+            _COUNTING[0] = ",".join(map(str, range(2 * len(steps))))
+        if _COUNTING[0].startswith(joined):
+            return True
+    if joined.count(",") == len(steps) - 1 and _INTS.fullmatch(joined):
+        return False
+    return None
+
+
+def _counting_length(n: int) -> int:
+    """The length of "0,1,…,n-1"."""
+    total, digits, low = max(n - 1, 0), 1, 0
+    while low < n:
+        high = low * 10 or 10
+        total += digits * (min(high, n) - low)
+        low, digits = high, digits + 1
+    return total
 
 
 def _last(s) -> Any:
@@ -320,13 +377,23 @@ def write_points_file(path: str, run_id: str, series: dict) -> bool:
     if text is None:
         return False
     try:
-        f = open(path, "w", encoding="utf-8")
+        write_text(path, text)
     except FileNotFoundError:  # few runs have one: the folder is made by the first
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        f = open(path, "w", encoding="utf-8")
-    with f:
-        f.write(text)
+        write_text(path, text)
     return True
+
+
+def write_text(path: str, text: str) -> None:
+    """``text`` (UTF-8) as the file ``path``, created or emptied: one open, one write (no buffered
+    text file around it: a build writes a few files a run)."""
+    data = memoryview(text.encode("utf-8"))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
 
 
 def run_data_js(summary: dict, series: dict, svgs: dict[str, str] | None = None,
@@ -438,7 +505,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
     scalar_times: dict[str, Any] = {}
     series: dict = {}
     for name, s in metrics.items():
-        if len(s) == 1 and str(s.steps[0]) == "0":
+        if len(s) == 1 and int(s.steps[0]) == 0:  # (a step's text may be "-0": the int 0)
             scalars_raw[name] = decode_value(s.values[0]) if isinstance(s, RawSeries) else s.values[0]
             scalar_times[name] = s.times[0] if s.times else None
         else:
@@ -480,8 +547,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
         "warnings": warnings,
     }
     if data_path and not summary["hidden"]:
-        with open(data_path, "w", encoding="utf-8") as f:
-            f.write(run_data_js(summary, series, _outputs.svg_urls(run_dir, outputs), scalar_times))
+        write_text(data_path, run_data_js(summary, series, _outputs.svg_urls(run_dir, outputs), scalar_times))
         if points_path:
             summary["points_file"] = write_points_file(points_path, run_id, series)
     return summary

@@ -36,10 +36,12 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import struct
 import sys
 import zlib
 from array import array
+from operator import sub
 from typing import Any
 
 from sitegen.site.downsample import MAX_POINTS, chart_value, downsample_indices
@@ -93,10 +95,12 @@ def _column(kind: str, values: list) -> bytes:
     return _shuffle(a.tobytes(), a.itemsize)
 
 
-def _steps(steps: list[int]) -> dict:
+def _steps(steps: list[int] | range) -> dict:
     """``{"start", "stride"}`` when the steps go up (or down) evenly — the usual 0, 1, 2, … — else
     ``{"steps": [...]}``."""
     n = len(steps)
+    if type(steps) is range:  # 0, 1, 2, … (metrics.tsv's usual steps, known from their text)
+        return {"start": 0, "stride": 1} if n >= 2 else {"steps": list(steps)}
     if n >= 2:
         a, d = steps[0], steps[1] - steps[0]
         if d and steps[-1] == a + d * (n - 1) and steps == list(range(a, a + d * n, d)):
@@ -121,31 +125,64 @@ def _times(times: list) -> dict:
     if not n:
         return {}
     k = max(1, -(-(n - 1) // (TIME_KNOTS - 1)))
-    idx = list(range(0, n, k))
-    if idx[-1] != n - 1:
-        idx.append(n - 1)
-    try:
-        ms = [_time_ms(times[i]) for i in idx]
-    except (ValueError, OverflowError):
+    knots = times[::k]
+    if (n - 1) % k:
+        knots.append(times[-1])
+    ms = _times_ms(knots)
+    if ms is None:
         return {}
-    return {"t0": ms[0], "tk": k, "dt": [b - a for a, b in zip(ms, ms[1:])]}
+    return {"t0": ms[0], "tk": k, "dt": list(map(sub, ms[1:], ms))}
 
 
-def _pack_texts(texts: list[str]) -> tuple[dict, bytes] | None:
-    """The fast path for values that are validated JSON numbers as text (metrics.tsv's usual
-    content): one C-level conversion, no per-value Python work. None when a value needs a look."""
+_LOGGER_TIMES = re.compile(r"[0-9]++\.[0-9]{3}(?:,[0-9]++\.[0-9]{3})*+")  # the logger's: 1796117005.810
+
+
+def _times_ms(times: list) -> list[int] | None:
+    """:func:`_time_ms` of each (one C-level conversion for the logger's texts); None when one is unreadable."""
+    if times and type(times[0]) is str:
+        joined = ",".join(times)
+        if _LOGGER_TIMES.fullmatch(joined):
+            return list(map(int, joined.replace(".", "").split(",")))
+    try:
+        return [_time_ms(t) for t in times]
+    except (ValueError, OverflowError):
+        return None
+
+
+_TINY_DECIMAL = "0." + "0" * 37  # a decimal below FLOAT32_TINY has at least this many zeros
+
+
+def _pack_texts(texts: list[str], numbers: list | None = None) -> tuple[dict, bytes] | None:
+    """The fast path for values that are plain numbers as text (metrics.tsv's usual content):
+    C-level conversions, no per-value Python work; ``numbers``: the values already parsed (float()
+    of each, or int() when they are all ints). None when a value needs a look."""
     joined = ",".join(texts)
     if "." not in joined and "e" not in joined and "E" not in joined:  # ints
         try:
-            return {"v": "i", "c": len(texts)}, _column("i", list(map(int, texts)))
-        except OverflowError:
+            ints = numbers if numbers and type(numbers[0]) is int else list(map(int, texts))
+            return {"v": "i", "c": len(texts)}, _column("i", ints)
+        except (OverflowError, ValueError):  # beyond int32 (or int()'s digit limit): the exact path
             return None
-    floats = list(map(float, texts))
-    if floats and (max(floats) > FLOAT32_MAX or min(floats) < -FLOAT32_MAX):
+    floats = numbers if numbers and type(numbers[0]) is float else list(map(float, texts))
+    if sum(map(abs, floats)) > FLOAT32_MAX and (max(floats) > FLOAT32_MAX or min(floats) < -FLOAT32_MAX):
         return None  # an overflow (1e999 too): the exact path lists it in "x"
-    if "e-" in joined and any(0 < abs(v) < FLOAT32_TINY for v in floats):
+    if ("e-" in joined or _TINY_DECIMAL in joined) and any(0 < abs(v) < FLOAT32_TINY for v in floats):
         return None  # an underflow: the same
+    if "-0" in joined and 0.0 in floats:  # "-0" is the int 0 for the exact reader: +0.0, not float("-0")
+        floats = _int_zeros(texts, floats)
     return {"v": "f", "c": len(floats)}, _column("f", floats)
+
+
+def _int_zeros(texts: list[str], floats: list[float]) -> list[float]:
+    out, i = floats, -1
+    for _ in range(floats.count(0.0)):
+        i = floats.index(0.0, i + 1)
+        t = texts[i]
+        if t[0] == "-" and "." not in t and "e" not in t:
+            if out is floats:
+                out = floats[:]
+            out[i] = 0.0
+    return out
 
 
 def _pack_values(values: list) -> tuple[dict, bytes]:
@@ -176,10 +213,10 @@ def pack_series(s, max_points: int = MAX_POINTS) -> tuple[dict, bytes]:
     n = len(s)
     times = getattr(s, "times", None) or []
     packed = None
-    texts = getattr(s, "number_texts", False)  # a RawSeries: its values are JSON numbers as text
+    texts = getattr(s, "number_texts", False)  # a RawSeries: its values are numbers as text
     if texts and n <= max_points:
-        steps = list(map(int, s.steps))
-        packed = _pack_texts(s.values)
+        steps = range(n) if s.counting else list(map(int, s.steps))
+        packed = _pack_texts(s.values, s.numbers)
         if packed is not None:
             last_v = decode_value(s.values[-1]) if n else None
     if packed is None:
@@ -208,7 +245,6 @@ def pack_series(s, max_points: int = MAX_POINTS) -> tuple[dict, bytes]:
 
 _B85_DIGITS = (b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
                .translate(_B85_SAFE))
-_B85_POWERS = (85 ** 4, 85 ** 3, 85 ** 2, 85, 1)
 
 
 NUMPY_AFTER = 200  # files encoded before numpy is worth importing (~0.1 s once; ~0.3 ms saved a file)
@@ -224,11 +260,32 @@ def b85_safe(data: bytes) -> str:
     if _encoded <= NUMPY_AFTER and "numpy" not in sys.modules:
         return base64.b85encode(data).translate(_B85_SAFE).decode("ascii")
     import numpy as np
+    if _B85_TABLES is None:
+        _tables()
+    digits, pairs = _B85_TABLES
     padding = -len(data) % 4
-    words = np.frombuffer(data + b"\0" * padding, dtype=">u4").astype(np.uint64)
-    digits = (words[:, None] // np.array(_B85_POWERS, dtype=np.uint64)) % 85
-    out = np.frombuffer(_B85_DIGITS, dtype=np.uint8)[digits].tobytes()
-    return (out[:len(out) - padding] if padding else out).decode("ascii")
+    words = np.frombuffer(data + b"\0" * padding, dtype=">u4")
+    high = words // 614125  # 85 ** 3: the first two digits (a number below 85 ** 2), then two, then one
+    low = words - high * 614125
+    middle = low // 85
+    out = np.empty((len(words), 5), np.uint8)
+    out[:, 0:2] = pairs[high].view(np.uint8).reshape(-1, 2)
+    out[:, 2:4] = pairs[middle].view(np.uint8).reshape(-1, 2)
+    out[:, 4] = digits[low - middle * 85]
+    text = out.tobytes()
+    return (text[:len(text) - padding] if padding else text).decode("ascii")
+
+
+_B85_TABLES = None
+
+
+def _tables() -> None:
+    """The digits, and each pair of digits as two bytes (index: a number below 85 ** 2)."""
+    global _B85_TABLES
+    import numpy as np
+    digits = np.frombuffer(_B85_DIGITS, dtype=np.uint8)
+    pairs = (digits[:, None].astype("<u2") | (digits[None, :].astype("<u2") << 8)).reshape(-1)
+    _B85_TABLES = digits, pairs
 
 
 def run_file(run_id: str, info: dict, series: dict, max_points: int = MAX_POINTS,
