@@ -80,3 +80,46 @@ def test_write_bytes_writes_the_whole_file_and_replaces_an_old_one(tmp_path) -> 
     big = os.urandom(3 << 20)
     write_bytes(big, dest)
     assert open(dest, "rb").read() == big
+
+
+def test_the_workers_get_the_next_batch_of_pages_before_the_last_is_collected(tmp_path, monkeypatch) -> None:
+    """Run pages rendered by worker processes, a batch of 2 runs at a time: the next batch is
+    handed in while the last is still being rendered (at most IN_FLIGHT batches), and the site
+    equals one built in one go without workers, byte for byte."""
+    from sitegen.site import cache as cache_mod
+    from sitegen.site import plan as plan_mod
+    from sitegen.site import renderer as renderer_mod
+    from sitegen.site.build import build_site
+    from sitegen.store import Store
+    from test_incremental import log_runs, tree_bytes
+
+    root = tmp_path / "runs"
+    root.mkdir()
+    log_runs(root, [0.5, 0.6, 0.55, 0.7, 0.52, 0.58, 0.61], list("abcdefg"), points=20)
+    store = Store(root)
+    monkeypatch.setattr(cache_mod, "SHARD_RUNS", 2)
+    monkeypatch.setattr(workers_mod, "POOL_MIN", 10**9)
+    build_site(store, tmp_path / "one", Config())
+
+    monkeypatch.setattr(workers_mod, "POOL_MIN", 1)
+    monkeypatch.setattr(plan_mod, "BATCH_RUNS", 2)
+    events: list[str] = []
+    imap, collect = workers_mod.Workers.imap, renderer_mod.Renderer._collect_one
+
+    def handed(self, jobs, n_jobs=None):
+        if self.fn is renderer_mod.render_page:  # (not the runs read)
+            events.append("hand")
+        return imap(self, jobs, n_jobs)
+
+    def collected(self):
+        assert len(self._pending) <= renderer_mod.IN_FLIGHT
+        events.append("collect")
+        return collect(self)
+
+    monkeypatch.setattr(workers_mod.Workers, "imap", handed)
+    monkeypatch.setattr(renderer_mod.Renderer, "_collect_one", collected)
+    result = build_site(store, tmp_path / "many", Config())
+    assert result.mode == "swap"
+    assert tree_bytes(tmp_path / "many") == tree_bytes(tmp_path / "one")
+    assert events.count("collect") == events.count("hand") >= 4  # site-wide pages, 3+ batches of runs
+    assert events[:2] == ["hand", "hand"]  # the second batch handed in before the first is collected

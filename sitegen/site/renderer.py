@@ -8,6 +8,7 @@ changed files, which :mod:`sitegen.site.write` moves into the site.
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -112,11 +113,16 @@ def _make_file(entry: PlanEntry, tmp: str, old: str | None, patch: bool, dirs: _
     return True
 
 
+IN_FLIGHT = 2  # batches of pages handed to the workers and not yet collected (see Renderer)
+
+
 class Renderer:
     """Makes the planned files of the new site a batch at a time (:meth:`make`): the batch's files
     at once, its pages in a pool of workers made once for the whole build, while the caller plans
-    the next batch; only the pages of one batch wait to be rendered (their contexts are made when
-    the batch is handed in). :meth:`finish` waits for the last pages and closes the pool."""
+    the next batch; at most :data:`IN_FLIGHT` batches of pages wait to be rendered (their contexts
+    are made when the batch is handed in), so the workers have the next batch queued while the
+    caller plans another, and neither waits for the other at each batch. :meth:`finish` waits for
+    the last pages and closes the pool."""
 
     def __init__(self, tmp: str, old: str | None, patch: bool, config, site: dict, site_dir: str,
                  pages: int, progress: Progress | None = None, done0: int = 0, total: int = 0,
@@ -127,7 +133,7 @@ class Renderer:
         self.charts, self.store_root, self.runs = charts, store_root, runs or []
         self.dirs, self.made = _Dirs(tmp), Made()
         self._workers: Workers | None = None
-        self._pending: Iterable = ()
+        self._pending: deque[Iterable] = deque()  # the batches handed to the workers, oldest first
 
     def link(self, paths: Iterable[str]) -> list[str]:
         """A swap build's folder gets these unchanged files of the previous site, hard-linked; the
@@ -157,8 +163,9 @@ class Renderer:
         for e in pages:
             self.dirs.ensure(e.path)
         jobs = [(e.path, e.template, page_context(e, self.site)) for e in pages]
-        self._collect()
-        self._pending = self._pool().imap(jobs)
+        while len(self._pending) >= IN_FLIGHT:
+            self._collect_one()
+        self._pending.append(self._pool().imap(jobs))
 
     def _pool(self) -> Workers:
         if self._workers is None:
@@ -168,14 +175,18 @@ class Renderer:
             self._workers = Workers(render_page, context, self.pages)
         return self._workers
 
-    def _collect(self) -> None:
-        for path, new in self._pending:
+    def _collect_one(self) -> None:
+        """Wait for the oldest batch handed to the workers."""
+        for path, new in self._pending.popleft():
             if new:
                 self.made.pages.append(path)
             self.done += 1
             if self.progress and self.done % 200 == 0:
                 self.progress(self.done, self.total)
-        self._pending = ()
+
+    def _collect(self) -> None:
+        while self._pending:
+            self._collect_one()
 
     def finish(self) -> Made:
         """Wait for the last pages; the files and pages with new bytes."""
