@@ -123,3 +123,18 @@ def test_the_workers_get_the_next_batch_of_pages_before_the_last_is_collected(tm
     assert tree_bytes(tmp_path / "many") == tree_bytes(tmp_path / "one")
     assert events.count("collect") == events.count("hand") >= 4  # site-wide pages, 3+ batches of runs
     assert events[:2] == ["hand", "hand"]  # the second batch handed in before the first is collected
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or not os.path.isdir("/proc/self/task"), reason="needs 2 cores, /proc")
+def test_numpy_is_imported_before_the_fork_without_blas_threads() -> None:
+    """Many runs to read: numpy is imported in the build process (the workers inherit it) with
+    OpenBLAS's thread pool off, and the environment is left as it was."""
+    import subprocess
+    import sys
+    code = ("import os, sys; import sitegen.site.gather as g; g._warm(10)\n"
+            "print('numpy' in sys.modules)\n"
+            "g._warm(10**6)\n"
+            "print('numpy' in sys.modules, len(os.listdir('/proc/self/task')), 'OPENBLAS_NUM_THREADS' in os.environ)")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["False", "True 1 False"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import marshal
+import os
+import sys
 from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter
@@ -33,6 +35,7 @@ RunSummary = dict  # JSON-ready; keys: see sitegen.site.data.summarize
 # What a run's set of logged names holds, in this order (see names_of)
 NAME_KINDS = ("scalars", "numeric_scalars", "logged_scalars", "series", "params", "numeric_params", "tags")
 _NONFINITE = ("NaN", "inf", "-inf")
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")  # read when numpy loads its BLAS
 
 
 def run_data_path(run_id: str) -> str:
@@ -129,10 +132,21 @@ def _warm(n_jobs: int) -> None:
     are encoded the slow way)."""
     import sitegen.site.comparedata  # noqa: F401
     import sitegen.site.runpack as runpack
-    from sitegen.store import parse_utc
-    parse_utc("2000-01-01T00:00:00.000000Z")  # (datetime's strptime module)
-    if n_jobs > runpack.NUMPY_AFTER:
+    if n_jobs > runpack.NUMPY_AFTER and "numpy" not in sys.modules:
+        _import_numpy()
+
+
+def _import_numpy() -> None:
+    """numpy, without OpenBLAS's thread pool (the build uses no BLAS: its threads' start is half
+    of numpy's import, ~0.04 CPU s) unless the environment asks for threads; the environment is
+    left as it was."""
+    names = [n for n in _BLAS_THREADS if n not in os.environ]
+    os.environ.update(dict.fromkeys(names, "1"))
+    try:
         import numpy  # noqa: F401
+    finally:
+        for n in names:
+            os.environ.pop(n, None)
 
 
 def gather(store: Store, config, fingerprints: Fingerprints, cache: BuildCache | None, site_tmp: Path,
