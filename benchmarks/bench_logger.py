@@ -9,8 +9,11 @@ MLflow runs only when it is importable (``pip install -e '.[bench]'``). Each fig
 is the peak RSS of a fresh process making ``--memory-calls`` calls, minus the peak RSS of the same
 process running the bare loop (no ``log``). ``--baseline`` runs every sitegen measure a second time
 with the sitegen package of another source tree (e.g. a checkout of ``main`` before a change), in
-alternation, so before/after figures come from one sitting. Prints a Markdown table for BENCHMARKS.md
-and writes the raw numbers to benchmarks/out/logger.json.
+alternation, so before/after figures come from one sitting. sitegen is always this script's own
+tree (``benchmarks/..``), whatever is installed. Every sitegen figure includes the loop around the
+calls (``for i in range(calls): log("loss", i * 0.001)``); the bare loop's own cost is printed too.
+Prints the command, the load average before and after, and a Markdown table for BENCHMARKS.md, and
+writes the raw numbers to benchmarks/out/logger.json.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # this tree's sitegen, not an installed one
 
 
 def machine() -> str:
@@ -47,8 +51,9 @@ def import_time(module: str, repeat: int) -> float:
             + "print(time.perf_counter()-t)")
     times = []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={**os.environ, "SITEGEN_STORE": tempfile.mkdtemp()})
+        with tempfile.TemporaryDirectory(prefix="bench-sitegen-") as store:
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                 env={**os.environ, "SITEGEN_STORE": store, "PYTHONPATH": str(HERE.parent)})
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
 
@@ -58,22 +63,22 @@ def sitegen_calls(calls: int) -> float:
     import sitegen
     from sitegen.store import Store
 
-    root = Path(tempfile.mkdtemp(prefix="bench-sitegen-"))
-    os.environ["SITEGEN_STORE"] = str(root)
-    with sitegen.start_run(name="bench") as run:
-        log = run.log
-        t = time.perf_counter()
-        for i in range(calls):
-            log("loss", i * 0.001)
-        run.flush()
-        elapsed = time.perf_counter() - t
-    assert len(Store(root).metrics(run.run_id)["loss"]) == calls
+    with tempfile.TemporaryDirectory(prefix="bench-sitegen-") as root:  # removed after, with the run
+        os.environ["SITEGEN_STORE"] = root
+        with sitegen.start_run(name="bench") as run:
+            log = run.log
+            t = time.perf_counter()
+            for i in range(calls):
+                log("loss", i * 0.001)
+            run.flush()
+            elapsed = time.perf_counter() - t
+        assert len(Store(root).metrics(run.run_id)["loss"]) == calls
     return elapsed / calls
 
 
 _CHILD = """
-import os, sys, tempfile, time
-os.environ["SITEGEN_STORE"] = tempfile.mkdtemp(prefix="bench-sitegen-")
+import os, sys, time
+os.environ["SITEGEN_STORE"] = os.path.abspath("runs")  # in the child's cwd, removed after it
 import sitegen
 mode, calls = sys.argv[1], int(sys.argv[2])
 with sitegen.start_run(name="bench") as run:
@@ -114,7 +119,8 @@ def tree_figures(tree: Path, calls: int, memory_calls: int) -> dict:
     for mode in ("plain", "step"):
         wall, cpu, _ = child_calls(tree, mode, calls)
         r[f"{mode}_us"], r[f"{mode}_cpu_us"] = wall * 1e6, cpu * 1e6
-    bare = child_calls(tree, "bare", memory_calls)[2]
+    bare_wall, bare_cpu, bare = child_calls(tree, "bare", memory_calls)
+    r["bare_cpu_us"] = bare_cpu * 1e6
     wall, cpu, peak = child_calls(tree, "plain", memory_calls)
     r["memory_us"], r["memory_cpu_us"] = wall * 1e6, cpu * 1e6
     r["peak_above_bare_mb"] = (peak - bare) / 2 ** 20
@@ -129,16 +135,17 @@ def mlflow_calls(calls: int, uri_kind: str) -> tuple[float, float] | None:
         import mlflow
     except ImportError:
         return None
-    folder = Path(tempfile.mkdtemp(prefix=f"bench-mlflow-{uri_kind}-"))
-    uri = folder.as_uri() if uri_kind == "file" else f"sqlite:///{folder / 'mlflow.db'}"
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment(f"bench-{folder.name}")
-    with mlflow.start_run():
-        mlflow.log_metric("warmup", 0.0)
-        t, c = time.perf_counter(), time.process_time()
-        for i in range(calls):
-            mlflow.log_metric("loss", i * 0.001, step=i)
-        elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+    with tempfile.TemporaryDirectory(prefix=f"bench-mlflow-{uri_kind}-") as d:  # removed after
+        folder = Path(d)
+        uri = folder.as_uri() if uri_kind == "file" else f"sqlite:///{folder / 'mlflow.db'}"
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_experiment(f"bench-{folder.name}")
+        with mlflow.start_run():
+            mlflow.log_metric("warmup", 0.0)
+            t, c = time.perf_counter(), time.process_time()
+            for i in range(calls):
+                mlflow.log_metric("loss", i * 0.001, step=i)
+            elapsed, cpu = time.perf_counter() - t, time.process_time() - c
     return elapsed / calls, cpu / calls
 
 
@@ -156,7 +163,9 @@ def main() -> None:
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
     os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3.x keeps it behind this switch
 
-    r = {"machine": machine(), "calls": args.calls, "mlflow_calls": args.mlflow_calls}
+    r = {"machine": machine(), "calls": args.calls, "mlflow_calls": args.mlflow_calls,
+         "command": " ".join(["python", "benchmarks/bench_logger.py", *sys.argv[1:]]),
+         "load_before": os.getloadavg()}
     r["import_sitegen_s"] = import_time("sitegen", args.repeat + 2)
     r["sitegen_us_per_call"] = statistics.median(sitegen_calls(args.calls) for _ in range(args.repeat)) * 1e6
     trees = {"after": HERE.parent} | ({"before": args.baseline.resolve()} if args.baseline else {})
@@ -178,13 +187,15 @@ def main() -> None:
     except ImportError:
         r["mlflow_version"] = None
 
+    r["load_after"] = os.getloadavg()
     out = HERE / "out"
     out.mkdir(exist_ok=True)
     (out / "logger.json").write_text(json.dumps(r, indent=2))
 
     print(f"Machine: {r['machine']}")
-    print(f"Command: python benchmarks/bench_logger.py --calls {args.calls} "
-          f"--mlflow-calls {args.mlflow_calls} --repeat {args.repeat}\n")
+    print(f"Command: {r['command']}")
+    print("Load average (1, 5, 15 min): before " + " ".join(f"{x:.2f}" for x in r["load_before"])
+          + ", after " + " ".join(f"{x:.2f}" for x in r["load_after"]) + "\n")
     print("| measure | sitegen | MLflow " + (r["mlflow_version"] or "(not installed)") + " | ratio |")
     print("| --- | --- | --- | --- |")
     s = r["sitegen_us_per_call"]
@@ -215,7 +226,8 @@ def main() -> None:
                        ("memory_us", f"`log(name, v)`, µs per call ({args.memory_calls:,} calls)"),
                        ("memory_cpu_us", "… CPU µs per call (all threads)"),
                        ("peak_above_bare_mb", f"peak RSS above the bare loop, MB ({args.memory_calls:,} calls)"),
-                       ("bare_peak_mb", "peak RSS of the bare loop, MB")):
+                       ("bare_peak_mb", "peak RSS of the bare loop, MB"),
+                       ("bare_cpu_us", f"the bare loop alone, CPU µs per turn ({args.memory_calls:,} turns)")):
         print(f"| {label} | " + " | ".join(f"{t[key]:.2f}" for t in r["trees"].values()) + " |")
 
 

@@ -1,13 +1,16 @@
 """The logging API: ``get_logger().log(name, value)``, ``log_params(config)`` and ``start_run()``.
 
-The hot path (:meth:`Run.log`) validates the value and appends a tuple to a buffer; a background
-thread formats and appends the buffer to the run's ``metrics.tsv`` every half second, and at exit.
+The hot path (:meth:`Run.log`) validates the value and appends four items (name, step or None,
+value, time) to a flat list; everything else waits for the flush: a background thread resolves the
+steps left to count (None: the name's next), formats the points and appends them to the run's
+``metrics.tsv`` every half second, and at exit.
 
 Memory is bounded: when a run's buffer passes :data:`BUFFER_SOFT_LIMIT` points, ``log`` wakes the
 background thread to flush at once (the caller does not wait). Only if the buffer still reaches
 :data:`BUFFER_HARD_LIMIT` points (the writer cannot keep up) does the caller write the buffer itself,
-blocking for that one flush. While the store cannot be written (disk full, read-only), points stay
-buffered without a limit rather than being lost, and ``log`` never blocks on the failing disk.
+blocking for that one flush (both limits are read when a run starts). While the store cannot be
+written (disk full, read-only), points stay buffered without a limit rather than being lost, and
+``log`` never blocks on the failing disk.
 
 Parameters (a run's inputs, :meth:`Run.log_params`) are kept apart from metrics in ``run.json``'s
 ``"parameters"`` object. Standard library only: ``import sitegen`` must stay cheap.
@@ -20,8 +23,8 @@ import sys
 import threading
 import time
 import warnings
-from collections import deque
-from itertools import chain, repeat, starmap
+from bisect import bisect_right
+from itertools import chain, count, repeat
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +36,14 @@ BUFFER_SOFT_LIMIT = 50_000  # points in a run's buffer that wake the background 
 BUFFER_HARD_LIMIT = 200_000  # points at which the caller flushes itself (~150 bytes a point)
 FORMAT_CHUNK = 50_000  # points formatted and written at a time (bounds the text held while flushing)
 _NO_VALUE = object()
-_NUMBERS = {float, int}  # value types formatted in one go (repr of a float, str of an int: %r)
-_RECORD = "%s\t%d\t%r\t%.3f\n"
+_ITEMS = 4  # buffer items a point: name, step (None: the name's next), value, time
+_NUMBERS = {float, int}  # value types formatted in one go (%r: repr of a float, str of an int)
+_TIME = b"%.3f"  # (metrics.tsv is made as bytes: no str to encode after)
+_DENSE = 32  # points a millisecond from which a time's text is made once for all its points
 
 _float, _int, _bool, _str = float, int, bool, str
-_chain = chain.from_iterable
-_starmap, _repeat = starmap, repeat
 _now = time.time
+_chain = chain.from_iterable
 _SCALAR_TYPES = (float, int, bool, str)
 
 
@@ -86,11 +90,13 @@ class Run:
         self.run_id = run_id
         self._create_fields = create_fields  # set while the run folder still has to be created
         self._owned = owned  # finished by us (False: a tracked run owned by `sitegen run`)
-        self._buffer: deque = deque()
+        self._buffer: list = []  # _ITEMS items a point, appended by log in one atomic `+=`
+        self._soft = BUFFER_SOFT_LIMIT * _ITEMS  # (items)
+        self._hard = BUFFER_HARD_LIMIT * _ITEMS
         self._pending = b""  # formatted records that a failed write left behind
         self._midline = False  # a short write of ours stopped inside a record (the rest is pending)
-        self._names: dict[str, str] = {}  # name -> encoded name
-        self._steps: dict[str, int] = {}
+        self._names: dict[str, bytes] = {}  # name -> encoded name, UTF-8
+        self._steps: dict[str, int] = {}  # name -> next step, of the points formatted so far
         self._params: dict[str, Any] = {}  # parameters logged by this process
         self._params_pending: dict[str, Any] = {}  # … not yet written to run.json (I/O trouble)
         self._io_failing = False  # the last write attempt failed: log never blocks on the disk
@@ -137,14 +143,11 @@ class Run:
                     self.log(name, v)
                 return
             value = _coerce(name, value)
-        if step is None:
-            step = self._steps.get(name, 0)
-        elif type(step) is not _int:
+        if step is not None and type(step) is not _int:
             step = self._check_step(name, step)
-        self._steps[name] = step + 1
         buf = self._buffer
-        buf.append((name, step, value, _now()))
-        if len(buf) >= BUFFER_SOFT_LIMIT:
+        buf += (name, step, value, _now())  # one C call: atomic for the writer thread
+        if len(buf) >= self._soft:
             self._overflow()
 
     def log_params(self, params: Any) -> None:
@@ -180,15 +183,9 @@ class Run:
                 return
             if self._params_pending:
                 self._write_params()
-            n = len(self._buffer)  # what was logged before this flush (logging goes on meanwhile)
-            late = self.finished and (n or self._pending)
-            while True:
-                chunk = min(n, FORMAT_CHUNK)
-                n -= chunk
-                if chunk:
-                    self._pending += self._format(chunk)
-                if not self._write_pending() or not n:
-                    break
+            late = self.finished and (self._buffer or self._pending)
+            if self._write_pending():  # what a failed write left comes first; while the disk
+                self._write_buffer()  # fails, the points stay in the buffer
             self._beat()
             if late and self.dir is not None:  # points added to a finished run: move its folder's
                 try:  # mtime, as the build trusts a finished run's folder to change with it (site/fingerprint.py)
@@ -196,25 +193,36 @@ class Run:
                 except OSError:
                     pass
 
-    def _format(self, n: int) -> bytes:
-        """The next ``n`` buffered points as metrics.tsv records. Numbers under plain names (the
-        usual case) are formatted by one ``%`` over all of them, in C; anything else point by point."""
-        items = list(_starmap(self._buffer.popleft, _repeat((), n)))  # in C: no thread switch
+    def _write_buffer(self) -> None:
+        """Format and append what was logged until now, :data:`FORMAT_CHUNK` points at a time; on an
+        I/O error the points not formatted yet go back to the front of the buffer."""
+        buf = self._buffer
+        items = buf[:]  # logging goes on meanwhile: taken at once, …
+        del buf[:len(items)]  # … one move of what came after
+        size = FORMAT_CHUNK * _ITEMS
+        for at in range(0, len(items), size):
+            self._pending += self._format(items[at:at + size])
+            if not self._write_pending():
+                buf[:0] = items[at + size:]
+                return
+
+    def _format(self, flat: list) -> bytes:
+        """Buffered points (``_ITEMS`` items each) as metrics.tsv records, their steps counted here.
+        Numbers (the usual case) are formatted by one ``%`` over all of them, in C; anything else
+        point by point."""
         names = self._names
-        flat = list(_chain(items))  # name, step, value, time, name, …
-        kinds = set(map(type, flat[2::4]))
-        if kinds <= _NUMBERS:
-            for name in set(flat[0::4]):
-                if name not in names:
-                    names[name] = _store.encode_name(name)
-            flat[0::4] = map(names.__getitem__, flat[0::4])
-            return (_RECORD * n % tuple(flat)).encode("utf-8")
+        uniq = set(flat[0::4])
+        for name in uniq:
+            if name not in names:
+                names[name] = _store.encode_name(name).encode("utf-8")
+        flat[1::4] = _count_steps(self._steps, flat[0::4], flat[1::4])
+        if set(map(type, flat[2::4])) <= _NUMBERS:
+            return _format_numbers(flat, {name: names[name] for name in uniq})
         parts = []
         append = parts.append
-        for name, step, value, ts in items:
-            enc = names.get(name)
-            if enc is None:
-                enc = names[name] = _store.encode_name(name)
+        for i in range(0, len(flat), _ITEMS):
+            name, step, value, ts = flat[i:i + _ITEMS]
+            enc = names[name]
             tv = type(value)
             if tv is _float:
                 v = repr(value)
@@ -222,8 +230,8 @@ class Run:
                 v = str(value)
             else:
                 v = _store.encode_value(value)
-            append(f"{enc}\t{step}\t{v}\t{ts:.3f}\n")
-        return "".join(parts).encode("utf-8")
+            append(b"%s\t%d\t%s\t%.3f\n" % (enc, step, v.encode("utf-8"), ts))
+        return b"".join(parts)
 
     def _write_pending(self) -> bool:
         """Append the formatted records to metrics.tsv; False on an I/O error (they stay pending)."""
@@ -252,7 +260,7 @@ class Run:
         (the writer cannot keep up), flush in the caller — never while the disk is failing."""
         if self._io_failing:
             return  # retried by the background thread every half second, not by every log call
-        if len(self._buffer) >= BUFFER_HARD_LIMIT:
+        if len(self._buffer) >= self._hard:
             self.flush()
         elif not _wake.is_set():
             _wake.set()
@@ -290,7 +298,7 @@ class Run:
             if self._uploader is not None:
                 self._uploader.stop()  # bounded: $SITEGEN_UPLOAD_TIMEOUT; the spool keeps the rest
         if self._pending or self._buffer or self._params_pending:
-            warnings.warn(f"sitegen: run {self.run_id}: {len(self._buffer)} points, "
+            warnings.warn(f"sitegen: run {self.run_id}: {self._buffered()} points, "
                           f"{len(self._pending)} bytes and {len(self._params_pending)} parameters "
                           f"could not be written", RuntimeWarning)
         self._close_fd()
@@ -309,6 +317,10 @@ class Run:
         return f"<sitegen Run {self.run_id}>"
 
     # -- internals
+    def _buffered(self) -> int:
+        """Points logged and not formatted yet."""
+        return len(self._buffer) // _ITEMS
+
     @staticmethod
     def _check_step(name: str, step: Any) -> int:
         if type(step) is _int:
@@ -441,6 +453,80 @@ class Run:
     _implicit = False
 
 
+def _count_steps(next_step: dict[str, int], names: list, steps: list) -> "list | range":
+    """The points' steps in logging order, each None (no ``step=``) the name's next one (the last
+    step + 1, from 0); ``next_step`` (name -> next step) is brought up to date."""
+    if None not in steps:  # every step given
+        for name, step in (zip(names[-1:], steps[-1:]) if len(set(names)) == 1 else
+                           dict(zip(names, steps)).items()):  # the last one of each name
+            next_step[name] = step + 1
+        return steps
+    if steps.count(None) == len(steps):  # none given: each name counts on (in C)
+        uniq = set(names)
+        if len(uniq) == 1:
+            name = names[0]
+            first = next_step.get(name, 0)
+            next_step[name] = first + len(steps)
+            return range(first, first + len(steps))
+        counters = {name: count(next_step.get(name, 0)) for name in uniq}
+        out = list(map(next, map(counters.__getitem__, names)))
+        for name, counter in counters.items():
+            next_step[name] = next(counter)
+        return out
+    out = []
+    for name, step in zip(names, steps):
+        if step is None:
+            step = next_step.get(name, 0)
+        next_step[name] = step + 1
+        out.append(step)
+    return out
+
+
+def _format_numbers(flat: list, names: dict[str, bytes]) -> bytes:
+    """metrics.tsv records of points (name, step, value, time) whose values are all int or float,
+    by one ``%`` in C over a template that holds each point's encoded name (``names``) and, where
+    the points come in order and faster than :data:`_DENSE` a millisecond, each millisecond's time
+    text, written once for all its points."""
+    heads = {k: v.replace(b"%", b"%%") + b"\t%d\t%r\t" for k, v in names.items()}
+    keys = flat[0::4]
+    runs = _time_runs(flat[3::4])
+    if runs is None:
+        tails = [(b"%.3f\n", len(keys))]
+        del flat[0::4]  # step, value, time, …
+    else:
+        tails = [(text + b"\n", k) for text, k in runs]
+        del flat[3::4]
+        del flat[0::3]  # step, value, …
+    if len(heads) == 1:
+        head, = heads.values()
+        template = b"".join([(head + tail) * k for tail, k in tails])
+    else:
+        template = b"".join(_chain(zip(map(heads.__getitem__, keys),
+                                       _chain(repeat(tail, k) for tail, k in tails))))
+    return template % tuple(flat)
+
+
+def _time_runs(times: list[float]) -> list[tuple[bytes, int]] | None:
+    """``[(text, k), …]``: the ``"%.3f"`` text of the times, once for each run of ``k`` points in
+    one millisecond; None unless the times are in order and more than :data:`_DENSE` a millisecond
+    (formatting each then costs less). A run's text is that of its first and of its last time, so
+    (in order) of every time between."""
+    n = len(times)
+    if n < _DENSE * (1000 * (times[-1] - times[0]) + 1) or sorted(times) != times:
+        return None
+    runs = []
+    i = 0
+    while i < n:
+        text = _TIME % times[i]
+        # up to 1 µs short of the next millisecond's text (far more than a float's error here)
+        j = bisect_right(times, float(text) + 0.000499, i + 1)
+        if _TIME % times[j - 1] != text:  # (cannot happen: a safety net)
+            return None
+        runs.append((text, j - i))
+        i = j
+    return runs
+
+
 # ---------------------------------------------------------------- module state
 
 _registry: set[Run] = set()  # open runs, flushed by the background thread
@@ -570,7 +656,8 @@ def _after_fork_in_child() -> None:
     _thread = None
     _wake = threading.Event()
     for run in _registry:
-        run._buffer = deque()
+        items, run._buffer = run._buffer, []
+        _count_steps(run._steps, items[0::4], items[1::4])  # the parent's points keep their steps
         run._pending = b""
         run._midline = False
         run._lock = threading.Lock()
