@@ -33,7 +33,7 @@ from sitegen import store as _store
 FLUSH_INTERVAL = 1.0
 HEARTBEAT_INTERVAL = 5.0
 BUFFER_SOFT_LIMIT = 50_000  # points in a run's buffer that wake the background thread to flush now
-BUFFER_HARD_LIMIT = 200_000  # points at which the caller flushes itself (~150 bytes a point)
+BUFFER_HARD_LIMIT = 100_000  # points at which the caller flushes itself (~80 bytes a point)
 FORMAT_CHUNK = 50_000  # points formatted and written at a time (bounds the text held while flushing)
 _NO_VALUE = object()
 _ITEMS = 4  # buffer items a point: name, step (None: the name's next), value, time
@@ -194,16 +194,26 @@ class Run:
                     pass
 
     def _write_buffer(self) -> None:
-        """Format and append what was logged until now, :data:`FORMAT_CHUNK` points at a time; on an
-        I/O error the points not formatted yet go back to the front of the buffer."""
+        """Format and append what was logged until now, :data:`FORMAT_CHUNK` points at a time, each
+        taken off the buffer's front just before (what an I/O error leaves stays there, in order)."""
         buf = self._buffer
-        items = buf[:]  # logging goes on meanwhile: taken at once, …
-        del buf[:len(items)]  # … one move of what came after
+        left = len(buf)  # logging goes on meanwhile
         size = FORMAT_CHUNK * _ITEMS
-        for at in range(0, len(items), size):
-            self._pending += self._format(items[at:at + size])
+        if left > 8 * size:  # a backlog (after a failing disk): taken at once, one move …
+            items = buf[:left]
+            del buf[:left]
+            for at in range(0, left, size):
+                self._pending += self._format(items[at:at + size])
+                if not self._write_pending():
+                    buf[:0] = items[at + size:]  # … and what is not formatted goes back in front
+                    return
+            return
+        while left > 0:
+            items = buf[:min(size, left)]
+            del buf[:len(items)]
+            left -= len(items)
+            self._pending += self._format(items)
             if not self._write_pending():
-                buf[:0] = items[at + size:]
                 return
 
     def _format(self, flat: list) -> bytes:

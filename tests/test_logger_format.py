@@ -154,7 +154,7 @@ def test_forked_child_counts_on_from_the_parents_buffered_points(tmp_path):
 
 
 FAIL_MID_FLUSH = """
-    import os, resource, signal
+    import os, resource, signal, sys
     import sitegen.logger as L
     from sitegen import start_run
     L.FORMAT_CHUNK = 1000
@@ -165,11 +165,12 @@ FAIL_MID_FLUSH = """
     run.log("v", 0)
     run.flush()
     size0 = os.path.getsize(run.dir / "metrics.tsv")
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size0 + 25000, hard))  # room for about 2.5 chunks
-    for k in range(1, 10001):
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size0 + 75000, hard))  # room for about 2.5 chunks
+    n = int(sys.argv[1])
+    for k in range(1, n + 1):
         run.log("v", k)
-    run.flush()  # fails in the third chunk: the seven after it go back to the buffer's front
-    for k in range(10001, 12001):
+    run.flush()  # fails in the third chunk: the points after it stay first in line …
+    for k in range(n + 1, n + 2001):
         run.log("v", k)  # … before these
     run.flush()
     print("left:", run._buffered())
@@ -179,19 +180,20 @@ FAIL_MID_FLUSH = """
 """
 
 
-def test_write_failing_mid_flush_keeps_every_point_once_in_order(tmp_path):
+@pytest.mark.parametrize("n", [6000, 20000], ids=["taken a chunk at a time", "a backlog taken at once"])
+def test_write_failing_mid_flush_keeps_every_point_once_in_order(tmp_path, n):
     script = tmp_path / "midflush.py"
     script.write_text(textwrap.dedent(FAIL_MID_FLUSH))
     env = {**os.environ, "SITEGEN_STORE": str(tmp_path / "runs"), "SITEGEN_EXPERIMENT": "MidFlush"}
     env.pop("SITEGEN_RUN_ID", None)
-    p = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True,
-                       text=True, timeout=60)
+    p = subprocess.run([sys.executable, str(script), str(n)], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert p.stderr.count("cannot write to the run store") == 1, p.stderr
     left = int(p.stdout.split("left:")[1].split()[0])
-    assert 2000 < left < 12000  # some of the points could not be written while limited
+    assert 2000 < left < n  # the limit stopped the flush after some chunks
     assert "finished" in p.stdout
     store = Store(tmp_path / "runs")
     (run_id,) = store.run_ids()
     v = store.metrics(run_id)["v"]
-    assert v.values == list(range(12001)) and v.steps == list(range(12001))
+    assert v.values == list(range(n + 2001)) and v.steps == list(range(n + 2001))
