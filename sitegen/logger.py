@@ -224,7 +224,7 @@ class Run:
         uniq = set(flat[0::4])
         for name in uniq:
             if name not in names:
-                names[name] = _store.encode_name(name).encode("utf-8")
+                names[name] = self._encode_name(name)
         flat[1::4] = _count_steps(self._steps, flat[0::4], flat[1::4])
         if set(map(type, flat[2::4])) <= _NUMBERS:
             return _format_numbers(flat, {name: names[name] for name in uniq})
@@ -242,6 +242,15 @@ class Run:
                 v = _store.encode_value(value)
             append(b"%s\t%d\t%s\t%.3f\n" % (enc, step, v.encode("utf-8"), ts))
         return b"".join(parts)
+
+    @staticmethod
+    def _encode_name(name: str) -> bytes:
+        """A metric name as metrics.tsv has it; a warning if it cannot be kept exactly."""
+        enc = _store.encode_name(name)
+        if not enc.isascii() and _store.decode_name(enc) != name:
+            warnings.warn(f"sitegen: metric name {name!r} has characters UTF-8 cannot hold "
+                          f"(lone surrogates); recorded as {_store.decode_name(enc)!r}", RuntimeWarning)
+        return enc.encode("utf-8")
 
     def _write_pending(self) -> bool:
         """Append the formatted records to metrics.tsv; False on an I/O error (they stay pending)."""

@@ -223,8 +223,20 @@ def unsafe_reason(path: str | os.PathLike) -> str | None:
 
 # ---------------------------------------------------------------- metric records
 
+_UNSTORABLE = re.compile("[\ud800-\udfff]")  # lone surrogates: UTF-8 has no bytes for them
+
+
+def _json_text(text: str) -> str:
+    """``text`` as a JSON string for metrics.tsv, its characters as they are but for lone surrogates
+    (from an undecodable file name, say), which UTF-8 cannot hold: they become U+FFFD."""
+    out = json.dumps(text, ensure_ascii=False)
+    if not out.isascii() and _UNSTORABLE.search(out):
+        return json.dumps(_UNSTORABLE.sub("\ufffd", text), ensure_ascii=False)
+    return out
+
+
 def encode_name(name: str) -> str:
-    return json.dumps(name, ensure_ascii=False)
+    return _json_text(name)
 
 
 def encode_value(value: Any) -> str:
@@ -237,7 +249,7 @@ def encode_value(value: Any) -> str:
     if t is int:
         return str(value)
     if t is str:
-        return json.dumps(value, ensure_ascii=False)
+        return _json_text(value)
     raise TypeError(f"cannot encode {t.__name__}")
 
 

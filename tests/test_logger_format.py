@@ -197,3 +197,31 @@ def test_write_failing_mid_flush_keeps_every_point_once_in_order(tmp_path, n):
     (run_id,) = store.run_ids()
     v = store.metrics(run_id)["v"]
     assert v.values == list(range(n + 2001)) and v.steps == list(range(n + 2001))
+
+
+def test_a_name_or_value_utf8_cannot_hold_is_kept_with_a_warning(tmp_path):
+    """A lone surrogate (a name made from an undecodable file name) used to make every flush raise:
+    the run's points were never written and the script ended on a traceback with the run not
+    finished. Now it is written as U+FFFD, with a warning naming the metric, and nothing is lost."""
+    script = tmp_path / "surrogate.py"
+    script.write_text(textwrap.dedent("""\
+        from sitegen import get_logger
+        log = get_logger()
+        log.log("loss", 1.0)
+        log.log("bad\\udcff", 2.0)
+        log.log("note", "caf\\udce9")
+        print(log.run_id)
+    """))
+    env = {**os.environ, "SITEGEN_STORE": str(tmp_path / "runs"), "SITEGEN_EXPERIMENT": "Surrogate"}
+    env.pop("SITEGEN_RUN_ID", None)
+    p = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    assert "metric name 'bad\\udcff' has characters UTF-8 cannot hold" in p.stderr
+    store = Store(tmp_path / "runs")
+    run_id = p.stdout.split()[-1]
+    metrics = store.metrics(run_id)
+    assert {k: s.values for k, s in metrics.items()} == {"loss": [1.0], "bad\ufffd": [2.0],
+                                                         "note": ["caf\ufffd"]}
+    assert store.load_meta(run_id)["status"] == "Completed"
+    (store.root / run_id / "metrics.tsv").read_bytes().decode("utf-8")  # strict: valid UTF-8
