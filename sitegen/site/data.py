@@ -12,8 +12,9 @@ import logging
 import math
 import os
 import re
+import stat
 from contextlib import contextmanager
-from itertools import groupby, islice
+from itertools import groupby
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -105,7 +106,16 @@ def _stat_fp(path: str) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns]
 
 
-def list_outputs(run_dir: Path, config) -> tuple[list[dict], list[str]]:
+def _regular_fp(path: str) -> list[int] | None:
+    """:func:`_stat_fp` of a regular file; None when it is missing or not one (a link, a FIFO)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns] if stat.S_ISREG(st.st_mode) else None
+
+
+def list_outputs(run_dir: str | Path, config) -> tuple[list[dict], list[str]]:
     """Published output files of a run: [{"path", "size", "mtime"}] sorted by path, and skipped notes.
 
     Symlinks are never followed (a link could point anywhere: :func:`unsafe_outputs` names them for
@@ -114,9 +124,13 @@ def list_outputs(run_dir: Path, config) -> tuple[list[dict], list[str]]:
     root = os.path.join(run_dir, OUTPUTS_DIR)
     out: list[dict] = []
     skipped: list[str] = []
-    if os.path.islink(root):
+    try:
+        mode = os.lstat(root).st_mode
+    except OSError:  # no outputs folder (most runs)
+        return out, skipped
+    if stat.S_ISLNK(mode):
         return out, [OUTPUTS_DIR]
-    if not os.path.isdir(root):
+    if not stat.S_ISDIR(mode):
         return out, skipped
     stack = [""]
     while stack:
@@ -271,33 +285,40 @@ def read_metrics_raw(path: str, data: bytes | None = None) -> dict[str, RawSerie
     if numbers is None:
         return None
     names = fields[0::4]
+    blocks = _blocks(names)
+    keys = blocks if blocks is not None else dict.fromkeys(names)
     decoded = {}
-    for k in dict.fromkeys(names):  # in order of first appearance, like read_metrics
+    for k in keys:  # in order of first appearance, like read_metrics
         name = decode_name(k)
         if name is None:
             return None
         decoded[k] = name
     if len(set(decoded.values())) != len(decoded):
         return None  # one name written two ways ("a" and "\u0061"): the exact reader merges them
-    if len(decoded) == 1:
-        groups = [(names[0], slice(None))]
-    else:  # usually each metric's lines come together (scalars, then a series): slices of the columns
-        blocks = [(k, len(list(g))) for k, g in islice(groupby(names), len(decoded) + 1)]
-        if len(blocks) != len(decoded):
-            return _grouped(fields, names, decoded, numbers)
-        groups, start = [], 0
-        for k, count in blocks:
-            groups.append((k, slice(start, start + count)))
-            start += count
+    if blocks is None:
+        return _grouped(fields, names, decoded, numbers)
     out: dict[str, RawSeries] = {}
-    for k, lines in groups:
-        a, b, _ = lines.indices(nl)
+    a = 0
+    for k, count in blocks.items():  # slices of the columns
+        b = a + count
         steps = fields[4 * a + 1:4 * b:4]
         counting = _step_kind(steps)
         if counting is None:
             return None
-        out[decoded[k]] = RawSeries(steps, values[lines], fields[4 * a + 3:4 * b:4], numbers[lines], counting)
+        out[decoded[k]] = RawSeries(steps, values[a:b], fields[4 * a + 3:4 * b:4], numbers[a:b], counting)
+        a = b
     return out
+
+
+def _blocks(names: list[str]) -> dict[str, int] | None:
+    """The number of lines of each metric when each metric's lines come together (usual: scalars,
+    then a series), in order; None when they are interleaved."""
+    blocks: dict[str, int] = {}
+    for k, lines in groupby(names):
+        if k in blocks:
+            return None
+        blocks[k] = len(list(lines))
+    return blocks
 
 
 def _grouped(fields: list[str], names: list[str], decoded: dict[str, str], numbers: list) -> dict | None:
@@ -340,6 +361,8 @@ def _numbers(values: list[str]) -> list | None:
 def _step_kind(steps: list[str]) -> bool | None:
     """True when the steps are 0, 1, 2, … (the usual: compared as text with a prefix of "0,1,2,…"),
     False when they are other integers, None when one is not an integer."""
+    if len(steps) == 1 and steps[0] == "0":  # a scalar
+        return True
     joined = ",".join(steps)
     if len(joined) == _counting_length(len(steps)):
         if len(_COUNTING[0]) < len(joined):
@@ -516,8 +539,8 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
     m["duration_s"] = round(end - start, 6) if start is not None and end is not None else None
     if m["status"] == "Running" and start is not None:
         m["duration_s"] = None
-    outputs, skipped = list_outputs(Path(store_root) / run_id, config)
     run_dir = os.path.join(store_root, run_id)
+    outputs, skipped = list_outputs(run_dir, config)
     warnings.extend(unsafe_files(run_dir, skipped))
     unreadable = [o["path"] for o in outputs if not _readable(os.path.join(run_dir, OUTPUTS_DIR, o["path"]))]
     if unreadable:  # published outputs are read (copied, zipped): say which cannot be, and go on
@@ -530,8 +553,7 @@ def summarize(store_root: str, run_id: str, config, fp: list, data_path: str | N
                  and credential_file_reason(os.path.join(run_dir, OUTPUTS_DIR, o["path"]))}
         outputs = [o for o in outputs if o["path"] not in found]
         skipped = sorted(set(skipped) | found)
-    log_fp = None if unsafe_reason(os.path.join(run_dir, DRIVER_LOG)) else \
-        _stat_fp(os.path.join(run_dir, DRIVER_LOG))
+    log_fp = _regular_fp(os.path.join(run_dir, DRIVER_LOG))
     for o in outputs:
         o.update(_outputs.describe(o["path"]))
     summary = {
