@@ -58,10 +58,11 @@ def _merge(a: MetricStats, b: MetricStats) -> MetricStats:
                        min(lows) if lows else None, max(highs) if highs else None)
 
 
-def _stats(steps: list[str], values: list[str]) -> MetricStats:
-    """Stats of one metric's raw columns (validated by the caller)."""
+def _stats(steps: list[str], values: list[str], floats: list[float] | None = None) -> MetricStats:
+    """Stats of one metric's raw columns (validated by the caller; ``floats``: the values parsed,
+    when the build's fast reader did)."""
     try:
-        nums, raws = list(map(float, values)), values  # all numbers (the usual case), in C
+        nums, raws = floats or list(map(float, values)), values  # all numbers (the usual case), in C
         if "n" in "".join(values):  # nan or inf somewhere
             raise ValueError
     except ValueError:
@@ -87,7 +88,7 @@ def parse(data: bytes) -> tuple[dict[str, MetricStats], int, int]:
     end = data.rfind(b"\n") + 1
     columns = _number_columns(data[:end])
     if columns is not None:
-        return {name: _stats(st, vs) for name, (st, vs) in columns.items()}, end, 0
+        return {name: _stats(*column) for name, column in columns.items()}, end, 0
     text = data[:end].decode("utf-8", errors="replace")
     columns = {}
     names: dict[str, str | None] = {}
@@ -119,9 +120,10 @@ def parse(data: bytes) -> tuple[dict[str, MetricStats], int, int]:
     return {name: _stats(st, vs) for name, (st, vs) in columns.items()}, end, bad
 
 
-def _number_columns(data: bytes) -> dict[str, tuple[list[str], list[str]]] | None:
-    """(steps, values) text columns by name when every line is well formed with a JSON number as
-    its value (the usual file; the build's fast reader, plus a check of the times); else None."""
+def _number_columns(data: bytes) -> dict[str, tuple[list[str], list[str], list | None]] | None:
+    """(steps, values) text columns by name, with the values parsed as floats (or None), when every
+    line is well formed with a number as its value (the usual file; the build's fast reader, plus a
+    check of the times); else None."""
     from sitegen.site.data import read_metrics_raw  # only here: `import sitegen` stays light
     raw = read_metrics_raw("", data)
     if raw is None:
@@ -131,7 +133,8 @@ def _number_columns(data: bytes) -> dict[str, tuple[list[str], list[str]]] | Non
             list(map(float, r.times))
     except ValueError:
         return None
-    return {name: (r.steps, r.values) for name, r in raw.items()}
+    return {name: (r.steps, r.values, r.numbers if r.numbers and type(r.numbers[0]) is float else None)
+            for name, r in raw.items()}
 
 
 def _load(path: str) -> dict | None:

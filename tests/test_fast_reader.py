@@ -126,3 +126,12 @@ def test_a_data_file_is_written_whole(tmp_path):
     data.write_text(str(tmp_path / "f.js"), text)
     data.write_text(str(tmp_path / "f.js"), text[:10])  # emptied first
     assert (tmp_path / "f.js").read_text("utf-8") == text[:10]
+
+
+@pytest.mark.parametrize("text", ['"s"\t0\t1E5\t1.0\n"a"\t0\t2.5\t1.0\n', '"s"\t0\t1,5\t1.0\n"a"\t0\t2.5\t1.0\n',
+                                  f'"s"\t0\t{"1" * 5000}\t1.0\n"a"\t0\t2.5\t1.0\n'])
+def test_run_summaries_skip_what_the_exact_reader_skips(text):
+    """``history list``'s per-run summaries use the same fast reader (they raised on these)."""
+    from sitegen import summary
+    stats, end, bad = summary.parse(text.encode())
+    assert list(stats) == ["a"] and stats["a"].last == 2.5 and (end, bad) == (len(text.encode()), 1)
