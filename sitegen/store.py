@@ -184,6 +184,16 @@ def open_run_file(path: str | os.PathLike):
     and ``outputs/`` folders that are links are not entered by the listings) and never blocks on a
     FIFO (``O_NONBLOCK``, then ``fstat``). Raises FileNotFoundError, UnsafeFileError (an OSError)
     or another OSError."""
+    fd, _ = _open_run_fd(path)
+    try:
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_run_fd(path: str | os.PathLike) -> tuple[int, os.stat_result]:
+    """:func:`open_run_file`'s checks: a blocking descriptor of a regular file, and its ``fstat``."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as e:
@@ -191,20 +201,30 @@ def open_run_file(path: str | os.PathLike):
             raise UnsafeFileError(errno.ELOOP, "a symbolic link, not followed", str(path)) from None
         raise
     try:
-        mode = os.fstat(fd).st_mode
-        if not _stat.S_ISREG(mode):
+        st = os.fstat(fd)
+        if not _stat.S_ISREG(st.st_mode):
             raise UnsafeFileError(errno.EINVAL, "not a regular file, not read", str(path))
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
+        return fd, st
     except BaseException:
         os.close(fd)
         raise
 
 
 def read_run_file(path: str | os.PathLike) -> bytes:
-    """The bytes of a file of the store, through :func:`open_run_file`."""
-    with open_run_file(path) as f:
-        return f.read()
+    """The bytes of a file of the store, through :func:`open_run_file`'s checks (read with
+    ``os.read``: no buffered file object; a build reads two files a run)."""
+    fd, st = _open_run_fd(path)
+    try:
+        data = os.read(fd, st.st_size + 1)
+        if len(data) == st.st_size:
+            return data  # the whole file, as fstat saw it
+        chunks = [data]  # it grew since (a live run's metrics.tsv), or a short read: on to the end
+        while chunks[-1]:
+            chunks.append(os.read(fd, 1 << 20))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def unsafe_reason(path: str | os.PathLike) -> str | None:

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import math
 import random
+from types import SimpleNamespace
 
 import pytest
 
@@ -135,3 +136,17 @@ def test_run_summaries_skip_what_the_exact_reader_skips(text):
     from sitegen import summary
     stats, end, bad = summary.parse(text.encode())
     assert list(stats) == ["a"] and stats["a"].last == 2.5 and (end, bad) == (len(text.encode()), 1)
+
+
+def test_a_run_file_is_read_whole_even_while_it_grows(tmp_path, monkeypatch):
+    from sitegen import store as store_module
+    path = tmp_path / "metrics.tsv"
+    path.write_bytes(b"x" * 5000)
+    assert store_module.read_run_file(path) == b"x" * 5000
+    real = store_module._open_run_fd
+    for size in (100, 4999, 5000, 5001):  # what fstat saw: the file grew since, or shrank
+        monkeypatch.setattr(store_module, "_open_run_fd", lambda p: (real(p)[0], SimpleNamespace(st_size=size)))
+        assert store_module.read_run_file(path) == b"x" * 5000
+    monkeypatch.undo()
+    path.write_bytes(b"")
+    assert store_module.read_run_file(path) == b""
