@@ -183,7 +183,7 @@ class Run:
                 return
             if self._params_pending:
                 self._write_params()
-            late = self.finished and (self._buffer or self._pending)
+            late = self.finished and bool(self._buffer or self._pending)  # (the list empties below)
             if self._write_pending():  # what a failed write left comes first; while the disk
                 self._write_buffer()  # fails, the points stay in the buffer
             self._beat()
