@@ -138,3 +138,16 @@ def test_numpy_is_imported_before_the_fork_without_blas_threads() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["False", "True 1 False"]
+
+
+def test_the_pools_maintenance_thread_does_not_wait_on_the_results_pipe(monkeypatch) -> None:
+    """The worker-maintenance thread of a standard pool also waits on the results pipe and so
+    spins while a result is unread; ours waits on the workers and its own wake-up pipe only, and
+    still runs the jobs, replaces nothing, and closes."""
+    monkeypatch.setattr(workers_mod, "POOL_MIN", 4)
+    with workers_mod.Workers(_job, None, 100) as w:
+        assert w.pool._outqueue._reader not in w.pool._get_sentinels()
+        assert w.pool._change_notifier._reader in w.pool._get_sentinels()
+        got = list(w.imap(list(range(100))))
+        pids = {p.pid for p in w.pool._pool}
+    assert len(got) == 100 and {pid for pid, _ in got} <= pids

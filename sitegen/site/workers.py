@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 from typing import Any, Callable, Iterable, Iterator
@@ -33,6 +34,18 @@ def _call(job: Any) -> Any:
     return fn(context, job)
 
 
+class _Pool(multiprocessing.pool.Pool):
+    """The standard pool, except that its worker-maintenance thread does not wake up for results.
+    It waits on the results pipe too (besides the workers' exits and its own wake-up pipe), so while
+    a result sits there unread it loops, checking every worker and making a new selector each time:
+    ~30% of the build process's CPU while runs are read. It still wakes when a worker exits, the pool
+    is closed or terminated, or the last job is done (the pool's own notifications)."""
+
+    def _get_sentinels(self) -> list:
+        notifier = getattr(self, "_change_notifier", None)
+        return [notifier._reader] if notifier is not None else super()._get_sentinels()
+
+
 def _pool(n_jobs: int, fn: Callable, context: Any, warm: Callable[[], None] | None = None):
     if n_jobs < POOL_MIN or (os.cpu_count() or 1) < 2:
         return None
@@ -44,7 +57,7 @@ def _pool(n_jobs: int, fn: Callable, context: Any, warm: Callable[[], None] | No
         warm()
     gc.freeze()  # what the workers inherit is never scanned by their collector (no copy-on-write)
     try:
-        return ctx.Pool(min(os.cpu_count() or 2, 4), initializer=_worker_init, initargs=(fn, context))
+        return _Pool(min(os.cpu_count() or 2, 4), initializer=_worker_init, initargs=(fn, context), context=ctx)
     except BaseException:
         gc.unfreeze()
         raise
