@@ -5,7 +5,7 @@
 
 Works on a hard-linked copy of ``--store`` (so per-run summaries written by the commands land in the
 copy only, never in the original). Each command runs in a fresh interpreter (what a user pays,
-imports included); the first call of the tree's code on the copy is reported apart ("cold": the
+imports of the byte-compiled package included); the first call of the tree's code on the copy is reported apart ("cold": the
 summaries are made), then the median of ``--repeat`` calls ("warm"). With ``--baseline`` the same
 commands run with another source tree's sitegen on its own copy, alternating with this tree's
 (``--tree``: measure another tree than the one holding this script, e.g. an exported ``main``).
@@ -14,6 +14,7 @@ Prints a Markdown table and writes benchmarks/out/history.json.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -55,6 +56,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=HERE / "out" / "history.json")
     args = p.parse_args()
     trees = {"after": args.tree.resolve()} | ({"before": args.baseline.resolve()} if args.baseline else {})
+    for tree in trees.values():  # byte-compiled, as an installed package is (PYTHONDONTWRITEBYTECODE
+        compileall.compile_dir(str(tree / "sitegen"), quiet=1)  # may be set: no .pyc written then)
     work = Path(tempfile.mkdtemp(prefix="bench-history-"))
     copies = {}
     for label in trees:
