@@ -282,13 +282,23 @@ def decode_name(text: str) -> str | None:
         name = json.loads(text)
     except ValueError:
         return None
-    return name if type(name) is str else None
+    return _readable(text, name) if type(name) is str else None
+
+
+def _readable(text: str, decoded: str) -> str:
+    """``decoded`` (from the JSON text ``text``) with lone surrogates (``"\\udcff"`` written by hand
+    or by another tool; UTF-8 has no bytes for them, so nothing could print or publish them) as
+    U+FFFD, which is what the logger stores for them."""
+    if "\\u" in text and _UNSTORABLE.search(decoded):
+        return _UNSTORABLE.sub("\ufffd", decoded)
+    return decoded
 
 
 def decode_value(text: str) -> Any:
     c = text[0]
     if c == '"':
-        return json.loads(text)
+        value = json.loads(text)
+        return _readable(text, value) if type(value) is str else value
     if text == "true":
         return True
     if text == "false":

@@ -195,3 +195,24 @@ def test_unknown_store_format_version(proj: Path):
         assert p.stderr.count("\n") == 1 and p.stderr.startswith("Error: ")
         assert "store.json" in p.stderr and "format version 7" in p.stderr
     assert not (proj / "site").exists()
+
+
+def test_lone_surrogates_written_by_hand_are_read_as_replacement_characters(proj: Path):
+    """A metrics.tsv written by hand or by another tool may escape a lone surrogate (``"\\udcff"``):
+    UTF-8 has no bytes for it, so `history list` and the build used to end in a traceback writing it
+    out. It reads as U+FFFD, what the logger itself stores for one."""
+    write_script(proj / "make.py", MAKE)
+    py(proj / "make.py", cwd=proj)
+    store = Store(proj / "runs")
+    rid = store.run_ids()[0]
+    with open(store.root / rid / "metrics.tsv", "a", encoding="utf-8") as f:
+        f.write('"bad\\udcff"\t0\t1.5\t1796117005.810\n"note"\t0\t"t\\uDCFF!"\t1796117005.810\n'
+                '"pair\\ud83d\\ude00"\t0\t2.5\t1796117005.810\n')
+    listed = sg("history", "list", "-o", "json", cwd=proj)
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr, listed.stderr
+    (row,) = [r for r in json.loads(listed.stdout) if r["run_id"] == rid]
+    assert row["bad\ufffd"] == 1.5 and row["note"] == "t\ufffd!" and row["pair\U0001f600"] == 2.5
+    built = sg("build", cwd=proj)
+    assert built.returncode == 0 and "Traceback" not in built.stderr, built.stderr
+    page = (proj / "site" / "runs" / f"{rid}.html").read_text("utf-8")
+    assert "bad\ufffd" in page and "pair\U0001f600" in page
