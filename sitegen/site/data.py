@@ -24,6 +24,7 @@ from sitegen.store import (DRIVER_LOG, HEARTBEAT_FILE, METRICS_FILE, OUTPUTS_DIR
                            StoreError, UnsafeFileError, decode_name, decode_value, open_run_file,
                            parse_utc, read_run_file, unsafe_reason)
 from sitegen.site import outputs as _outputs
+from sitegen.site.fileops import write_bytes
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
 META_KEYS = ("run_id", "run_number", "name", "description", "script_name", "arguments", "status",
@@ -408,15 +409,8 @@ def write_points_file(path: str, run_id: str, series: dict) -> bool:
 
 
 def write_text(path: str, text: str) -> None:
-    """``text`` (UTF-8) as the file ``path``, created or emptied: one open, one write (no buffered
-    text file around it: a build writes a few files a run)."""
-    data = memoryview(text.encode("utf-8"))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-    try:
-        while data:
-            data = data[os.write(fd, data):]
-    finally:
-        os.close(fd)
+    """``text`` (UTF-8) as the file ``path``, created or emptied (:func:`~sitegen.site.fileops.write_bytes`)."""
+    write_bytes(text.encode("utf-8"), path)
 
 
 def run_data_js(summary: dict, series: dict, svgs: dict[str, str] | None = None,

@@ -12,8 +12,6 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from sitegen.formatting import format_size, format_took, format_value, format_when
-
-
 from sitegen.site.theme import (BuildError, ThemeError, default_theme_dir, static_files,  # noqa: F401
                                 theme_files, theme_fingerprint, user_theme_dir)
 from sitegen.site.theme import templates_dir as _templates_dir
@@ -102,9 +100,9 @@ def make_env(config) -> jinja2.Environment:
         loaders.append(jinja2.FileSystemLoader(str(_templates_dir(user))))
     loaders += [jinja2.PrefixLoader({"default": default_loader}), default_loader]
     env = _Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True, auto_reload=False, cache_size=-1,
-                             bytecode_cache=_bytecode_cache())
+                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=True, auto_reload=False, cache_size=-1,
+                       bytecode_cache=_bytecode_cache())
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "allow_nan": False}
     env.filters.update(fmt=format_value, full=full, filesize=format_size, tojson=tojson, when=format_when,
                        took=format_took)
